@@ -1,0 +1,33 @@
+// Codec between conflict::Record and its protobuf form v1::RecordState
+// (proto/record.proto): what the store keeps on disk and the sync engine
+// sends. Encoding is deterministic: equal records give identical bytes.
+//
+// Decoding never trusts its input: an origin index out of range, an entry
+// without the payload its field kind needs, an unknown field kind, or parts
+// that break the record's canonical form (see Record::FromState) are DataLoss
+// errors naming the field. Decoding does not check the record against a
+// schema: that is Record::CheckAgainst, done by whoever knows the collection.
+//
+// Thread-safety: pure functions.
+#ifndef SANJI_CODEC_RECORD_CODEC_H_
+#define SANJI_CODEC_RECORD_CODEC_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "conflict/record.h"
+#include "record.pb.h"
+
+namespace sanji::codec {
+
+void EncodeRecord(const conflict::Record& record, v1::RecordState* out);
+absl::StatusOr<conflict::Record> DecodeRecord(const v1::RecordState& message);
+
+// The wire and disk bytes of a record.
+std::string SerializeRecord(const conflict::Record& record);
+absl::StatusOr<conflict::Record> ParseRecord(absl::string_view bytes);
+
+}  // namespace sanji::codec
+
+#endif  // SANJI_CODEC_RECORD_CODEC_H_

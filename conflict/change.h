@@ -1,0 +1,57 @@
+// Change: what an application asks of one record in one local write. All its
+// field operations commit together under one dot.
+//
+// Thread-safety: plain values.
+#ifndef SANJI_CONFLICT_CHANGE_H_
+#define SANJI_CONFLICT_CHANGE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "conflict/value.h"
+
+namespace sanji::conflict {
+
+// lww and mv fields.
+struct Assign {
+  Value value;
+};
+// counter fields; negative to decrement.
+struct Increment {
+  int64_t delta = 0;
+};
+// set fields.
+struct AddElements {
+  std::vector<Value> elements;
+};
+struct RemoveElements {
+  std::vector<Value> elements;
+};
+// status fields: a name from the field's ordered list, not behind the current.
+struct SetStatus {
+  std::string status;
+};
+
+using FieldOperation = std::variant<Assign, Increment, AddElements, RemoveElements, SetStatus>;
+
+// "assign", "increment", "add", "remove", "set_status".
+absl::string_view OperationName(const FieldOperation& operation);
+
+struct FieldOp {
+  std::string field;
+  FieldOperation operation;
+};
+
+struct Change {
+  std::vector<FieldOp> ops;
+  // Sets (or moves) the record's scope. Required when the record is new.
+  std::optional<std::string> scope;
+};
+
+}  // namespace sanji::conflict
+
+#endif  // SANJI_CONFLICT_CHANGE_H_

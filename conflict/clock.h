@@ -1,0 +1,38 @@
+// PhysicalClock: the source of physical time for the hybrid logical clock.
+//
+// conflict/ never reads the machine's clock itself: the node injects a real
+// clock (node/), tests and the simulator inject ManualClock. This is what lets
+// a test set the clock back a day or run a village "in 1970".
+//
+// Thread-safety: implementations must be safe to call from any thread.
+// ManualClock is not: tests drive it from one thread.
+#ifndef SANJI_CONFLICT_CLOCK_H_
+#define SANJI_CONFLICT_CLOCK_H_
+
+#include <cstdint>
+
+namespace sanji::conflict {
+
+class PhysicalClock {
+ public:
+  virtual ~PhysicalClock() = default;
+  // Microseconds since the Unix epoch. May jump backwards (NTP, a dead RTC
+  // battery): callers must not assume monotonicity.
+  virtual int64_t NowMicros() const = 0;
+};
+
+// A clock that only moves when told to. For tests and the simulator.
+class ManualClock final : public PhysicalClock {
+ public:
+  explicit ManualClock(int64_t now_micros = 0) : now_micros_(now_micros) {}
+  int64_t NowMicros() const override { return now_micros_; }
+  void Set(int64_t now_micros) { now_micros_ = now_micros; }
+  void Advance(int64_t delta_micros) { now_micros_ += delta_micros; }
+
+ private:
+  int64_t now_micros_;
+};
+
+}  // namespace sanji::conflict
+
+#endif  // SANJI_CONFLICT_CLOCK_H_

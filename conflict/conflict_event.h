@@ -1,0 +1,60 @@
+// Conflict events: what a merge tells the operator about concurrent edits.
+//
+// NewConflicts(before, after) compares a record before and after a join (or
+// write) and reports what became concurrent:
+//  - kLwwOverwrite: an lww value (or the scope) was displaced by a concurrent
+//    write. `kept` is the value now read, `other` the displaced one. Each
+//    displaced value is reported once per replica: a value that loses stays a
+//    loser until a write that saw it replaces it (see value_register.h).
+//  - kMvSiblings: an mv field gained a sibling; `other` is the new sibling,
+//    `kept` the greatest of the rest. Both stay until a person resolves them.
+//  - kWriteConcurrentWithDelete: a write the delete did not see revived the
+//    record. `kept` is the surviving write, `other` the delete (no value).
+//
+// Pure function of the two states: events are derived, never merged.
+//
+// Thread-safety: plain values and a pure function.
+#ifndef SANJI_CONFLICT_CONFLICT_EVENT_H_
+#define SANJI_CONFLICT_CONFLICT_EVENT_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conflict/dot.h"
+#include "conflict/hlc.h"
+#include "conflict/record.h"
+#include "conflict/schema.h"
+#include "conflict/value.h"
+
+namespace sanji::conflict {
+
+struct ConflictSide {
+  Dot dot;
+  HlcTimestamp timestamp;
+  std::optional<Value> value;
+
+  friend bool operator==(const ConflictSide&, const ConflictSide&) = default;
+};
+
+struct ConflictEvent {
+  enum class Kind { kLwwOverwrite, kMvSiblings, kWriteConcurrentWithDelete };
+
+  Kind kind = Kind::kLwwOverwrite;
+  // The field, Record::kScopeField for the scope, empty for a delete.
+  std::string field;
+  ConflictSide kept;
+  ConflictSide other;
+
+  friend bool operator==(const ConflictEvent&, const ConflictEvent&) = default;
+  std::string ToString() const;
+};
+
+// REQUIRES: `after` is `before` joined with something (or its successor by a
+// write), and both are records of `schema`'s collection.
+std::vector<ConflictEvent> NewConflicts(const CollectionSchema& schema, const Record& before,
+                                        const Record& after);
+
+}  // namespace sanji::conflict
+
+#endif  // SANJI_CONFLICT_CONFLICT_EVENT_H_

@@ -1,0 +1,220 @@
+#include "conflict/record.h"
+
+#include <cassert>
+
+#include "absl/strings/str_cat.h"
+#include "conflict/status_macros.h"
+
+namespace sanji::conflict {
+
+namespace {
+
+FieldState EmptyLike(const FieldState& state) {
+  return std::visit([](const auto& field) { return FieldState(std::decay_t<decltype(field)>()); },
+                    state);
+}
+
+template <typename Payload>
+bool AllCovered(const VersionVector& context,
+                const std::vector<typename DotKernel<Payload>::Entry>& entries) {
+  for (const auto& entry : entries) {
+    if (!context.Covers(entry.dot)) return false;
+  }
+  return true;
+}
+
+bool FieldCovered(const VersionVector& context, const FieldState& state) {
+  return std::visit(
+      [&](const auto& field) {
+        using Payload = typename std::decay_t<decltype(field)>::Payload;
+        return AllCovered<Payload>(context, field.entries());
+      },
+      state);
+}
+
+absl::Status CheckValueType(absl::string_view collection, absl::string_view field,
+                            ValueType expected, const Value& value) {
+  if (TypeOf(value) == expected) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("field \"", field, "\" of \"", collection,
+                                                 "\" holds ", ValueTypeName(expected),
+                                                 " values, got ", ValueToString(value)));
+}
+
+}  // namespace
+
+absl::StatusOr<Record> Record::FromState(RecordState state) {
+  const VersionVector& context = state.context;
+  if (!AllCovered<TimestampedValue>(context, state.scope.entries()) ||
+      !AllCovered<HlcTimestamp>(context, state.presence.entries()) ||
+      !AllCovered<HlcTimestamp>(context, state.deletes.entries())) {
+    return absl::DataLossError("record holds a dot its causal context does not cover");
+  }
+  for (const auto& entry : state.scope.entries()) {
+    if (TypeOf(entry.payload.value) != ValueType::kString) {
+      return absl::DataLossError("record's scope is not a string");
+    }
+  }
+  for (const auto& [name, field] : state.fields) {
+    if (IsEmpty(field)) {
+      return absl::DataLossError(absl::StrCat("record holds field \"", name, "\" with no entries"));
+    }
+    if (!FieldCovered(context, field)) {
+      return absl::DataLossError(
+          absl::StrCat("field \"", name, "\" holds a dot the record's context does not cover"));
+    }
+  }
+  return Record(std::move(state));
+}
+
+absl::StatusOr<Record> Record::Write(const CollectionSchema& schema, const Change& change,
+                                     const Dot& dot, HlcTimestamp timestamp) const {
+  assert(dot.counter > state_.context.Get(dot.origin));
+  SANJI_RETURN_IF_ERROR(schema.ValidateChange(change));
+  if (!change.scope.has_value() && state_.scope.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a new record of \"", schema.name(), "\" needs a scope"));
+  }
+  Record next = *this;
+  RecordState& state = next.state_;
+  for (const FieldOp& op : change.ops) {
+    SANJI_RETURN_IF_ERROR(next.ApplyOperation(schema, op, dot, timestamp));
+  }
+  if (change.scope.has_value()) state.scope.Assign(dot, timestamp, *change.scope);
+  state.presence.Clear();
+  state.presence.Insert(dot, timestamp);
+  state.deletes.Clear();
+  absl::erase_if(state.fields, [](const auto& item) { return IsEmpty(item.second); });
+  state.context.Advance(dot);
+  return next;
+}
+
+absl::Status Record::ApplyOperation(const CollectionSchema& schema, const FieldOp& op,
+                                    const Dot& dot, HlcTimestamp timestamp) {
+  SANJI_ASSIGN_OR_RETURN(const FieldSpec* spec, schema.Field(op.field));
+  auto [it, inserted] = state_.fields.try_emplace(op.field, EmptyFieldState(spec->kind));
+  FieldState& field = it->second;
+  if (!StateMatchesKind(field, spec->kind)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "field \"", op.field, "\" of \"", schema.name(),
+        "\" holds state of another kind than the schema's ", FieldKindName(spec->kind)));
+  }
+  if (const auto* assign = std::get_if<Assign>(&op.operation)) {
+    std::get<ValueRegister>(field).Assign(dot, timestamp, assign->value);
+  } else if (const auto* increment = std::get_if<Increment>(&op.operation)) {
+    std::get<CausalCounter>(field).Increment(dot, increment->delta);
+  } else if (const auto* add = std::get_if<AddElements>(&op.operation)) {
+    std::get<OrSet>(field).Add(dot, add->elements);
+  } else if (const auto* remove = std::get_if<RemoveElements>(&op.operation)) {
+    std::get<OrSet>(field).Remove(remove->elements);
+  } else {
+    const std::string& status = std::get<SetStatus>(op.operation).status;
+    SANJI_ASSIGN_OR_RETURN(uint32_t rank, schema.StatusRank(op.field, status));
+    auto& status_register = std::get<StatusRegister>(field);
+    std::optional<uint32_t> current = status_register.Rank();
+    if (current.has_value() && rank < *current) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "status field \"", op.field, "\" of \"", schema.name(), "\" cannot move back from \"",
+          spec->status_order[*current], "\" to \"", status, "\""));
+    }
+    status_register.Advance(dot, rank);
+  }
+  return absl::OkStatus();
+}
+
+Record Record::Delete(const Dot& dot, HlcTimestamp timestamp) const {
+  assert(dot.counter > state_.context.Get(dot.origin));
+  Record next = *this;
+  RecordState& state = next.state_;
+  state.fields.clear();
+  state.presence.Clear();
+  state.deletes.Clear();
+  state.deletes.Insert(dot, timestamp);
+  state.context.Advance(dot);
+  return next;
+}
+
+void Record::Join(const Record& other) {
+  RecordState& mine = state_;
+  const RecordState& theirs = other.state_;
+  mine.scope.Join(mine.context, theirs.scope, theirs.context);
+  mine.presence.Join(mine.context, theirs.presence, theirs.context);
+  mine.deletes.Join(mine.context, theirs.deletes, theirs.context);
+  for (auto it = mine.fields.begin(); it != mine.fields.end();) {
+    auto their_field = theirs.fields.find(it->first);
+    if (their_field != theirs.fields.end()) {
+      JoinFieldState(it->second, mine.context, their_field->second, theirs.context);
+    } else {
+      JoinFieldState(it->second, mine.context, EmptyLike(it->second), theirs.context);
+    }
+    it = IsEmpty(it->second) ? mine.fields.erase(it) : std::next(it);
+  }
+  for (const auto& [name, their_state] : theirs.fields) {
+    if (mine.fields.contains(name)) continue;
+    FieldState joined = EmptyLike(their_state);
+    JoinFieldState(joined, mine.context, their_state, theirs.context);
+    if (!IsEmpty(joined)) mine.fields.emplace(name, std::move(joined));
+  }
+  mine.context.Join(theirs.context);
+}
+
+absl::Status Record::CheckAgainst(const CollectionSchema& schema) const {
+  for (const auto& entry : state_.scope.entries()) {
+    SANJI_RETURN_IF_ERROR(
+        CheckValueType(schema.name(), kScopeField, ValueType::kString, entry.payload.value));
+  }
+  for (const auto& [name, field] : state_.fields) {
+    auto spec_or = schema.Field(name);
+    if (!spec_or.ok()) return absl::InvalidArgumentError(spec_or.status().message());
+    const FieldSpec& spec = **spec_or;
+    if (!StateMatchesKind(field, spec.kind)) {
+      return absl::InvalidArgumentError(absl::StrCat("field \"", name, "\" of \"", schema.name(),
+                                                     "\" is ", FieldKindName(spec.kind),
+                                                     " in the schema but not in the record"));
+    }
+    if (const auto* values = std::get_if<ValueRegister>(&field)) {
+      for (const auto& entry : values->entries()) {
+        SANJI_RETURN_IF_ERROR(
+            CheckValueType(schema.name(), name, spec.value_type, entry.payload.value));
+      }
+    } else if (const auto* set = std::get_if<OrSet>(&field)) {
+      for (const auto& entry : set->entries()) {
+        SANJI_RETURN_IF_ERROR(CheckValueType(schema.name(), name, spec.value_type, entry.payload));
+      }
+    } else if (const auto* status = std::get_if<StatusRegister>(&field)) {
+      if (*status->Rank() >= spec.status_order.size()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("status field \"", name, "\" of \"", schema.name(), "\" has rank ",
+                         *status->Rank(), " beyond its ", spec.status_order.size(), " values"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::optional<std::string> Record::scope() const {
+  if (state_.scope.empty()) return std::nullopt;
+  return std::get<std::string>(state_.scope.Winner().payload.value);
+}
+
+const FieldState* Record::field(absl::string_view name) const {
+  auto it = state_.fields.find(name);
+  return it == state_.fields.end() ? nullptr : &it->second;
+}
+
+std::string Record::DebugString() const {
+  std::string out = absl::StrCat(alive() ? "alive" : "deleted", " scope=", scope().value_or("-"),
+                                 " context=", state_.context.ToString());
+  for (const auto& [name, field] : state_.fields) {
+    absl::StrAppend(&out, " ", name, "{");
+    std::visit(
+        [&](const auto& typed) {
+          for (const auto& entry : typed.entries())
+            absl::StrAppend(&out, entry.dot.ToString(), ";");
+        },
+        field);
+    absl::StrAppend(&out, "}");
+  }
+  return out;
+}
+
+}  // namespace sanji::conflict

@@ -1,0 +1,112 @@
+// Record: the replicated state of one (collection, key), and its merge.
+//
+// A record is an observed-remove map of causal fields sharing one causal
+// context (Almeida/Baquero's ORMap), plus:
+//  - a scope register (an lww ValueRegister of the scope path), which decides
+//    which nodes hold the record and may change when a request is reassigned;
+//  - a presence kernel: one entry per surviving write; the record is alive
+//    while it is non-empty;
+//  - a delete kernel: the tombstone, with the dot and time of each surviving
+//    delete.
+//
+// Delete rule (write-wins, observed-remove): a delete removes exactly what it
+// saw: every field entry and every write in its causal past. A write the
+// delete did not see survives, with what it wrote, and the record is alive
+// again; NewConflicts() reports it (kWriteConcurrentWithDelete), so the write
+// is never lost and the revival is never silent. The scope is kept by a delete
+// so that the tombstone still reaches the nodes that held the record.
+//
+// Join() is the only merge: commutative, associative, idempotent. Write() and
+// Delete() return the successor state, which is >= this (joining it into this
+// gives it back), so a local write and a remote one land through the same Join.
+//
+// Canonical form: no field holds an empty state, entries are sorted, the
+// context covers every dot in the record. Equal records compare equal and
+// encode to identical bytes.
+//
+// Thread-safety: a value type; const methods may run concurrently.
+#ifndef SANJI_CONFLICT_RECORD_H_
+#define SANJI_CONFLICT_RECORD_H_
+
+#include <optional>
+#include <string>
+
+#include "absl/container/btree_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "conflict/change.h"
+#include "conflict/dot_kernel.h"
+#include "conflict/field.h"
+#include "conflict/hlc.h"
+#include "conflict/schema.h"
+#include "conflict/value_register.h"
+#include "conflict/version_vector.h"
+
+namespace sanji::conflict {
+
+// The parts of a record, as the codec reads and writes them.
+struct RecordState {
+  VersionVector context;
+  ValueRegister scope;
+  DotKernel<HlcTimestamp> presence;
+  DotKernel<HlcTimestamp> deletes;
+  absl::btree_map<std::string, FieldState> fields;
+
+  friend bool operator==(const RecordState&, const RecordState&) = default;
+};
+
+class Record {
+ public:
+  // The name conflict events use for the scope register.
+  static constexpr absl::string_view kScopeField = "@scope";
+
+  Record() = default;
+
+  // Adopts decoded parts. Errors: DataLoss if they are not canonical (an
+  // entry not covered by the context, an empty field), which a corrupt frame
+  // or store entry would show.
+  static absl::StatusOr<Record> FromState(RecordState state);
+
+  // The state after applying `change`, written at `dot` (a fresh dot of this
+  // node) and `timestamp`. Errors: InvalidArgument from the schema (see
+  // CollectionSchema::ValidateChange), or when a new record has no scope;
+  // FailedPrecondition when a status would move backwards.
+  absl::StatusOr<Record> Write(const CollectionSchema& schema, const Change& change, const Dot& dot,
+                               HlcTimestamp timestamp) const;
+
+  // The state after deleting the record at `dot` and `timestamp`.
+  Record Delete(const Dot& dot, HlcTimestamp timestamp) const;
+
+  // Merges `other` into this record.
+  void Join(const Record& other);
+
+  // Errors: InvalidArgument if a field is not in `schema`, holds the state of
+  // another kind, a value of another type, or a status rank out of range.
+  // Checked on records received from peers before they are merged.
+  absl::Status CheckAgainst(const CollectionSchema& schema) const;
+
+  bool alive() const { return !state_.presence.empty(); }
+  // The current scope (the lww read of the scope register), if ever set.
+  std::optional<std::string> scope() const;
+  const VersionVector& context() const { return state_.context; }
+  const RecordState& state() const { return state_; }
+  // nullptr when the field holds nothing.
+  const FieldState* field(absl::string_view name) const;
+
+  std::string DebugString() const;
+
+  friend bool operator==(const Record&, const Record&) = default;
+
+ private:
+  explicit Record(RecordState state) : state_(std::move(state)) {}
+
+  absl::Status ApplyOperation(const CollectionSchema& schema, const FieldOp& op, const Dot& dot,
+                              HlcTimestamp timestamp);
+
+  RecordState state_;
+};
+
+}  // namespace sanji::conflict
+
+#endif  // SANJI_CONFLICT_RECORD_H_

@@ -1,0 +1,99 @@
+// Schema: the collections of a deployment, their fields, each field's kind and
+// value type, and the ordered values of status fields.
+//
+// The schema is what a local write is checked against before it touches a
+// record: unknown collection or field, an operation that does not fit the
+// field's kind, a value of the wrong type or size, an unknown status. Every
+// error names the collection, the field and the offending value.
+//
+// Thread-safety: immutable once built; const methods may run concurrently.
+#ifndef SANJI_CONFLICT_SCHEMA_H_
+#define SANJI_CONFLICT_SCHEMA_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "conflict/change.h"
+#include "conflict/field.h"
+#include "conflict/value.h"
+
+namespace sanji::conflict {
+
+// The largest value (string bytes) a field or set element may hold.
+inline constexpr size_t kMaxValueBytes = 64 * 1024;
+
+struct FieldSpec {
+  FieldKind kind = FieldKind::kLww;
+  // lww, mv: the value's type; set: the elements' type. Unused otherwise.
+  ValueType value_type = ValueType::kString;
+  // status: the values in order, first is the start.
+  std::vector<std::string> status_order;
+
+  static FieldSpec Lww(ValueType type = ValueType::kString) { return {FieldKind::kLww, type, {}}; }
+  static FieldSpec Mv(ValueType type = ValueType::kString) { return {FieldKind::kMv, type, {}}; }
+  static FieldSpec Counter() { return {FieldKind::kCounter, ValueType::kInt, {}}; }
+  static FieldSpec Set(ValueType type = ValueType::kString) { return {FieldKind::kSet, type, {}}; }
+  static FieldSpec Status(std::vector<std::string> order) {
+    return {FieldKind::kStatus, ValueType::kString, std::move(order)};
+  }
+};
+
+class CollectionSchema {
+ public:
+  explicit CollectionSchema(std::string name) : name_(std::move(name)) {}
+
+  // Errors: InvalidArgument for a duplicate or malformed name (empty, or
+  // starting with '@', which Sanji reserves), or a status field with no values
+  // or a repeated value.
+  absl::Status AddField(std::string field_name, FieldSpec spec);
+
+  // Errors: NotFound naming the collection and the field.
+  absl::StatusOr<const FieldSpec*> Field(absl::string_view field_name) const;
+
+  // Checks every operation of `change` against this collection (see the file
+  // comment). Does not look at the record's current state.
+  absl::Status ValidateChange(const Change& change) const;
+
+  // The rank of `status` in the order of `field_name`. Errors as Field(), or
+  // InvalidArgument listing the allowed values.
+  absl::StatusOr<uint32_t> StatusRank(absl::string_view field_name, absl::string_view status) const;
+
+  const std::string& name() const { return name_; }
+  const absl::btree_map<std::string, FieldSpec>& fields() const { return fields_; }
+
+ private:
+  absl::Status ValidateOperation(const FieldOp& op) const;
+  absl::Status ValidateValue(absl::string_view field_name, const FieldSpec& spec,
+                             const Value& value) const;
+
+  std::string name_;
+  absl::btree_map<std::string, FieldSpec> fields_;
+};
+
+class Schema {
+ public:
+  // Errors: InvalidArgument for an empty or duplicate collection name.
+  absl::Status AddCollection(CollectionSchema collection);
+
+  // Errors: NotFound naming the collection.
+  absl::StatusOr<const CollectionSchema*> Collection(absl::string_view name) const;
+
+  // A stable 64-bit digest of every collection, field, kind, type and status
+  // order. Two nodes replicate only if their fingerprints match.
+  uint64_t Fingerprint() const;
+
+  const absl::btree_map<std::string, CollectionSchema>& collections() const { return collections_; }
+
+ private:
+  absl::btree_map<std::string, CollectionSchema> collections_;
+};
+
+}  // namespace sanji::conflict
+
+#endif  // SANJI_CONFLICT_SCHEMA_H_
