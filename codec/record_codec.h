@@ -24,7 +24,8 @@ namespace sanji::codec {
 void EncodeRecord(const conflict::Record& record, v1::RecordState* out);
 absl::StatusOr<conflict::Record> DecodeRecord(const v1::RecordState& message);
 
-// The wire and disk bytes of a record.
+// The wire and disk bytes of a record: the serialized EncodeRecord() message,
+// written directly (see record_writer.h).
 std::string SerializeRecord(const conflict::Record& record);
 absl::StatusOr<conflict::Record> ParseRecord(absl::string_view bytes);
 

@@ -38,6 +38,9 @@ class CausalField {
     kernel_.Join(context, other.kernel_, other_context);
   }
 
+  // See DotKernel::EraseCovered.
+  void EraseCovered(const VersionVector& other_context) { kernel_.EraseCovered(other_context); }
+
   friend bool operator==(const CausalField&, const CausalField&) = default;
 
  protected:

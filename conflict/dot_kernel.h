@@ -59,7 +59,11 @@ class DotKernel {
   // `context`). The caller joins the contexts afterwards.
   void Join(const VersionVector& context, const DotKernel& other,
             const VersionVector& other_context) {
-    if (other.entries_.empty() && entries_.empty()) return;
+    if (entries_ == other.entries_) return;
+    if (!AddsAnything(context, other)) {
+      EraseCoveredAbsent(other, other_context);
+      return;
+    }
     std::vector<Entry> joined;
     joined.reserve(entries_.size() + other.entries_.size());
     auto a = entries_.begin();
@@ -80,9 +84,34 @@ class DotKernel {
     entries_ = std::move(joined);
   }
 
+  // Joins with a side that holds no entries under `other_context`: drops the
+  // entries that context covers (the other side saw and removed them).
+  void EraseCovered(const VersionVector& other_context) {
+    EraseIf([&](const Entry& entry) { return other_context.Covers(entry.dot); });
+  }
+
   friend bool operator==(const DotKernel&, const DotKernel&) = default;
 
  private:
+  // Whether `other` holds an entry this kernel lacks and `context` does not
+  // cover, i.e. whether the join must grow this kernel.
+  bool AddsAnything(const VersionVector& context, const DotKernel& other) const {
+    for (const Entry& entry : other.entries_) {
+      if (context.Covers(entry.dot)) continue;
+      if (!std::binary_search(entries_.begin(), entries_.end(), entry)) return true;
+    }
+    return false;
+  }
+
+  // The join when `other` adds nothing: keep an entry here if `other` holds it
+  // too or `other_context` does not cover it. Allocates nothing.
+  void EraseCoveredAbsent(const DotKernel& other, const VersionVector& other_context) {
+    EraseIf([&](const Entry& entry) {
+      return other_context.Covers(entry.dot) &&
+             !std::binary_search(other.entries_.begin(), other.entries_.end(), entry);
+    });
+  }
+
   std::vector<Entry> entries_;
 };
 

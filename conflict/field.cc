@@ -51,6 +51,10 @@ bool IsEmpty(const FieldState& state) {
   return std::visit([](const auto& field) { return field.empty(); }, state);
 }
 
+void EraseCovered(FieldState& mine, const VersionVector& their_context) {
+  std::visit([&](auto& field) { field.EraseCovered(their_context); }, mine);
+}
+
 void JoinFieldState(FieldState& mine, const VersionVector& my_context, const FieldState& theirs,
                     const VersionVector& their_context) {
   assert(mine.index() == theirs.index());

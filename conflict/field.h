@@ -31,6 +31,10 @@ FieldState EmptyFieldState(FieldKind kind);
 bool StateMatchesKind(const FieldState& state, FieldKind kind);
 bool IsEmpty(const FieldState& state);
 
+// Joins into `mine` a side that lacks the field: drops what `their_context`
+// covers (see DotKernel::EraseCovered).
+void EraseCovered(FieldState& mine, const VersionVector& their_context);
+
 // Joins `theirs` into `mine` (see DotKernel::Join).
 // REQUIRES: both hold the same alternative.
 void JoinFieldState(FieldState& mine, const VersionVector& my_context, const FieldState& theirs,

@@ -9,11 +9,6 @@ namespace sanji::conflict {
 
 namespace {
 
-FieldState EmptyLike(const FieldState& state) {
-  return std::visit([](const auto& field) { return FieldState(std::decay_t<decltype(field)>()); },
-                    state);
-}
-
 template <typename Payload>
 bool AllCovered(const VersionVector& context,
                 const std::vector<typename DotKernel<Payload>::Entry>& entries) {
@@ -144,14 +139,14 @@ void Record::Join(const Record& other) {
     if (their_field != theirs.fields.end()) {
       JoinFieldState(it->second, mine.context, their_field->second, theirs.context);
     } else {
-      JoinFieldState(it->second, mine.context, EmptyLike(it->second), theirs.context);
+      EraseCovered(it->second, theirs.context);
     }
     it = IsEmpty(it->second) ? mine.fields.erase(it) : std::next(it);
   }
   for (const auto& [name, their_state] : theirs.fields) {
     if (mine.fields.contains(name)) continue;
-    FieldState joined = EmptyLike(their_state);
-    JoinFieldState(joined, mine.context, their_state, theirs.context);
+    FieldState joined = their_state;
+    EraseCovered(joined, mine.context);
     if (!IsEmpty(joined)) mine.fields.emplace(name, std::move(joined));
   }
   mine.context.Join(theirs.context);

@@ -23,6 +23,14 @@ std::vector<VersionVector::Entry>::const_iterator VersionVector::LowerBound(
 }
 
 uint64_t VersionVector::Get(const Origin& origin) const {
+  // A record's context names a handful of origins, usually sharing the
+  // NodeId of the origin asked about: an equality scan beats ordered search.
+  if (entries_.size() <= kLinearScanLimit) {
+    for (const Entry& entry : entries_) {
+      if (entry.first == origin) return entry.second;
+    }
+    return 0;
+  }
   auto it = LowerBound(origin);
   return it != entries_.end() && it->first == origin ? it->second : 0;
 }
@@ -58,6 +66,27 @@ void VersionVector::Set(const Origin& origin, uint64_t counter) {
 
 void VersionVector::Join(const VersionVector& other) {
   if (other.entries_.empty()) return;
+  // Common case: the other side knows no origin this one does not; raise the
+  // counters in place.
+  if (other.entries_.size() <= entries_.size()) {
+    bool same_origins = true;
+    auto a = entries_.begin();
+    for (const Entry& theirs : other.entries_) {
+      while (a != entries_.end() && a->first < theirs.first) ++a;
+      if (a == entries_.end() || !(a->first == theirs.first)) {
+        same_origins = false;
+        break;
+      }
+    }
+    if (same_origins) {
+      auto mine = entries_.begin();
+      for (const Entry& theirs : other.entries_) {
+        while (!(mine->first == theirs.first)) ++mine;
+        mine->second = std::max(mine->second, theirs.second);
+      }
+      return;
+    }
+  }
   std::vector<Entry> joined;
   joined.reserve(entries_.size() + other.entries_.size());
   auto a = entries_.begin();

@@ -63,6 +63,8 @@ class VersionVector {
   friend bool operator==(const VersionVector&, const VersionVector&) = default;
 
  private:
+  static constexpr size_t kLinearScanLimit = 8;
+
   std::vector<Entry>::iterator LowerBound(const Origin& origin);
   std::vector<Entry>::const_iterator LowerBound(const Origin& origin) const;
 

@@ -79,6 +79,33 @@ TEST_F(RecordCodecTest, EqualRecordsEncodeToIdenticalBytes) {
   EXPECT_EQ(SerializeRecord(*ParseRecord(SerializeRecord(a))), SerializeRecord(a));
 }
 
+// The direct writer must produce exactly what protoc's code does for the
+// message, or stores and peers built either way would disagree.
+void ExpectWriterMatchesGenerated(const Record& record) {
+  v1::RecordState message;
+  EncodeRecord(record, &message);
+  EXPECT_EQ(SerializeRecord(record), message.SerializeAsString()) << record.DebugString();
+}
+
+TEST_F(RecordCodecTest, DirectWriterMatchesGeneratedCode) {
+  ExpectWriterMatchesGenerated(MergedLoan());
+  ExpectWriterMatchesGenerated(MergedLoan().Delete({village_, 5}, {3000, 0}));
+  ExpectWriterMatchesGenerated(Record());
+  // Edge values: negative and zero numbers, an empty string, a clock in 1970
+  // (physical 0) and before it (negative), logical parts, a huge counter.
+  Change edges{{{"applicant", Assign{std::string()}},
+                {"amount_fen", Assign{int64_t{-1}}},
+                {"rate", Assign{-0.0}},
+                {"repaid_fen", Increment{-7}},
+                {"insured", Assign{false}},
+                {"status", SetStatus{"applied"}}},
+               "gutian"};
+  ExpectWriterMatchesGenerated(*Record().Write(schema_, edges, {village_, 1}, {0, 0}));
+  ExpectWriterMatchesGenerated(*Record().Write(schema_, edges, {township_, ~0ULL >> 1}, {-5, 9}));
+  Change zero{{{"amount_fen", Assign{int64_t{0}}}, {"repaid_fen", Increment{0}}}, "gutian"};
+  ExpectWriterMatchesGenerated(*Record().Write(schema_, zero, {{"", 0}, 1}, {1, 0}));
+}
+
 TEST_F(RecordCodecTest, TombstoneRoundTrips) {
   const Record deleted = MergedLoan().Delete({village_, 5}, {3000, 0});
   auto decoded = ParseRecord(SerializeRecord(deleted));
