@@ -21,8 +21,10 @@ namespace sanji::conflict {
 class CausalCounter : public CausalField<int64_t> {
  public:
   // Adds `delta` (negative to decrement) to the total of dot.origin.
-  void Increment(const Dot& dot, int64_t delta);
-  // The sum over all origins.
+  // Returns false, changing nothing, if that total would leave int64.
+  [[nodiscard]] bool Increment(const Dot& dot, int64_t delta);
+  // The sum over all origins, saturated at the int64 limits (origins may each
+  // be near a limit; their sum must still not be undefined).
   int64_t Total() const;
 };
 

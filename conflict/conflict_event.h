@@ -3,9 +3,13 @@
 // NewConflicts(before, after) compares a record before and after a join (or
 // write) and reports what became concurrent:
 //  - kLwwOverwrite: an lww value (or the scope) was displaced by a concurrent
-//    write. `kept` is the value now read, `other` the displaced one. Each
-//    displaced value is reported once per replica: a value that loses stays a
-//    loser until a write that saw it replaces it (see value_register.h).
+//    write. `kept` is the value now read, `other` the displaced one. A value is
+//    reported when it becomes displaced, and not again while it stays so: a
+//    displaced value stays displaced until a write that saw it replaces it,
+//    unless a delete that did not see it removes every value above it. Then it
+//    is the read value again (write-wins deletes, record.h), and being
+//    displaced once more is a new conflict, reported again. So on one replica
+//    no (displaced, kept) pair is ever reported twice.
 //  - kMvSiblings: an mv field gained a sibling; `other` is the new sibling,
 //    `kept` the greatest of the rest. Both stay until a person resolves them.
 //  - kWriteConcurrentWithDelete: a write the delete did not see revived the

@@ -24,11 +24,15 @@ HlcTimestamp HybridLogicalClock::Now() {
 
 absl::Status HybridLogicalClock::CheckSkew(HlcTimestamp remote) {
   const int64_t physical = clock_->NowMicros();
-  if (remote.physical_micros - physical <= options_.max_skew_micros) return absl::OkStatus();
+  // A corrupt or hostile timestamp may be anywhere in int64: a difference that
+  // overflows is as far ahead as can be.
+  int64_t ahead = 0;
+  const bool overflow = __builtin_sub_overflow(remote.physical_micros, physical, &ahead);
+  if (!overflow && ahead <= options_.max_skew_micros) return absl::OkStatus();
   ++refused_remote_count_;
   return absl::OutOfRangeError(absl::StrCat(
       "remote HLC timestamp ", remote.ToString(), " is ",
-      absl::FormatDuration(absl::Microseconds(remote.physical_micros - physical)),
+      overflow ? "out of range and" : absl::FormatDuration(absl::Microseconds(ahead)),
       " ahead of the local clock ", HlcTimestamp{physical, 0}.ToString(), " (max skew ",
       absl::FormatDuration(absl::Microseconds(options_.max_skew_micros)),
       "); check the clock of the sending node and of this one"));

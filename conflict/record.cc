@@ -96,7 +96,11 @@ absl::Status Record::ApplyOperation(const CollectionSchema& schema, const FieldO
   if (const auto* assign = std::get_if<Assign>(&op.operation)) {
     std::get<ValueRegister>(field).Assign(dot, timestamp, assign->value);
   } else if (const auto* increment = std::get_if<Increment>(&op.operation)) {
-    std::get<CausalCounter>(field).Increment(dot, increment->delta);
+    if (!std::get<CausalCounter>(field).Increment(dot, increment->delta)) {
+      return absl::InvalidArgumentError(absl::StrCat("incrementing counter \"", op.field,
+                                                     "\" of \"", schema.name(), "\" by ",
+                                                     increment->delta, " would overflow"));
+    }
   } else if (const auto* add = std::get_if<AddElements>(&op.operation)) {
     std::get<OrSet>(field).Add(dot, add->elements);
   } else if (const auto* remove = std::get_if<RemoveElements>(&op.operation)) {

@@ -179,13 +179,18 @@ absl::StatusOr<const CollectionSchema*> Schema::Collection(absl::string_view nam
 }
 
 uint64_t Schema::Fingerprint() const {
+  // Every list is preceded by its length, so no name can pass for another
+  // part of the schema (a status value for the next field's name).
   uint64_t hash = 14695981039346656037ULL;
+  Mix(hash, absl::StrCat(collections_.size()));
   for (const auto& [collection_name, collection] : collections_) {
     Mix(hash, collection_name);
+    Mix(hash, absl::StrCat(collection.fields().size()));
     for (const auto& [field_name, spec] : collection.fields()) {
       Mix(hash, field_name);
       Mix(hash, FieldKindName(spec.kind));
       Mix(hash, ValueTypeName(spec.value_type));
+      Mix(hash, absl::StrCat(spec.status_order.size()));
       for (const std::string& status : spec.status_order) Mix(hash, status);
     }
   }

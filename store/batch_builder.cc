@@ -1,0 +1,54 @@
+#include "store/batch_builder.h"
+
+#include "absl/strings/str_cat.h"
+#include "codec/record_codec.h"
+#include "store/conflict_log.h"
+#include "store/files.h"
+#include "store/key_layout.h"
+
+namespace sanji::store {
+
+absl::StatusOr<std::optional<conflict::Record>> BatchBuilder::Lookup(absl::string_view collection,
+                                                                     absl::string_view key) const {
+  const std::string record_key = RecordKey(collection, key);
+  if (auto it = staged_.find(record_key); it != staged_.end()) return it->second;
+  std::string bytes;
+  leveldb::Status status = db_->Get(leveldb::ReadOptions(), record_key, &bytes);
+  if (status.IsNotFound()) return std::optional<conflict::Record>();
+  if (!status.ok()) {
+    return FromLevelDb(status, absl::StrCat("reading record \"", collection, "\"/\"", key, "\""));
+  }
+  auto record = codec::ParseRecord(bytes);
+  if (!record.ok()) {
+    return absl::DataLossError(absl::StrCat("stored record \"", collection, "\"/\"", key,
+                                            "\": ", record.status().message()));
+  }
+  return std::optional<conflict::Record>(*std::move(record));
+}
+
+void BatchBuilder::StageRecord(absl::string_view collection, absl::string_view key,
+                               const conflict::Record* before, const conflict::Record& after,
+                               const std::vector<conflict::ConflictEvent>& events,
+                               conflict::HlcTimestamp recorded_at) {
+  const std::string name = RecordName(collection, key);
+  const std::string record_key = RecordKey(collection, key);
+  batch_.Put(record_key, codec::SerializeRecord(after));
+  for (const auto& [origin, counter] : after.context().entries()) {
+    const uint64_t old_counter = before == nullptr ? 0 : before->context().Get(origin);
+    if (old_counter == counter) continue;
+    if (old_counter != 0) batch_.Delete(OriginIndexKey(origin, old_counter));
+    batch_.Put(OriginIndexKey(origin, counter), name);
+  }
+  for (const conflict::ConflictEvent& event : events) {
+    ConflictLogEntry entry{0, std::string(collection), std::string(key), recorded_at, event};
+    batch_.Put(ConflictLogKey(progress_.conflict_next++), EncodeConflictLogEntry(entry));
+  }
+  staged_.insert_or_assign(record_key, after);
+}
+
+leveldb::WriteBatch* BatchBuilder::Finish() {
+  PutProgress(progress_, &batch_);
+  return &batch_;
+}
+
+}  // namespace sanji::store

@@ -1,0 +1,67 @@
+// BatchBuilder: the WriteBatch of one group commit, built record by record.
+//
+// It keeps the states it has staged, so a later writer in the same group that
+// touches the same record sees the earlier one's result rather than the stored
+// state. For each staged record it writes the record, the origin index diff
+// (a context entry whose counter moved replaces its old index entry) and the
+// conflict events; Finish() adds the progress (counter, HLC, conflict
+// sequence, knowledge).
+//
+// Thread-safety: not thread-safe; used by the commit leader alone.
+#ifndef SANJI_STORE_BATCH_BUILDER_H_
+#define SANJI_STORE_BATCH_BUILDER_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "conflict/conflict_event.h"
+#include "conflict/record.h"
+#include "leveldb/db.h"
+#include "leveldb/write_batch.h"
+#include "store/metadata.h"
+
+namespace sanji::store {
+
+class BatchBuilder {
+ public:
+  // REQUIRES: `db` outlives this builder and no one else writes to it while
+  // the builder is in use.
+  BatchBuilder(leveldb::DB* db, Progress start) : db_(db), progress_(std::move(start)) {}
+
+  // The record as staged in this batch, else as stored, else nullopt.
+  // Errors: DataLoss for an undecodable stored record; I/O errors.
+  absl::StatusOr<std::optional<conflict::Record>> Lookup(absl::string_view collection,
+                                                         absl::string_view key) const;
+
+  // Stages `after` as the new state of (collection, key), whose state was
+  // `before` (nullptr if none), and appends `events` to the conflict log at
+  // time `recorded_at`.
+  void StageRecord(absl::string_view collection, absl::string_view key,
+                   const conflict::Record* before, const conflict::Record& after,
+                   const std::vector<conflict::ConflictEvent>& events,
+                   conflict::HlcTimestamp recorded_at);
+
+  // What this batch advances; writers update it as they stage.
+  Progress& progress() { return progress_; }
+  bool empty() const { return staged_.empty() && !progress_changed_; }
+  // Marks progress changed without a record (knowledge-only remote batch).
+  void MarkProgressChanged() { progress_changed_ = true; }
+
+  // Adds the progress and returns the batch to commit.
+  leveldb::WriteBatch* Finish();
+
+ private:
+  leveldb::DB* const db_;
+  Progress progress_;
+  bool progress_changed_ = false;
+  leveldb::WriteBatch batch_;
+  absl::flat_hash_map<std::string, conflict::Record> staged_;  // by record key
+};
+
+}  // namespace sanji::store
+
+#endif  // SANJI_STORE_BATCH_BUILDER_H_

@@ -1,0 +1,79 @@
+#include "store/change_iterator.h"
+
+#include "absl/strings/str_cat.h"
+#include "codec/record_codec.h"
+#include "store/coding.h"
+#include "store/files.h"
+#include "store/key_layout.h"
+
+namespace sanji::store {
+
+ChangeIterator::ChangeIterator(leveldb::DB* db, conflict::Origin origin, uint64_t after_counter)
+    : db_(db),
+      origin_(std::move(origin)),
+      prefix_(OriginIndexPrefix(origin_)),
+      snapshot_(db->GetSnapshot()) {
+  read_options_.snapshot = snapshot_;
+  read_options_.fill_cache = false;
+  read_options_.verify_checksums = true;
+  index_.reset(db_->NewIterator(read_options_));
+  if (after_counter == UINT64_MAX) {
+    index_->Seek(PrefixSuccessor(prefix_));
+  } else {
+    index_->Seek(OriginIndexKey(origin_, after_counter + 1));
+  }
+  Load();
+}
+
+ChangeIterator::~ChangeIterator() {
+  index_.reset();  // before the snapshot it reads from
+  db_->ReleaseSnapshot(snapshot_);
+}
+
+void ChangeIterator::Next() {
+  index_->Next();
+  Load();
+}
+
+void ChangeIterator::Load() {
+  valid_ = false;
+  if (!index_->Valid()) {
+    status_ = FromLevelDb(index_->status(), "reading the origin index");
+    return;
+  }
+  const leveldb::Slice index_key = index_->key();
+  if (!index_key.starts_with(prefix_)) return;  // past the origin: done
+  conflict::Origin origin;
+  const leveldb::Slice name = index_->value();
+  if (!ParseOriginIndexKey(absl::string_view(index_key.data(), index_key.size()), &origin,
+                           &counter_) ||
+      !ParseRecordName(absl::string_view(name.data(), name.size()), &collection_, &key_)) {
+    status_ =
+        absl::DataLossError(absl::StrCat("malformed origin index entry for ", origin_.ToString()));
+    return;
+  }
+  std::string bytes;
+  const std::string record_key = RecordKey(collection_, key_);
+  leveldb::Status read = db_->Get(read_options_, record_key, &bytes);
+  if (!read.ok()) {
+    status_ = FromLevelDb(read, absl::StrCat("reading record \"", collection_, "\"/\"", key_,
+                                             "\" indexed at ", origin_.ToString(), ":", counter_));
+    return;
+  }
+  auto record = codec::ParseRecord(bytes);
+  if (!record.ok()) {
+    status_ = absl::DataLossError(
+        absl::StrCat("record \"", collection_, "\"/\"", key_, "\": ", record.status().message()));
+    return;
+  }
+  if (record->context().Get(origin_) != counter_) {
+    status_ = absl::DataLossError(absl::StrCat(
+        "origin index entry ", origin_.ToString(), ":", counter_, " names record \"", collection_,
+        "\"/\"", key_, "\" whose context has ", record->context().Get(origin_)));
+    return;
+  }
+  record_ = *std::move(record);
+  valid_ = true;
+}
+
+}  // namespace sanji::store

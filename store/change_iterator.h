@@ -1,0 +1,75 @@
+// ChangeIterator: the records whose dot for one origin is above a counter, in
+// counter order, read from one LevelDB snapshot. This is what sync streams
+// from (ARCHITECTURE.md §3, §5).
+//
+// Memory is bounded: the iterator holds the snapshot, one LevelDB iterator
+// over the origin index and the current record, however many records are
+// behind. Reads do not fill the block cache, so a long catch-up does not
+// evict the hot set of local traffic.
+//
+// Each position is (counter, collection, key, record): the record's context
+// entry for the origin is exactly `counter` (the index is checked against the
+// record; a mismatch stops the iteration with DataLoss).
+//
+// Thread-safety: not thread-safe; one thread uses one iterator. Iterators of
+// one store may run concurrently with each other and with writes.
+// REQUIRES: the Store outlives the iterator.
+#ifndef SANJI_STORE_CHANGE_ITERATOR_H_
+#define SANJI_STORE_CHANGE_ITERATOR_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "conflict/dot.h"
+#include "conflict/record.h"
+#include "leveldb/db.h"
+
+namespace sanji::store {
+
+class ChangeIterator {
+ public:
+  // Positions at the first change of `origin` above `after_counter`.
+  // REQUIRES: `db` outlives this iterator.
+  ChangeIterator(leveldb::DB* db, conflict::Origin origin, uint64_t after_counter);
+  ~ChangeIterator();
+
+  ChangeIterator(const ChangeIterator&) = delete;
+  ChangeIterator& operator=(const ChangeIterator&) = delete;
+
+  // False at the end or after an error (see status()).
+  bool Valid() const { return valid_; }
+  // REQUIRES: Valid().
+  void Next();
+  // OK at the end of a clean iteration; DataLoss or an I/O error otherwise.
+  const absl::Status& status() const { return status_; }
+
+  // REQUIRES: Valid() for each of these.
+  uint64_t counter() const { return counter_; }
+  const std::string& collection() const { return collection_; }
+  const std::string& key() const { return key_; }
+  const conflict::Record& record() const { return record_; }
+
+ private:
+  // Loads the entry under `index_`, or ends the iteration.
+  void Load();
+
+  leveldb::DB* const db_;
+  const conflict::Origin origin_;
+  const std::string prefix_;
+  const leveldb::Snapshot* const snapshot_;
+  leveldb::ReadOptions read_options_;
+  std::unique_ptr<leveldb::Iterator> index_;
+
+  bool valid_ = false;
+  absl::Status status_;
+  uint64_t counter_ = 0;
+  std::string collection_;
+  std::string key_;
+  conflict::Record record_;
+};
+
+}  // namespace sanji::store
+
+#endif  // SANJI_STORE_CHANGE_ITERATOR_H_

@@ -1,0 +1,98 @@
+#include "store/key_layout.h"
+
+#include "store/coding.h"
+
+namespace sanji::store {
+
+namespace {
+
+std::string Tag(KeySpace space) { return std::string(1, static_cast<char>(space)); }
+
+bool ConsumeTag(absl::string_view* key, KeySpace space) {
+  if (key->empty() || (*key)[0] != static_cast<char>(space)) return false;
+  key->remove_prefix(1);
+  return true;
+}
+
+}  // namespace
+
+std::string MetadataKey(absl::string_view name) {
+  std::string key = Tag(KeySpace::kMetadata);
+  key.append(name.data(), name.size());
+  return key;
+}
+
+std::string RecordName(absl::string_view collection, absl::string_view key) {
+  std::string name;
+  PutEscaped(&name, collection);
+  PutEscaped(&name, key);
+  return name;
+}
+
+std::string RecordKey(absl::string_view collection, absl::string_view key) {
+  std::string record_key = Tag(KeySpace::kRecord);
+  PutEscaped(&record_key, collection);
+  PutEscaped(&record_key, key);
+  return record_key;
+}
+
+std::string RecordRangePrefix(absl::string_view collection, absl::string_view key_prefix) {
+  std::string prefix = Tag(KeySpace::kRecord);
+  PutEscaped(&prefix, collection);
+  PutEscaped(&prefix, key_prefix, /*terminate=*/false);
+  return prefix;
+}
+
+std::string RecordSpacePrefix() { return Tag(KeySpace::kRecord); }
+
+bool ParseRecordName(absl::string_view name, std::string* collection, std::string* record_key) {
+  return GetEscaped(&name, collection) && GetEscaped(&name, record_key) && name.empty();
+}
+
+bool ParseRecordKey(absl::string_view key, std::string* collection, std::string* record_key) {
+  return ConsumeTag(&key, KeySpace::kRecord) && ParseRecordName(key, collection, record_key);
+}
+
+std::string OriginIndexPrefix(const conflict::Origin& origin) {
+  std::string prefix = Tag(KeySpace::kOriginIndex);
+  PutEscaped(&prefix, origin.node_id.str());
+  PutFixed32BigEndian(&prefix, origin.incarnation);
+  return prefix;
+}
+
+std::string OriginIndexKey(const conflict::Origin& origin, uint64_t counter) {
+  std::string key = OriginIndexPrefix(origin);
+  PutFixed64BigEndian(&key, counter);
+  return key;
+}
+
+std::string OriginIndexSpacePrefix() { return Tag(KeySpace::kOriginIndex); }
+
+bool ParseOriginIndexKey(absl::string_view key, conflict::Origin* origin, uint64_t* counter) {
+  std::string node_id;
+  uint32_t incarnation = 0;
+  if (!ConsumeTag(&key, KeySpace::kOriginIndex) || !GetEscaped(&key, &node_id) ||
+      !GetFixed32BigEndian(&key, &incarnation) || !GetFixed64BigEndian(&key, counter) ||
+      !key.empty()) {
+    return false;
+  }
+  *origin = conflict::Origin{conflict::NodeId(node_id), incarnation};
+  return true;
+}
+
+std::string KnowledgeKey() { return Tag(KeySpace::kKnowledge); }
+
+std::string ConflictLogKey(uint64_t sequence) {
+  std::string key = Tag(KeySpace::kConflictLog);
+  PutFixed64BigEndian(&key, sequence);
+  return key;
+}
+
+std::string ConflictLogSpacePrefix() { return Tag(KeySpace::kConflictLog); }
+
+bool ParseConflictLogKey(absl::string_view key, uint64_t* sequence) {
+  return ConsumeTag(&key, KeySpace::kConflictLog) && GetFixed64BigEndian(&key, sequence) &&
+         key.empty();
+}
+
+}  // namespace sanji::store

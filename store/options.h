@@ -1,0 +1,61 @@
+// Options for opening a Store (store/store.h).
+//
+// Thread-safety: a plain struct, read once by Store::Open.
+#ifndef SANJI_STORE_OPTIONS_H_
+#define SANJI_STORE_OPTIONS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "conflict/clock.h"
+#include "conflict/schema.h"
+#include "leveldb/env.h"
+
+namespace sanji::store {
+
+struct Options {
+  // The store's directory (see store/key_layout.h for what is inside).
+  std::string path;
+  // This node's id (also its scope path). Must match the store's.
+  std::string node_id;
+  // REQUIRES: non-null and outlives the Store.
+  const conflict::Schema* schema = nullptr;
+  // Feeds the HLC. REQUIRES: non-null and outlives the Store.
+  const conflict::PhysicalClock* clock = nullptr;
+  // How far ahead of the local clock a remote timestamp may be.
+  int64_t max_skew_micros = 5 * 60 * 1'000'000LL;
+  // All file access goes through this Env, so tests can inject faults
+  // (power loss, disk full). REQUIRES: outlives the Store.
+  leveldb::Env* env = leveldb::Env::Default();
+
+  // Where the identity token lives; empty means <path>/IDENTITY. node/ may put
+  // it in machine-local state outside the data directory, so that a copy of
+  // the whole directory to another machine is detected too (key_layout.h).
+  std::string identity_path;
+  // The token bytes a new incarnation takes. node/ injects random bytes (it is
+  // the only place allowed randomness); empty means a token derived from the
+  // path, the clock and the previous token, which is unique enough for tests
+  // and for a node whose clock moves between incarnations.
+  std::string identity_token;
+
+  // LevelDB tuning. The memtable is 4x LevelDB's 4 MiB default: remote
+  // batches write records and index entries under random application keys,
+  // and a bigger memtable means fewer level-0 files and less compaction work
+  // per byte written. It is not bigger because Open replays the unflushed log
+  // (up to this size) and must stay fast; the Store also flushes the memtable
+  // when it closes cleanly, so a restart replays nothing.
+  size_t write_buffer_size = 16 << 20;
+  // Block cache, 4x LevelDB's 8 MiB default: the hot set is recent records
+  // and the index tail that sync reads.
+  size_t block_cache_size = 32 << 20;
+  // Bloom filter bits per key (0 disables). A local write reads the record it
+  // changes first, and for a new key (most writes of application-like keys)
+  // that read misses; the filter answers "absent" from memory instead of
+  // reading one block per level. 10 bits give ~1% false positives.
+  int bloom_bits_per_key = 10;
+};
+
+}  // namespace sanji::store
+
+#endif  // SANJI_STORE_OPTIONS_H_

@@ -1,0 +1,219 @@
+// Store: one node's LevelDB store (ARCHITECTURE.md §5): its records, the
+// per-origin index sync streams from, its knowledge, its conflict log and its
+// metadata (node id, incarnation, HLC, local counter). The layout is in
+// store/key_layout.h.
+//
+// Every change commits in one synced WriteBatch: the record, its index
+// entries, the knowledge, conflict events and the metadata; a write is
+// acknowledged only once durable. Concurrent writers share commits (group
+// commit, as LevelDB's own writer queue does): callers queue, the caller at the
+// front gathers the queue into one batch, commits it with one fsync and wakes
+// the others, each with its own result. Dots and HLC timestamps are assigned in
+// queue order, so the counters of committed writes stay dense. A write that
+// fails validation fails alone and takes no dot.
+//
+// Open reads a fixed handful of keys: its cost does not grow with the store.
+//
+// Thread-safety: thread-safe. Any number of threads may write, read and
+// iterate concurrently.
+#ifndef SANJI_STORE_STORE_H_
+#define SANJI_STORE_STORE_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "conflict/change.h"
+#include "conflict/conflict_event.h"
+#include "conflict/dot.h"
+#include "conflict/hlc.h"
+#include "conflict/record.h"
+#include "conflict/schema.h"
+#include "conflict/version_vector.h"
+#include "leveldb/cache.h"
+#include "leveldb/db.h"
+#include "leveldb/filter_policy.h"
+#include "store/batch_builder.h"
+#include "store/change_iterator.h"
+#include "store/conflict_log.h"
+#include "store/metadata.h"
+#include "store/options.h"
+
+namespace sanji::store {
+
+// The largest record key and collection name, in bytes.
+inline constexpr size_t kMaxKeyBytes = 1024;
+
+struct WriteResult {
+  conflict::Dot dot;
+  conflict::HlcTimestamp timestamp;
+  // The record's state after the write.
+  conflict::Record record;
+  // Conflicts the write created (a local write that saw everything has none).
+  std::vector<conflict::ConflictEvent> conflicts;
+};
+
+// Record states from a peer, and the knowledge it lets this node adopt
+// (replication/ decides what may be adopted).
+struct RemoteBatch {
+  struct Item {
+    std::string collection;
+    std::string key;
+    conflict::Record record;
+  };
+  std::vector<Item> items;
+  conflict::VersionVector knowledge;
+};
+
+struct ListEntry {
+  std::string key;
+  conflict::Record record;
+};
+
+struct ListPage {
+  std::vector<ListEntry> entries;
+  // Pass to List for the next page; empty when this was the last page.
+  std::string next_page_token;
+};
+
+struct StoreStats {
+  uint64_t commits = 0;           // WriteBatches committed (one fsync each)
+  uint64_t committed_writes = 0;  // local writes and remote batches in them
+  int64_t refused_remote_timestamps = 0;
+};
+
+class Store {
+ public:
+  // Opens the store at options.path, creating it if the directory is missing
+  // or empty. Errors (each message names the path and what was found):
+  //  - InvalidArgument: bad options (no schema, clock, path or node id).
+  //  - FailedPrecondition: the directory holds something that is not a Sanji
+  //    store, a store of a newer format, or another node's store. Nothing on
+  //    disk is changed: these are decided from the SANJI descriptor before
+  //    LevelDB is opened.
+  //  - DataLoss: LevelDB reports corruption, or the metadata is missing,
+  //    malformed or inconsistent (LevelDB may have rewritten its own MANIFEST
+  //    and log by then; no record is changed).
+  //  - Unavailable / ResourceExhausted: I/O errors, including a store that
+  //    another process holds open.
+  // Starts a new incarnation if the store is new or its identity token does
+  // not match (store/key_layout.h, "Incarnations").
+  static absl::StatusOr<std::unique_ptr<Store>> Open(Options options);
+
+  // Flushes the memtable (so the next Open replays no log) and closes.
+  // REQUIRES: no call in flight and no ChangeIterator of this store alive.
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Applies `change` to (collection, key) at a fresh dot and HLC timestamp and
+  // returns once it is durable. Errors: NotFound for an unknown collection;
+  // InvalidArgument for a bad key or a change the schema refuses (unknown
+  // field, wrong kind or type, oversized value, missing scope of a new
+  // record); FailedPrecondition for a status moving backwards; the commit's
+  // I/O error. On error nothing is written and no dot is used.
+  absl::StatusOr<WriteResult> Write(absl::string_view collection, absl::string_view key,
+                                    const conflict::Change& change);
+
+  // Deletes the record (a tombstone with its own dot). Errors as Write, and
+  // NotFound if the record does not exist or is already deleted.
+  absl::StatusOr<WriteResult> Delete(absl::string_view collection, absl::string_view key);
+
+  // Merges every record of `batch` into the stored state (Record::Join),
+  // records the conflicts the merges reveal and joins the batch's knowledge,
+  // all in one WriteBatch. Every item is checked before any is merged: known
+  // collection, valid key, Record::CheckAgainst the schema, every HLC
+  // timestamp within max skew, and no dot or knowledge of this store's own
+  // origin beyond its counter (that would mean this store was restored from
+  // an older copy). Applying a batch twice changes nothing the second time.
+  // Errors: NotFound / InvalidArgument / OutOfRange (skew) /
+  // FailedPrecondition naming the item; the commit's I/O error.
+  absl::Status ApplyRemote(const RemoteBatch& batch);
+
+  // The record, deleted ones included (alive() == false). Errors: NotFound
+  // for an unknown collection or a key never written; DataLoss.
+  absl::StatusOr<conflict::Record> Get(absl::string_view collection, absl::string_view key) const;
+
+  // Live records of `collection` whose key starts with `key_prefix`, in key
+  // order, at most `limit` (0 means 100; at most 1000) after `page_token`
+  // (the previous page's next_page_token, or empty for the first page).
+  absl::StatusOr<ListPage> List(absl::string_view collection, absl::string_view key_prefix,
+                                absl::string_view page_token, size_t limit) const;
+
+  // Records whose dot for `origin` is above `after_counter`, in counter order,
+  // from a snapshot taken now. The iterator must not outlive the store.
+  std::unique_ptr<ChangeIterator> ChangesSince(const conflict::Origin& origin,
+                                               uint64_t after_counter) const;
+
+  conflict::VersionVector Knowledge() const;
+
+  // Conflict events with sequence > after_sequence, oldest first, at most
+  // `limit` (0 means 100).
+  absl::StatusOr<std::vector<ConflictLogEntry>> ListConflicts(uint64_t after_sequence,
+                                                              size_t limit) const;
+  // Errors: NotFound naming the sequence.
+  absl::StatusOr<ConflictLogEntry> GetConflict(uint64_t sequence) const;
+
+  // Checks, over one snapshot, that every context entry of every record is
+  // indexed to it, that no index entry dangles, that no dot of the current
+  // origin is above the counter, that the knowledge of the current origin is
+  // the counter, and that the conflict log is below its next sequence. Reads
+  // the whole store. Errors: DataLoss listing the first problems found.
+  absl::Status CheckConsistency() const;
+
+  // The current origin: (node id, incarnation).
+  const conflict::Origin& origin() const { return origin_; }
+  // The last committed counter, HLC timestamp and conflict sequence.
+  Progress progress() const;
+  StoreStats stats() const;
+
+  // The number of callers waiting behind the current commit leader.
+  size_t QueuedWritersForTest() const;
+
+ private:
+  struct Writer;
+
+  Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::Cache> cache,
+        std::unique_ptr<const leveldb::FilterPolicy> filter, std::unique_ptr<leveldb::DB> db,
+        const Progress& progress);
+
+  // Queues `writer` and returns once its result is set (by this thread as
+  // leader or by another leader).
+  void Commit(Writer* writer);
+  // Stages `group` into one batch and commits it. Runs on the leader, which is
+  // the only thread touching hlc_. Returns the advanced progress, or nullopt if
+  // nothing was committed.
+  std::optional<Progress> CommitGroup(const std::vector<Writer*>& group, const Progress& start);
+  absl::Status StageLocal(Writer* writer, BatchBuilder& batch);
+  absl::Status StageRemote(const RemoteBatch& remote, BatchBuilder& batch);
+  absl::Status CheckRemoteItem(const RemoteBatch::Item& item, uint64_t counter);
+  absl::StatusOr<const conflict::CollectionSchema*> CollectionFor(absl::string_view collection,
+                                                                  absl::string_view key) const;
+
+  const Options options_;
+  const conflict::Origin origin_;
+  std::unique_ptr<leveldb::Cache> cache_;
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;
+  std::unique_ptr<leveldb::DB> db_;  // destroyed before cache_ and filter_
+
+  // Touched only by the commit leader; leadership passes under mu_.
+  conflict::HybridLogicalClock hlc_;
+
+  mutable std::mutex mu_;
+  std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
+  Progress progress_ ABSL_GUARDED_BY(mu_);
+  StoreStats stats_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace sanji::store
+
+#endif  // SANJI_STORE_STORE_H_

@@ -1,0 +1,288 @@
+// Store::Open: inspecting the directory, opening LevelDB, metadata checks and
+// incarnations. See store.h and key_layout.h for the contract.
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "conflict/status_macros.h"
+#include "leveldb/write_batch.h"
+#include "store/coding.h"
+#include "store/files.h"
+#include "store/key_layout.h"
+#include "store/store.h"
+
+namespace sanji::store {
+
+namespace {
+
+std::string JoinPath(absl::string_view directory, absl::string_view name) {
+  return absl::StrCat(directory, "/", name);
+}
+
+absl::Status ValidateOptions(const Options& options) {
+  if (options.path.empty()) return absl::InvalidArgumentError("store options: path is empty");
+  if (options.schema == nullptr || options.clock == nullptr || options.env == nullptr) {
+    return absl::InvalidArgumentError("store options: schema, clock and env are required");
+  }
+  if (options.node_id.empty() ||
+      std::any_of(options.node_id.begin(), options.node_id.end(),
+                  [](char c) { return absl::ascii_iscntrl(static_cast<unsigned char>(c)); })) {
+    return absl::InvalidArgumentError(absl::StrCat("store options: node id \"", options.node_id,
+                                                   "\" is empty or holds control characters"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> Children(leveldb::Env* env, const std::string& dir) {
+  std::vector<std::string> children;
+  leveldb::Status status = env->GetChildren(dir, &children);
+  if (!status.ok()) return FromLevelDb(status, absl::StrCat("listing ", dir));
+  std::erase_if(children, [](const std::string& name) { return name == "." || name == ".."; });
+  std::sort(children.begin(), children.end());
+  return children;
+}
+
+// What Open must do with the directory.
+enum class Inspection { kCreateStore, kCreateDatabase, kOpen };
+
+// Decides from the directory listing and the SANJI descriptor alone, so every
+// refusal here leaves the disk untouched.
+absl::StatusOr<Inspection> Inspect(const Options& options) {
+  leveldb::Env* env = options.env;
+  const std::string& path = options.path;
+  if (!env->FileExists(path)) return Inspection::kCreateStore;
+  SANJI_ASSIGN_OR_RETURN(std::vector<std::string> children, Children(env, path));
+  const std::string descriptor_tmp = absl::StrCat(kDescriptorFileName, ".tmp");
+  std::erase(children, descriptor_tmp);  // a creation interrupted before its first rename
+  if (children.empty()) return Inspection::kCreateStore;
+  const std::string descriptor_path = JoinPath(path, kDescriptorFileName);
+  SANJI_ASSIGN_OR_RETURN(std::optional<std::string> text, ReadOptionalFile(env, descriptor_path));
+  if (!text.has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " is not a Sanji store: it has no ", kDescriptorFileName, " descriptor but holds ",
+        absl::StrJoin(children, ", "), "; refusing to touch it"));
+  }
+  SANJI_ASSIGN_OR_RETURN(Descriptor descriptor, ParseDescriptor(descriptor_path, *text));
+  if (descriptor.format_version > kFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the store at ", path, " has format version ", descriptor.format_version,
+        ", written by a newer Sanji; this binary reads format versions up to ", kFormatVersion));
+  }
+  if (descriptor.format_version < kFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat("the store at ", path, " has format version ",
+                                                      descriptor.format_version,
+                                                      ", which this binary cannot migrate"));
+  }
+  if (descriptor.node_id != options.node_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the store at ", path, " belongs to node \"", descriptor.node_id, "\", not to \"",
+        options.node_id, "\"; refusing to open another node's store"));
+  }
+  const std::string db_path = JoinPath(path, kLevelDbDirName);
+  if (env->FileExists(JoinPath(db_path, "CURRENT"))) return Inspection::kOpen;
+  // LevelDB writes CURRENT last when it creates a database: without it, only
+  // a creation that never committed anything is safe to redo.
+  std::vector<std::string> db_files;
+  if (env->FileExists(db_path)) {
+    SANJI_ASSIGN_OR_RETURN(db_files, Children(env, db_path));
+  }
+  for (const std::string& name : db_files) {
+    if (absl::EndsWith(name, ".log") || absl::EndsWith(name, ".ldb") ||
+        absl::EndsWith(name, ".sst")) {
+      return absl::DataLossError(absl::StrCat("the store at ", path, " is corrupt: ", db_path,
+                                              " holds ", name, " but no CURRENT file"));
+    }
+  }
+  return Inspection::kCreateDatabase;
+}
+
+uint64_t Mix(uint64_t x) {  // splitmix64's finalizer
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+uint64_t Hash(absl::string_view bytes, uint64_t seed) {
+  uint64_t h = 0xcbf29ce484222325ULL ^ Mix(seed);  // FNV-1a, then mixed
+  for (char c : bytes) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+  return Mix(h);
+}
+
+// A token for a new incarnation: Options::identity_token, else derived from
+// the path, the clock and the previous token. Never equal to `previous`.
+std::string NewToken(const Options& options, const std::string& previous) {
+  if (!options.identity_token.empty() && options.identity_token != previous) {
+    return options.identity_token;
+  }
+  const std::string input = absl::StrCat(options.path, "|", options.clock->NowMicros(), "|",
+                                         previous, "|", options.identity_token);
+  std::string token;
+  PutFixed64BigEndian(&token, Hash(input, 1));
+  PutFixed64BigEndian(&token, Hash(input, 2));
+  return token;
+}
+
+// Never 0 and never `previous` (key_layout.h, "Incarnations").
+uint32_t NewIncarnation(const std::string& token, uint32_t previous) {
+  uint32_t incarnation = static_cast<uint32_t>(Hash(token, previous) & 0x7fffffff);
+  if (incarnation == 0) incarnation = 1;
+  if (incarnation == previous) incarnation = incarnation == 0x7fffffff ? 1 : incarnation + 1;
+  return incarnation;
+}
+
+std::string IdentityFileContents(const std::string& token) { return ToHex(token) + "\n"; }
+
+// Commits a new incarnation (counter 0) and then rewrites the IDENTITY file.
+absl::Status StartIncarnation(const Options& options, leveldb::DB* db, StoreMetadata& metadata) {
+  metadata.identity_token = NewToken(options, metadata.identity_token);
+  metadata.incarnation = NewIncarnation(metadata.identity_token, metadata.incarnation);
+  metadata.progress.counter = 0;
+  leveldb::WriteBatch batch;
+  PutAllMetadata(metadata, &batch);
+  leveldb::WriteOptions sync;
+  sync.sync = true;
+  leveldb::Status status = db->Write(sync, &batch);
+  if (!status.ok()) {
+    return FromLevelDb(status, absl::StrCat("starting a new incarnation of ", options.path));
+  }
+  return WriteFileAtomically(options.env, options.identity_path,
+                             IdentityFileContents(metadata.identity_token));
+}
+
+// Cross-checks the metadata with the options and the origin index, with a
+// constant number of reads.
+absl::Status CheckMetadata(const Options& options, leveldb::DB* db, const StoreMetadata& metadata) {
+  auto corrupt = [&](absl::string_view why) {
+    return absl::DataLossError(absl::StrCat("the store at ", options.path, " is corrupt: ", why));
+  };
+  if (metadata.format_version != kFormatVersion) {
+    return corrupt(absl::StrCat("metadata has format version ", metadata.format_version,
+                                " but the descriptor has ", kFormatVersion));
+  }
+  if (metadata.node_id != options.node_id) {
+    return corrupt(absl::StrCat("metadata names node \"", metadata.node_id,
+                                "\" but the descriptor names \"", options.node_id, "\""));
+  }
+  const conflict::Origin origin{metadata.node_id, metadata.incarnation};
+  const uint64_t counter = metadata.progress.counter;
+  if (metadata.progress.knowledge.Get(origin) != counter) {
+    return corrupt(absl::StrCat("knowledge of ", origin.ToString(), " is ",
+                                metadata.progress.knowledge.Get(origin), " but the counter is ",
+                                counter));
+  }
+  // The newest index entry of this origin must not be above the counter.
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(leveldb::ReadOptions()));
+  const std::string prefix = OriginIndexPrefix(origin);
+  it->Seek(PrefixSuccessor(prefix));
+  it->Valid() ? it->Prev() : it->SeekToLast();
+  if (!it->status().ok()) return FromLevelDb(it->status(), "reading the origin index");
+  conflict::Origin found;
+  uint64_t last = 0;
+  if (it->Valid() && it->key().starts_with(prefix) &&
+      ParseOriginIndexKey(absl::string_view(it->key().data(), it->key().size()), &found, &last) &&
+      last > counter) {
+    return corrupt(absl::StrCat("the origin index holds ", origin.ToString(), ":", last,
+                                ", beyond the counter ", counter));
+  }
+  return absl::OkStatus();
+}
+
+struct LevelDbParts {
+  std::unique_ptr<leveldb::Cache> cache;
+  std::unique_ptr<const leveldb::FilterPolicy> filter;
+  std::unique_ptr<leveldb::DB> db;
+};
+
+absl::StatusOr<LevelDbParts> OpenLevelDb(const Options& options, bool create) {
+  LevelDbParts parts;
+  parts.cache.reset(leveldb::NewLRUCache(options.block_cache_size));
+  if (options.bloom_bits_per_key > 0) {
+    parts.filter.reset(leveldb::NewBloomFilterPolicy(options.bloom_bits_per_key));
+  }
+  leveldb::Options db_options;
+  db_options.env = options.env;
+  db_options.create_if_missing = create;
+  db_options.error_if_exists = create;
+  // Refuse a corrupt store at open rather than skip what LevelDB cannot read.
+  db_options.paranoid_checks = true;
+  db_options.write_buffer_size = options.write_buffer_size;
+  db_options.block_cache = parts.cache.get();
+  db_options.filter_policy = parts.filter.get();
+  leveldb::DB* db = nullptr;
+  const std::string db_path = JoinPath(options.path, kLevelDbDirName);
+  leveldb::Status status = leveldb::DB::Open(db_options, db_path, &db);
+  if (!status.ok()) {
+    return FromLevelDb(status, absl::StrCat("opening the store at ", options.path));
+  }
+  parts.db.reset(db);
+  return parts;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
+  SANJI_RETURN_IF_ERROR(ValidateOptions(options));
+  if (options.identity_path.empty()) {
+    options.identity_path = JoinPath(options.path, kIdentityFileName);
+  }
+  SANJI_ASSIGN_OR_RETURN(Inspection inspection, Inspect(options));
+  if (inspection == Inspection::kCreateStore) {
+    options.env->CreateDir(options.path);  // may exist (empty); the write below reports errors
+    SANJI_RETURN_IF_ERROR(
+        WriteFileAtomically(options.env, JoinPath(options.path, kDescriptorFileName),
+                            FormatDescriptor(Descriptor{kFormatVersion, options.node_id})));
+  }
+  SANJI_ASSIGN_OR_RETURN(LevelDbParts parts, OpenLevelDb(options, inspection != Inspection::kOpen));
+  leveldb::DB* db = parts.db.get();
+  auto read = ReadMetadata(db, leveldb::ReadOptions());
+  StoreMetadata metadata;
+  bool new_incarnation = false;
+  if (absl::IsNotFound(read.status())) {
+    // Created now, or a creation interrupted before its first commit.
+    metadata.format_version = kFormatVersion;
+    metadata.node_id = options.node_id;
+    new_incarnation = true;
+  } else if (!read.ok()) {
+    return Annotate(read.status(), absl::StrCat("the store at ", options.path, " is corrupt"));
+  } else {
+    metadata = *std::move(read);
+    SANJI_RETURN_IF_ERROR(CheckMetadata(options, db, metadata));
+    SANJI_ASSIGN_OR_RETURN(std::optional<std::string> identity,
+                           ReadOptionalFile(options.env, options.identity_path));
+    new_incarnation = identity != IdentityFileContents(metadata.identity_token);
+  }
+  if (new_incarnation) SANJI_RETURN_IF_ERROR(StartIncarnation(options, db, metadata));
+  const conflict::Origin origin{metadata.node_id, metadata.incarnation};
+  return std::unique_ptr<Store>(new Store(std::move(options), origin, std::move(parts.cache),
+                                          std::move(parts.filter), std::move(parts.db),
+                                          metadata.progress));
+}
+
+Store::Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::Cache> cache,
+             std::unique_ptr<const leveldb::FilterPolicy> filter, std::unique_ptr<leveldb::DB> db,
+             const Progress& progress)
+    : options_(std::move(options)),
+      origin_(std::move(origin)),
+      cache_(std::move(cache)),
+      filter_(std::move(filter)),
+      db_(std::move(db)),
+      hlc_(options_.clock, conflict::HybridLogicalClock::Options{options_.max_skew_micros}),
+      progress_(progress) {
+  hlc_.Restore(progress.hlc_last);
+}
+
+Store::~Store() {
+  // Flush the memtable so the next Open replays no log: compacting a range
+  // above every key space makes LevelDB write the memtable out and touch no
+  // table file.
+  const std::string above_all(1, '\xff');
+  const leveldb::Slice begin(above_all);
+  db_->CompactRange(&begin, &begin);
+}
+
+}  // namespace sanji::store

@@ -1,0 +1,125 @@
+// Store's read path. Reads go straight to LevelDB (thread-safe) and take no
+// lock but for the in-memory progress.
+#include "absl/strings/str_cat.h"
+#include "codec/record_codec.h"
+#include "conflict/status_macros.h"
+#include "store/files.h"
+#include "store/key_layout.h"
+#include "store/store.h"
+
+namespace sanji::store {
+
+namespace {
+
+constexpr size_t kDefaultPageSize = 100;
+constexpr size_t kMaxPageSize = 1000;
+
+size_t PageSize(size_t limit) {
+  return limit == 0 ? kDefaultPageSize : std::min(limit, kMaxPageSize);
+}
+
+absl::string_view View(const leveldb::Slice& slice) { return {slice.data(), slice.size()}; }
+
+}  // namespace
+
+absl::StatusOr<conflict::Record> Store::Get(absl::string_view collection,
+                                            absl::string_view key) const {
+  SANJI_RETURN_IF_ERROR(CollectionFor(collection, key).status());
+  std::string bytes;
+  const std::string name = absl::StrCat("record \"", collection, "\"/\"", key, "\"");
+  leveldb::Status status = db_->Get(leveldb::ReadOptions(), RecordKey(collection, key), &bytes);
+  if (status.IsNotFound()) return absl::NotFoundError(absl::StrCat("no ", name));
+  if (!status.ok()) return FromLevelDb(status, absl::StrCat("reading ", name));
+  auto record = codec::ParseRecord(bytes);
+  if (!record.ok()) return Annotate(record.status(), name);
+  return record;
+}
+
+absl::StatusOr<ListPage> Store::List(absl::string_view collection, absl::string_view key_prefix,
+                                     absl::string_view page_token, size_t limit) const {
+  SANJI_RETURN_IF_ERROR(options_.schema->Collection(collection).status());
+  const std::string prefix = RecordRangePrefix(collection, key_prefix);
+  const size_t page_size = PageSize(limit);
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  const std::string after = page_token.empty() ? "" : RecordKey(collection, page_token);
+  it->Seek(std::max(prefix, after));
+  if (it->Valid() && View(it->key()) == after) it->Next();
+  ListPage page;
+  for (; it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string parsed_collection;
+    std::string key;
+    if (!ParseRecordKey(View(it->key()), &parsed_collection, &key)) {
+      return absl::DataLossError(absl::StrCat("malformed record key in \"", collection, "\""));
+    }
+    if (page.entries.size() == page_size) {
+      page.next_page_token = page.entries.back().key;
+      break;
+    }
+    auto record = codec::ParseRecord(View(it->value()));
+    if (!record.ok()) {
+      return Annotate(record.status(), absl::StrCat("record \"", collection, "\"/\"", key, "\""));
+    }
+    if (!record->alive()) continue;
+    page.entries.push_back(ListEntry{std::move(key), *std::move(record)});
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status(), "listing records");
+  return page;
+}
+
+std::unique_ptr<ChangeIterator> Store::ChangesSince(const conflict::Origin& origin,
+                                                    uint64_t after_counter) const {
+  return std::make_unique<ChangeIterator>(db_.get(), origin, after_counter);
+}
+
+conflict::VersionVector Store::Knowledge() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return progress_.knowledge;
+}
+
+Progress Store::progress() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return progress_;
+}
+
+StoreStats Store::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+size_t Store::QueuedWritersForTest() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return writers_.empty() ? 0 : writers_.size() - 1;
+}
+
+absl::StatusOr<std::vector<ConflictLogEntry>> Store::ListConflicts(uint64_t after_sequence,
+                                                                   size_t limit) const {
+  const size_t page_size = PageSize(limit);
+  std::vector<ConflictLogEntry> entries;
+  if (after_sequence == UINT64_MAX) return entries;
+  const std::string prefix = ConflictLogSpacePrefix();
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(ConflictLogKey(after_sequence + 1));
+       it->Valid() && it->key().starts_with(prefix) && entries.size() < page_size; it->Next()) {
+    uint64_t sequence = 0;
+    if (!ParseConflictLogKey(View(it->key()), &sequence)) {
+      return absl::DataLossError("malformed conflict log key");
+    }
+    SANJI_ASSIGN_OR_RETURN(ConflictLogEntry entry,
+                           DecodeConflictLogEntry(sequence, View(it->value())));
+    entries.push_back(std::move(entry));
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status(), "listing the conflict log");
+  return entries;
+}
+
+absl::StatusOr<ConflictLogEntry> Store::GetConflict(uint64_t sequence) const {
+  std::string bytes;
+  leveldb::Status status = db_->Get(leveldb::ReadOptions(), ConflictLogKey(sequence), &bytes);
+  if (status.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("no conflict event ", sequence));
+  }
+  if (!status.ok()) return FromLevelDb(status, absl::StrCat("reading conflict event ", sequence));
+  return DecodeConflictLogEntry(sequence, bytes);
+}
+
+}  // namespace sanji::store

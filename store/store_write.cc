@@ -1,0 +1,257 @@
+// Store's write path: the writer queue (group commit), local writes and
+// remote batches. See store.h for the contract.
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/btree_map.h"
+#include "absl/strings/str_cat.h"
+#include "conflict/status_macros.h"
+#include "store/files.h"
+#include "store/store.h"
+
+namespace sanji::store {
+
+namespace {
+
+using conflict::CollectionSchema;
+using conflict::ConflictEvent;
+using conflict::Dot;
+using conflict::HlcTimestamp;
+using conflict::Record;
+
+// Bounds one commit's batch (LevelDB caps its own groups at 1 MiB); a writer
+// that does not fit waits for the next commit, which it leads.
+constexpr size_t kMaxGroupWriters = 256;
+
+std::string Name(absl::string_view collection, absl::string_view key) {
+  return absl::StrCat("\"", collection, "\"/\"", key, "\"");
+}
+
+// The greatest HLC timestamp anywhere in `record`.
+HlcTimestamp MaxTimestamp(const Record& record) {
+  const conflict::RecordState& state = record.state();
+  HlcTimestamp max;
+  for (const auto& entry : state.scope.entries()) max = std::max(max, entry.payload.timestamp);
+  for (const auto& entry : state.presence.entries()) max = std::max(max, entry.payload);
+  for (const auto& entry : state.deletes.entries()) max = std::max(max, entry.payload);
+  for (const auto& [name, field] : state.fields) {
+    if (const auto* values = std::get_if<conflict::ValueRegister>(&field)) {
+      for (const auto& entry : values->entries()) max = std::max(max, entry.payload.timestamp);
+    }
+  }
+  return max;
+}
+
+}  // namespace
+
+struct Store::Writer {
+  enum class Kind { kWrite, kDelete, kRemote };
+
+  Kind kind = Kind::kWrite;
+  absl::string_view collection;
+  absl::string_view key;
+  const conflict::Change* change = nullptr;
+  const RemoteBatch* remote = nullptr;
+
+  absl::Status status;
+  WriteResult result;
+  bool done = false;  // guarded by Store::mu_
+  std::condition_variable cv;
+};
+
+absl::StatusOr<WriteResult> Store::Write(absl::string_view collection, absl::string_view key,
+                                         const conflict::Change& change) {
+  Writer writer;
+  writer.kind = Writer::Kind::kWrite;
+  writer.collection = collection;
+  writer.key = key;
+  writer.change = &change;
+  Commit(&writer);
+  if (!writer.status.ok()) return writer.status;
+  return std::move(writer.result);
+}
+
+absl::StatusOr<WriteResult> Store::Delete(absl::string_view collection, absl::string_view key) {
+  Writer writer;
+  writer.kind = Writer::Kind::kDelete;
+  writer.collection = collection;
+  writer.key = key;
+  Commit(&writer);
+  if (!writer.status.ok()) return writer.status;
+  return std::move(writer.result);
+}
+
+absl::Status Store::ApplyRemote(const RemoteBatch& batch) {
+  Writer writer;
+  writer.kind = Writer::Kind::kRemote;
+  writer.remote = &batch;
+  Commit(&writer);
+  return writer.status;
+}
+
+void Store::Commit(Writer* writer) {
+  std::unique_lock<std::mutex> lock(mu_);
+  writers_.push_back(writer);
+  writer->cv.wait(lock, [&] { return writer->done || writer == writers_.front(); });
+  if (writer->done) return;
+
+  // This writer leads: it commits everyone queued so far, itself first.
+  const size_t size = std::min(writers_.size(), kMaxGroupWriters);
+  const std::vector<Writer*> group(writers_.begin(), writers_.begin() + size);
+  const Progress start = progress_;
+  lock.unlock();
+  std::optional<Progress> committed = CommitGroup(group, start);
+  lock.lock();
+
+  if (committed.has_value()) {
+    progress_ = *std::move(committed);
+    ++stats_.commits;
+    for (const Writer* member : group) stats_.committed_writes += member->status.ok() ? 1 : 0;
+  }
+  stats_.refused_remote_timestamps = hlc_.refused_remote_count();
+  for (Writer* member : group) {
+    writers_.pop_front();
+    member->done = true;
+    if (member != writer) member->cv.notify_one();
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+}
+
+std::optional<Progress> Store::CommitGroup(const std::vector<Writer*>& group,
+                                           const Progress& start) {
+  BatchBuilder batch(db_.get(), start);
+  std::vector<Writer*> staged;
+  for (Writer* writer : group) {
+    writer->status = writer->kind == Writer::Kind::kRemote ? StageRemote(*writer->remote, batch)
+                                                           : StageLocal(writer, batch);
+    if (writer->status.ok()) staged.push_back(writer);
+  }
+  if (batch.empty()) return std::nullopt;  // refused writes and no-op batches only
+
+  batch.progress().hlc_last = hlc_.Last();
+  leveldb::WriteOptions sync;
+  sync.sync = true;
+  leveldb::Status status = db_->Write(sync, batch.Finish());
+  if (!status.ok()) {
+    const absl::Status error =
+        FromLevelDb(status, absl::StrCat("committing to the store at ", options_.path));
+    for (Writer* writer : staged) writer->status = error;
+    return std::nullopt;
+  }
+  return std::move(batch.progress());
+}
+
+absl::StatusOr<const CollectionSchema*> Store::CollectionFor(absl::string_view collection,
+                                                             absl::string_view key) const {
+  SANJI_ASSIGN_OR_RETURN(const CollectionSchema* schema, options_.schema->Collection(collection));
+  if (key.empty() || key.size() > kMaxKeyBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("key of ", Name(collection, key.substr(0, 64)),
+                                                   " is ", key.size(), " bytes; keys are 1 to ",
+                                                   kMaxKeyBytes, " bytes"));
+  }
+  return schema;
+}
+
+absl::Status Store::StageLocal(Writer* writer, BatchBuilder& batch) {
+  const absl::string_view collection = writer->collection;
+  const absl::string_view key = writer->key;
+  SANJI_ASSIGN_OR_RETURN(const CollectionSchema* schema, CollectionFor(collection, key));
+  SANJI_ASSIGN_OR_RETURN(std::optional<Record> before, batch.Lookup(collection, key));
+  Progress& progress = batch.progress();
+  const Dot dot{origin_, progress.counter + 1};
+  Record after;
+  HlcTimestamp timestamp;
+  if (writer->kind == Writer::Kind::kDelete) {
+    if (!before.has_value() || !before->alive()) {
+      return absl::NotFoundError(absl::StrCat("no record ", Name(collection, key), " to delete"));
+    }
+    timestamp = hlc_.Now();
+    after = before->Delete(dot, timestamp);
+  } else {
+    // Validate before taking a timestamp, so a refused write leaves no trace.
+    SANJI_RETURN_IF_ERROR(schema->ValidateChange(*writer->change));
+    timestamp = hlc_.Now();
+    auto written = before.value_or(Record()).Write(*schema, *writer->change, dot, timestamp);
+    if (!written.ok()) return Annotate(written.status(), Name(collection, key));
+    after = *std::move(written);
+  }
+  std::vector<ConflictEvent> events = NewConflicts(*schema, before.value_or(Record()), after);
+  batch.StageRecord(collection, key, before.has_value() ? &*before : nullptr, after, events,
+                    timestamp);
+  progress.counter = dot.counter;
+  progress.knowledge.Set(origin_, dot.counter);
+  writer->result = WriteResult{dot, timestamp, std::move(after), std::move(events)};
+  return absl::OkStatus();
+}
+
+absl::Status Store::CheckRemoteItem(const RemoteBatch::Item& item, uint64_t counter) {
+  const std::string name = absl::StrCat("remote record ", Name(item.collection, item.key));
+  auto schema = CollectionFor(item.collection, item.key);
+  if (!schema.ok()) return Annotate(schema.status(), name);
+  absl::Status checked = item.record.CheckAgainst(**schema);
+  if (!checked.ok()) return Annotate(checked, name);
+  if (item.record.context().Get(origin_) > counter) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        name, " holds dot ", origin_.ToString(), ":", item.record.context().Get(origin_),
+        " of this node, beyond its counter ", counter,
+        "; this store is older than changes it made (restored from a copy?)"));
+  }
+  absl::Status skew = hlc_.CheckSkew(MaxTimestamp(item.record));
+  if (!skew.ok()) return Annotate(skew, name);
+  return absl::OkStatus();
+}
+
+absl::Status Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) {
+  Progress& progress = batch.progress();
+  for (const RemoteBatch::Item& item : remote.items) {
+    SANJI_RETURN_IF_ERROR(CheckRemoteItem(item, progress.counter));
+  }
+  if (remote.knowledge.Get(origin_) > progress.counter) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("remote knowledge ", remote.knowledge.ToString(), " is beyond this node's ",
+                     origin_.ToString(), ":", progress.counter,
+                     "; this store is older than changes it made (restored from a copy?)"));
+  }
+  // One state per record, so a batch naming a record twice merges both.
+  absl::btree_map<std::pair<std::string, std::string>, Record> incoming;
+  for (const RemoteBatch::Item& item : remote.items) {
+    auto [it, inserted] = incoming.try_emplace({item.collection, item.key}, item.record);
+    if (!inserted) it->second.Join(item.record);
+  }
+  struct Merge {
+    const std::pair<std::string, std::string>* name;
+    std::optional<Record> before;
+    Record after;
+  };
+  std::vector<Merge> merges;
+  HlcTimestamp newest;
+  // Every read before the first stage, so a failed read leaves the batch as it was.
+  for (const auto& [name, record] : incoming) {
+    SANJI_ASSIGN_OR_RETURN(std::optional<Record> before, batch.Lookup(name.first, name.second));
+    Record after = before.value_or(Record());
+    after.Join(record);
+    if (before.has_value() && after == *before) continue;  // already held
+    newest = std::max(newest, MaxTimestamp(record));
+    merges.push_back(Merge{&name, std::move(before), std::move(after)});
+  }
+  if (!merges.empty()) {
+    SANJI_ASSIGN_OR_RETURN(HlcTimestamp now, hlc_.Observe(newest));
+    for (const Merge& merge : merges) {
+      const CollectionSchema* schema = *options_.schema->Collection(merge.name->first);
+      std::vector<ConflictEvent> events =
+          NewConflicts(*schema, merge.before.value_or(Record()), merge.after);
+      batch.StageRecord(merge.name->first, merge.name->second,
+                        merge.before.has_value() ? &*merge.before : nullptr, merge.after, events,
+                        now);
+    }
+  }
+  conflict::VersionVector knowledge = progress.knowledge;
+  knowledge.Join(remote.knowledge);
+  if (knowledge != progress.knowledge) {
+    progress.knowledge = std::move(knowledge);
+    batch.MarkProgressChanged();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sanji::store

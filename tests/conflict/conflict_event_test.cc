@@ -1,0 +1,275 @@
+#include "conflict/conflict_event.h"
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "conflict/change.h"
+#include "conflict/record.h"
+#include "conflict/schema.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/conflict/test_util.h"
+
+namespace sanji::conflict {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::SizeIs;
+using testutil::AssignOp;
+using testutil::BuildCountySchema;
+using testutil::Int;
+using testutil::Joined;
+using testutil::kCounty;
+using testutil::kFengpu;
+using testutil::kPingbu;
+using testutil::kSecond;
+using testutil::kShangban;
+using testutil::kXiaban;
+using testutil::MakeChange;
+using testutil::Replica;
+using testutil::Text;
+
+using Kind = ConflictEvent::Kind;
+
+class ConflictEventTest : public testutil::CountySchemaTest {
+ protected:
+  // The village creates a request; every other replica receives it.
+  void CreateRequest(Replica& village, std::initializer_list<Replica*> others) {
+    ASSERT_TRUE(village
+                    .Write(*requests_, MakeChange({AssignOp("title", Text("路灯坏了")),
+                                                   AssignOp("requester", Text("张三"))},
+                                                  kXiaban))
+                    .ok());
+    for (Replica* other : others) other->Receive(village);
+  }
+
+  void WriteTitle(Replica& replica, int64_t seconds_later, const std::string& title) {
+    replica.clock().Advance(seconds_later * kSecond);
+    ASSERT_TRUE(replica.Write(*requests_, MakeChange({AssignOp("title", Text(title))})).ok());
+  }
+
+  // The events a replica holding `before` sees when it merges `incoming`.
+  std::vector<ConflictEvent> Merge(const Record& before, const Record& incoming) const {
+    return NewConflicts(*requests_, before, Joined(before, incoming));
+  }
+};
+
+ConflictSide SideOf(const Replica& replica, std::optional<Value> value) {
+  return ConflictSide{replica.last_dot(), replica.last_timestamp(), std::move(value)};
+}
+
+// ARCHITECTURE.md §2: a concurrent lww overwrite is not silently lost; the losing value is kept
+// for the conflict log.
+TEST_F(ConflictEventTest, ConcurrentLwwOverwriteIsReportedOnce) {
+  Replica village(kXiaban);
+  Replica township(kFengpu);
+  CreateRequest(village, {&township});
+  WriteTitle(village, 1, "路灯坏了，电线裸露");
+  WriteTitle(township, 5, "路灯已修好");  // later HLC: the winner
+
+  const ConflictEvent expected{Kind::kLwwOverwrite, "title", SideOf(township, Text("路灯已修好")),
+                               SideOf(village, Text("路灯坏了，电线裸露"))};
+  const std::vector<ConflictEvent> at_township = Merge(township.record(), village.record());
+  ASSERT_THAT(at_township, SizeIs(1));
+  EXPECT_EQ(at_township[0], expected);
+  // The village, whose value lost, is told too, with the same event.
+  EXPECT_THAT(Merge(village.record(), township.record()), ::testing::ElementsAre(expected));
+}
+
+TEST_F(ConflictEventTest, JoiningTheSameStateAgainGivesNone) {
+  Replica village(kXiaban);
+  Replica township(kFengpu);
+  CreateRequest(village, {&township});
+  WriteTitle(village, 1, "路灯坏了，电线裸露");
+  WriteTitle(township, 5, "路灯已修好");
+  const Record merged = Joined(township.record(), village.record());
+  ASSERT_THAT(NewConflicts(*requests_, township.record(), merged), SizeIs(1));
+
+  EXPECT_THAT(Merge(merged, village.record()), IsEmpty());
+  EXPECT_THAT(Merge(merged, township.record()), IsEmpty());
+  EXPECT_THAT(Merge(merged, merged), IsEmpty());
+}
+
+TEST_F(ConflictEventTest, AThirdConcurrentWriterGivesOneMore) {
+  Replica village(kXiaban);
+  Replica township(kFengpu);
+  Replica county(kCounty);
+  CreateRequest(village, {&township, &county});
+  WriteTitle(village, 1, "路灯坏了，电线裸露");
+  WriteTitle(township, 5, "路灯已修好");
+  WriteTitle(county, 3, "县里已派人");
+  const Record merged = Joined(township.record(), village.record());
+
+  const std::vector<ConflictEvent> events = Merge(merged, county.record());
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0],
+            (ConflictEvent{Kind::kLwwOverwrite, "title", SideOf(township, Text("路灯已修好")),
+                           SideOf(county, Text("县里已派人"))}));
+}
+
+TEST_F(ConflictEventTest, ANewWinnerReportsTheValueItDisplaced) {
+  Replica village(kXiaban);
+  Replica township(kFengpu);
+  Replica county(kCounty);
+  CreateRequest(village, {&township, &county});
+  WriteTitle(village, 1, "路灯坏了，电线裸露");
+  WriteTitle(township, 5, "路灯已修好");
+  WriteTitle(county, 9, "县里已派人");  // the greatest timestamp
+  const Record merged = Joined(township.record(), village.record());
+
+  // The village's value already lost at this replica; only the township's is newly displaced.
+  const std::vector<ConflictEvent> events = Merge(merged, county.record());
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0],
+            (ConflictEvent{Kind::kLwwOverwrite, "title", SideOf(county, Text("县里已派人")),
+                           SideOf(township, Text("路灯已修好"))}));
+}
+
+TEST_F(ConflictEventTest, SequentialOverwriteGivesNone) {
+  Replica village(kXiaban);
+  Replica township(kFengpu);
+  CreateRequest(village, {&township});
+  WriteTitle(village, 5, "路灯坏了，电线裸露");
+  township.Receive(village);
+  const Record before_write = township.record();
+  WriteTitle(township, 1, "路灯已修好");  // saw the village's value, though its clock is behind
+
+  EXPECT_THAT(NewConflicts(*requests_, before_write, township.record()), IsEmpty());
+  EXPECT_THAT(Merge(village.record(), township.record()), IsEmpty());
+  EXPECT_EQ(testutil::LwwRead(Joined(village.record(), township.record()), "title"),
+            Text("路灯已修好"));
+}
+
+// ARCHITECTURE.md §2: mv keeps concurrent values until a person resolves them.
+TEST_F(ConflictEventTest, MvSiblingsAreReported) {
+  Replica village(kXiaban);
+  Replica township(kFengpu);
+  ASSERT_TRUE(village
+                  .Write(*households_, MakeChange({AssignOp("name", Text("李四")),
+                                                   AssignOp("annual_income", Int(3'000'000))},
+                                                  kXiaban))
+                  .ok());
+  township.Receive(village);
+  ASSERT_TRUE(
+      village.Write(*households_, MakeChange({AssignOp("annual_income", Int(3'200'000))})).ok());
+  ASSERT_TRUE(
+      township.Write(*households_, MakeChange({AssignOp("annual_income", Int(3'100'000))})).ok());
+
+  const Record merged = Joined(township.record(), village.record());
+  const std::vector<ConflictEvent> events = NewConflicts(*households_, township.record(), merged);
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0],
+            (ConflictEvent{Kind::kMvSiblings, "annual_income", SideOf(township, Int(3'100'000)),
+                           SideOf(village, Int(3'200'000))}));
+  EXPECT_THAT(NewConflicts(*households_, merged, Joined(merged, village.record())), IsEmpty());
+
+  // Resolving (an assignment that saw both) is not a new conflict anywhere.
+  township.Receive(village);
+  const Record unresolved = township.record();
+  ASSERT_TRUE(
+      township.Write(*households_, MakeChange({AssignOp("annual_income", Int(3'150'000))})).ok());
+  EXPECT_THAT(NewConflicts(*households_, unresolved, township.record()), IsEmpty());
+  // Nor at the village, which still holds only its own sibling.
+  EXPECT_THAT(
+      NewConflicts(*households_, village.record(), Joined(village.record(), township.record())),
+      IsEmpty());
+}
+
+TEST_F(ConflictEventTest, ScopeOverwriteIsReportedUnderTheScopeField) {
+  Replica village(kXiaban);
+  Replica township(kFengpu);
+  Replica county(kCounty);
+  CreateRequest(village, {&township, &county});
+  township.clock().Advance(5 * kSecond);
+  ASSERT_TRUE(township.Write(*requests_, MakeChange({}, kShangban)).ok());
+  county.clock().Advance(1 * kSecond);
+  ASSERT_TRUE(county.Write(*requests_, MakeChange({}, kPingbu)).ok());
+
+  const std::vector<ConflictEvent> events = Merge(township.record(), county.record());
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0], (ConflictEvent{Kind::kLwwOverwrite, std::string(Record::kScopeField),
+                                      SideOf(township, Text(std::string(kShangban))),
+                                      SideOf(county, Text(std::string(kPingbu)))}));
+}
+
+// ARCHITECTURE.md §2: a write that did not see the delete is not lost silently.
+TEST_F(ConflictEventTest, WriteConcurrentWithDeleteIsReportedOnce) {
+  Replica village(kXiaban);
+  Replica township(kFengpu);
+  CreateRequest(village, {&township});
+  township.Delete();
+  WriteTitle(village, 1, "路灯坏了，电线裸露");
+
+  const ConflictEvent expected{Kind::kWriteConcurrentWithDelete, "", SideOf(village, std::nullopt),
+                               SideOf(township, std::nullopt)};
+  const Record merged = Joined(township.record(), village.record());
+  const std::vector<ConflictEvent> at_township =
+      NewConflicts(*requests_, township.record(), merged);
+  ASSERT_THAT(at_township, SizeIs(1));
+  EXPECT_EQ(at_township[0], expected);
+  EXPECT_THAT(Merge(village.record(), township.record()), ::testing::ElementsAre(expected));
+
+  EXPECT_THAT(Merge(merged, village.record()), IsEmpty());
+  EXPECT_THAT(Merge(merged, township.record()), IsEmpty());
+}
+
+TEST_F(ConflictEventTest, WriteThatSawTheDeleteGivesNone) {
+  Replica village(kXiaban);
+  Replica township(kFengpu);
+  CreateRequest(village, {&township});
+  township.Delete();
+  village.Receive(township);
+  const Record deleted = village.record();
+  WriteTitle(village, 1, "新的报修");
+
+  EXPECT_THAT(NewConflicts(*requests_, deleted, village.record()), IsEmpty());
+  EXPECT_THAT(Merge(township.record(), village.record()), IsEmpty());
+}
+
+TEST_F(ConflictEventTest, ConcurrentDeletesGiveNone) {
+  Replica village(kXiaban);
+  Replica township(kFengpu);
+  CreateRequest(village, {&township});
+  village.Delete();
+  township.Delete();
+  EXPECT_THAT(Merge(township.record(), village.record()), IsEmpty());
+  EXPECT_FALSE(Joined(township.record(), village.record()).alive());
+}
+
+TEST_F(ConflictEventTest, ToStringIsReadable) {
+  Replica village(kXiaban);
+  Replica township(kFengpu);
+  CreateRequest(village, {&township});
+  WriteTitle(village, 1, "路灯坏了，电线裸露");
+  WriteTitle(township, 5, "路灯已修好");
+  const std::vector<ConflictEvent> events = Merge(township.record(), village.record());
+  ASSERT_THAT(events, SizeIs(1));
+  const std::string text = events[0].ToString();
+  EXPECT_THAT(text, HasSubstr("lww-overwrite title"));
+  EXPECT_THAT(text, HasSubstr("kept " + township.last_dot().ToString() + "@" +
+                              township.last_timestamp().ToString() + "=\"路灯已修好\""));
+  EXPECT_THAT(text, HasSubstr("other " + village.last_dot().ToString() + "@" +
+                              village.last_timestamp().ToString() + "=\"路灯坏了，电线裸露\""));
+
+  const ConflictEvent revival{Kind::kWriteConcurrentWithDelete, "", SideOf(village, std::nullopt),
+                              SideOf(township, std::nullopt)};
+  const std::string revival_text = revival.ToString();
+  EXPECT_THAT(revival_text, HasSubstr("write-concurrent-with-delete (record)"));
+  EXPECT_THAT(revival_text, HasSubstr(village.last_dot().ToString()));
+  EXPECT_THAT(revival_text, HasSubstr(township.last_dot().ToString()));
+  EXPECT_THAT(revival_text, Not(HasSubstr("=")));
+
+  const ConflictEvent siblings{Kind::kMvSiblings, "annual_income", SideOf(village, Int(3'200'000)),
+                               SideOf(township, Int(3'100'000))};
+  EXPECT_THAT(siblings.ToString(), HasSubstr("mv-siblings annual_income"));
+  EXPECT_THAT(siblings.ToString(), HasSubstr("=3200000"));
+}
+
+}  // namespace
+}  // namespace sanji::conflict

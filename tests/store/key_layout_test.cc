@@ -1,0 +1,113 @@
+// The key layout of store/key_layout.h: escaped strings and big-endian
+// counters sort like the values they encode, prefixes are unambiguous, and
+// every key parses back (ARCHITECTURE.md §5: the layout is written down once).
+#include "store/key_layout.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "store/coding.h"
+#include "store/conflict_log.h"
+
+namespace sanji::store {
+namespace {
+
+// Short strings over an alphabet of the bytes escaping treats specially.
+std::string RandomText(std::mt19937& rng) {
+  static constexpr char kAlphabet[] = {'\x00', '\x01', 'a', '\xff'};
+  std::string text(rng() % 4, ' ');
+  for (char& c : text) c = kAlphabet[rng() % 4];
+  return text;
+}
+
+int Sign(int value) { return (value > 0) - (value < 0); }
+
+TEST(KeyLayoutTest, RecordKeysSortByCollectionThenKey) {
+  std::mt19937 rng(20261128);
+  for (int i = 0; i < 20000; ++i) {
+    const std::string c1 = RandomText(rng), k1 = RandomText(rng);
+    const std::string c2 = RandomText(rng), k2 = RandomText(rng);
+    const int expected = c1 != c2 ? Sign(c1.compare(c2)) : Sign(k1.compare(k2));
+    EXPECT_EQ(Sign(RecordKey(c1, k1).compare(RecordKey(c2, k2))), expected)
+        << ToHex(c1) << "/" << ToHex(k1) << " vs " << ToHex(c2) << "/" << ToHex(k2);
+  }
+}
+
+TEST(KeyLayoutTest, RangePrefixMatchesExactlyTheKeysWithThatPrefix) {
+  std::mt19937 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    const std::string collection = RandomText(rng), other = RandomText(rng);
+    const std::string key = RandomText(rng), prefix = RandomText(rng);
+    const std::string range = RecordRangePrefix(collection, prefix);
+    EXPECT_EQ(RecordKey(collection, key).starts_with(range), key.starts_with(prefix));
+    if (other != collection) {
+      EXPECT_FALSE(RecordKey(other, key).starts_with(range));
+    }
+  }
+}
+
+TEST(KeyLayoutTest, RecordKeysParseBack) {
+  const std::string collection("t\0x", 3), key("k\0\xff", 3);
+  std::string parsed_collection, parsed_key;
+  ASSERT_TRUE(ParseRecordKey(RecordKey(collection, key), &parsed_collection, &parsed_key));
+  EXPECT_EQ(parsed_collection, collection);
+  EXPECT_EQ(parsed_key, key);
+  EXPECT_FALSE(ParseRecordKey(RecordKey(collection, key) + "x", &parsed_collection, &parsed_key));
+  EXPECT_FALSE(ParseRecordKey(OriginIndexKey({"a", 1}, 1), &parsed_collection, &parsed_key));
+}
+
+TEST(KeyLayoutTest, IndexKeysSortByCounterWithinAnOrigin) {
+  const conflict::Origin origin{"gutian/fengpu", 7};
+  for (uint64_t counter : {1ULL, 255ULL, 256ULL, 65535ULL, 1ULL << 40}) {
+    EXPECT_LT(OriginIndexKey(origin, counter), OriginIndexKey(origin, counter + 1));
+    EXPECT_TRUE(OriginIndexKey(origin, counter).starts_with(OriginIndexPrefix(origin)));
+  }
+  // "gutian" must not own the index entries of "gutian/fengpu" or "gutian\0".
+  EXPECT_FALSE(OriginIndexKey(origin, 1).starts_with(OriginIndexPrefix({"gutian", 7})));
+  EXPECT_FALSE(OriginIndexKey(origin, 1).starts_with(OriginIndexPrefix({"gutian/fengpu", 8})));
+  conflict::Origin parsed;
+  uint64_t counter = 0;
+  ASSERT_TRUE(ParseOriginIndexKey(OriginIndexKey(origin, 42), &parsed, &counter));
+  EXPECT_EQ(parsed, origin);
+  EXPECT_EQ(counter, 42u);
+}
+
+TEST(KeyLayoutTest, KeySpacesDoNotOverlap) {
+  const std::string record = RecordKey("m", "x");
+  EXPECT_FALSE(record.starts_with(MetadataKey("")));
+  EXPECT_LT(MetadataKey(meta::kNodeId), RecordSpacePrefix());
+  EXPECT_LT(record, OriginIndexSpacePrefix());
+  EXPECT_LT(OriginIndexKey({"\xff\xff", 0xffffffff}, UINT64_MAX), KnowledgeKey());
+  EXPECT_LT(KnowledgeKey(), ConflictLogKey(0));
+  uint64_t sequence = 0;
+  ASSERT_TRUE(ParseConflictLogKey(ConflictLogKey(300), &sequence));
+  EXPECT_EQ(sequence, 300u);
+}
+
+TEST(KeyLayoutTest, ConflictLogEntriesRoundTrip) {
+  using conflict::ConflictEvent;
+  ConflictLogEntry entry;
+  entry.sequence = 9;
+  entry.collection = "tickets";
+  entry.key = std::string("工单\0一", 10);
+  entry.recorded_at = {123456, 3};
+  entry.event.kind = ConflictEvent::Kind::kLwwOverwrite;
+  entry.event.field = "title";
+  entry.event.kept.dot = {{"gutian/fengpu", 2}, 5};
+  entry.event.kept.timestamp = {1000, 1};
+  entry.event.kept.value = conflict::Value(std::string("甲"));
+  entry.event.other.dot = {{"gutian/fengpu/xiaban", 1}, 9};
+  entry.event.other.timestamp = {999, 0};
+  entry.event.other.value = conflict::Value(-1.5);
+  auto decoded = DecodeConflictLogEntry(9, EncodeConflictLogEntry(entry));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(*decoded, entry);
+  entry.event.other.value.reset();
+  entry.event.kept.value = conflict::Value(true);
+  EXPECT_EQ(*DecodeConflictLogEntry(9, EncodeConflictLogEntry(entry)), entry);
+  EXPECT_EQ(DecodeConflictLogEntry(9, "\x05garbage").status().code(), absl::StatusCode::kDataLoss);
+}
+
+}  // namespace
+}  // namespace sanji::store

@@ -1,0 +1,168 @@
+// Remote batches (ARCHITECTURE.md §2, §3): merged with Join, checked before any
+// of it is merged, atomic, and idempotent: applying a batch twice changes
+// nothing. Concurrent overwrites land in the conflict log.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "conflict/conflict_event.h"
+#include "store/store.h"
+#include "tests/store/store_test_util.h"
+
+namespace sanji::store::testing {
+namespace {
+
+using conflict::ConflictEvent;
+using conflict::Origin;
+using conflict::Record;
+using ::testing::HasSubstr;
+
+class RemoteApplyTest : public StoreTest {
+ protected:
+  // A record written at the township, as its own store would hold it.
+  Record TownshipRecord(const std::string& title, uint64_t counter, int64_t micros) const {
+    const auto* tickets = *schema_.Collection(kTickets);
+    auto record = Record().Write(*tickets, SetTitle(title), {township_, counter}, {micros, 0});
+    EXPECT_TRUE(record.ok()) << record.status();
+    return *record;
+  }
+
+  RemoteBatch ThreeRecords() const {
+    RemoteBatch batch;
+    for (uint64_t i = 1; i <= 3; ++i) {
+      batch.items.push_back({kTickets, absl::StrCat("R-", i),
+                             TownshipRecord(absl::StrCat("镇上 ", i), i, kStartMicros - 10)});
+    }
+    batch.knowledge.Set(township_, 3);
+    return batch;
+  }
+
+  const Origin township_{"gutian/fengpu", 4};
+};
+
+TEST_F(RemoteApplyTest, AppliesRecordsAndKnowledge) {
+  auto store = OpenStore();
+  const RemoteBatch batch = ThreeRecords();
+  ASSERT_TRUE(store->ApplyRemote(batch).ok());
+  for (const auto& item : batch.items) {
+    auto record = store->Get(item.collection, item.key);
+    ASSERT_TRUE(record.ok()) << record.status();
+    EXPECT_EQ(*record, item.record);
+  }
+  EXPECT_EQ(store->Knowledge().Get(township_), 3u);
+  EXPECT_EQ(store->progress().counter, 0u);  // remote changes take no local dot
+  std::vector<uint64_t> counters;
+  for (auto it = store->ChangesSince(township_, 0); it->Valid(); it->Next()) {
+    counters.push_back(it->counter());
+  }
+  EXPECT_EQ(counters, (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
+}
+
+TEST_F(RemoteApplyTest, ApplyingTheSameBatchTwiceChangesNothing) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->Write(kTickets, "L-1", SetTitle("local")).ok());
+  const RemoteBatch batch = ThreeRecords();
+  ASSERT_TRUE(store->ApplyRemote(batch).ok());
+  const auto files = SnapshotTree(store_path());
+  const Progress progress = store->progress();
+  const StoreStats stats = store->stats();
+
+  ASSERT_TRUE(store->ApplyRemote(batch).ok());
+  EXPECT_EQ(SnapshotTree(store_path()), files);
+  EXPECT_EQ(store->progress().hlc_last, progress.hlc_last);
+  EXPECT_EQ(store->progress().knowledge, progress.knowledge);
+  EXPECT_EQ(store->progress().conflict_next, progress.conflict_next);
+  EXPECT_EQ(store->stats().commits, stats.commits);
+  EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
+}
+
+TEST_F(RemoteApplyTest, ConcurrentOverwriteIsLogged) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->Write(kTickets, "T-1", SetTitle("村里写的")).ok());
+  RemoteBatch batch;
+  batch.items.push_back({kTickets, "T-1", TownshipRecord("镇上写的", 1, kStartMicros + 10)});
+  ASSERT_TRUE(store->ApplyRemote(batch).ok());
+
+  auto conflicts = store->ListConflicts(0, 0);
+  ASSERT_TRUE(conflicts.ok()) << conflicts.status();
+  // Both writes set the title and the scope (the same scope, still two values).
+  ASSERT_EQ(conflicts->size(), 2u);
+  EXPECT_EQ((*conflicts)[0].sequence, 1u);
+  EXPECT_EQ((*conflicts)[0].event.field, conflict::Record::kScopeField);
+  const ConflictLogEntry& entry = (*conflicts)[1];
+  EXPECT_EQ(entry.sequence, 2u);
+  EXPECT_EQ(entry.collection, kTickets);
+  EXPECT_EQ(entry.key, "T-1");
+  EXPECT_EQ(entry.event.kind, ConflictEvent::Kind::kLwwOverwrite);
+  EXPECT_EQ(entry.event.field, "title");
+  EXPECT_EQ(entry.event.kept.value, conflict::Value(std::string("镇上写的")));
+  EXPECT_EQ(entry.event.other.value, conflict::Value(std::string("村里写的")));
+  EXPECT_EQ(*store->GetConflict(2), entry);
+  EXPECT_EQ(store->GetConflict(3).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->ListConflicts(1, 0)->size(), 1u);
+  EXPECT_TRUE(store->ListConflicts(2, 0)->empty());
+  // The merge advanced the HLC past the remote write (causality).
+  auto next = store->Write(kTickets, "T-1", SetTitle("看过以后", std::nullopt));
+  ASSERT_TRUE(next.ok());
+  EXPECT_GT(next->timestamp, (conflict::HlcTimestamp{kStartMicros + 10, 0}));
+  EXPECT_TRUE(next->conflicts.empty());
+  EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
+}
+
+TEST_F(RemoteApplyTest, RefusesATimestampBeyondMaxSkewAndAppliesNothing) {
+  auto store = OpenStore();
+  RemoteBatch batch = ThreeRecords();
+  batch.items.push_back(
+      {kTickets, "R-9", TownshipRecord("来自未来", 9, kStartMicros + 120'000'000)});
+  const auto files = SnapshotTree(store_path());
+  absl::Status status = store->ApplyRemote(batch);
+  EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
+  EXPECT_THAT(status.message(), HasSubstr("R-9"));
+  EXPECT_EQ(SnapshotTree(store_path()), files);
+  EXPECT_EQ(store->Get(kTickets, "R-1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->Knowledge().Get(township_), 0u);
+  EXPECT_EQ(store->stats().refused_remote_timestamps, 1);
+}
+
+TEST_F(RemoteApplyTest, RefusesRecordsTheSchemaDoesNotHold) {
+  auto store = OpenStore();
+  RemoteBatch batch = ThreeRecords();
+  batch.items.push_back({"parcels", "P-1", TownshipRecord("?", 7, kStartMicros)});
+  const auto files = SnapshotTree(store_path());
+  absl::Status status = store->ApplyRemote(batch);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
+  EXPECT_THAT(status.message(), HasSubstr("parcels"));
+  EXPECT_EQ(SnapshotTree(store_path()), files);
+}
+
+TEST_F(RemoteApplyTest, RefusesDotsOfThisNodeBeyondItsCounter) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->Write(kTickets, "T-1", SetTitle("a")).ok());
+  const auto* tickets = *schema_.Collection(kTickets);
+  RemoteBatch batch;
+  batch.items.push_back(
+      {kTickets, "T-2", *Record().Write(*tickets, SetTitle("b"), {store->origin(), 5}, {1, 0})});
+  absl::Status status = store->ApplyRemote(batch);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_THAT(status.message(), HasSubstr("restored from a copy"));
+
+  RemoteBatch knowledge_only;
+  knowledge_only.knowledge.Set(store->origin(), 2);
+  EXPECT_EQ(store->ApplyRemote(knowledge_only).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store->progress().counter, 1u);
+}
+
+TEST_F(RemoteApplyTest, KnowledgeOnlyBatchAdvancesKnowledge) {
+  auto store = OpenStore();
+  RemoteBatch batch;
+  batch.knowledge.Set(township_, 40);
+  ASSERT_TRUE(store->ApplyRemote(batch).ok());
+  auto reopened_knowledge = store->Knowledge();
+  EXPECT_EQ(reopened_knowledge.Get(township_), 40u);
+  store.reset();
+  EXPECT_EQ(OpenStore()->Knowledge().Get(township_), 40u);
+}
+
+}  // namespace
+}  // namespace sanji::store::testing

@@ -1,0 +1,62 @@
+// Helpers shared by the store tests: a temporary directory, a byte-exact
+// picture of a directory tree, the test schema and store fixture.
+#ifndef SANJI_TESTS_STORE_STORE_TEST_UTIL_H_
+#define SANJI_TESTS_STORE_STORE_TEST_UTIL_H_
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "conflict/change.h"
+#include "conflict/clock.h"
+#include "conflict/schema.h"
+#include "store/store.h"
+
+namespace sanji::store::testing {
+
+inline constexpr char kNode[] = "gutian/fengpu/xiaban";
+inline constexpr char kTickets[] = "tickets";
+// 2026-11-28, in microseconds.
+inline constexpr int64_t kStartMicros = 1'795'824'000'000'000LL;
+
+// A fresh directory under $TEST_TMPDIR (or /tmp), removed with its contents.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Every file under a directory, by relative path, with its bytes.
+std::map<std::string, std::string> SnapshotTree(const std::string& root);
+
+// tickets: title (lww), note (mv), amount_fen (lww int), visits (counter),
+// tags (set), status (open < assigned < resolved < closed).
+conflict::Schema TestSchema();
+
+conflict::Change SetTitle(const std::string& title,
+                          std::optional<std::string> scope = std::string(kNode));
+
+class StoreTest : public ::testing::Test {
+ protected:
+  StoreTest() : schema_(TestSchema()), clock_(kStartMicros) {}
+
+  Options MakeOptions(const std::string& node_id = kNode) const;
+  // Opens the store at store_path(), failing the test on error.
+  std::unique_ptr<Store> OpenStore(Options options);
+  std::unique_ptr<Store> OpenStore() { return OpenStore(MakeOptions()); }
+  std::string store_path() const { return dir_.path() + "/store"; }
+
+  TempDir dir_;
+  conflict::Schema schema_;
+  conflict::ManualClock clock_;
+};
+
+}  // namespace sanji::store::testing
+
+#endif  // SANJI_TESTS_STORE_STORE_TEST_UTIL_H_
