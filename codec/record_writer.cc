@@ -1,7 +1,9 @@
 #include "codec/record_writer.h"
 
-#include <algorithm>
+#include <cassert>
 #include <cstring>
+
+#include "absl/container/inlined_vector.h"
 
 namespace sanji::codec {
 
@@ -107,16 +109,20 @@ size_t EntrySize(const VersionVector& context, const Entry& entry) {
 
 // ---- writing ----
 
+// Writes into a buffer already sized for everything it will write: the sizes
+// are computed first, so writing needs no bounds checks or growth.
 class Writer {
  public:
-  explicit Writer(std::string& out) : out_(out) {}
+  explicit Writer(char* position) : position_(position) {}
+
+  char* position() const { return position_; }
 
   void Varint(uint64_t value) {
     while (value >= 0x80) {
-      out_.push_back(static_cast<char>(value | 0x80));
+      *position_++ = static_cast<char>(value | 0x80);
       value >>= 7;
     }
-    out_.push_back(static_cast<char>(value));
+    *position_++ = static_cast<char>(value);
   }
   void Scalar(int field, uint64_t value) {
     if (value == 0) return;
@@ -125,7 +131,8 @@ class Writer {
   }
   void Bytes(int field, const std::string& bytes) {
     Header(field, bytes.size());
-    out_.append(bytes);
+    std::memcpy(position_, bytes.data(), bytes.size());
+    position_ += bytes.size();
   }
   void Header(int field, size_t length) {
     Varint(Tag(field, kLengthDelimited));
@@ -142,10 +149,9 @@ class Writer {
         break;
       case 2: {
         Varint(Tag(kReal, kFixed64));
-        char bytes[sizeof(double)];
         const double real = std::get<double>(value);
-        std::memcpy(bytes, &real, sizeof(real));  // little-endian, as protobuf
-        out_.append(bytes, sizeof(bytes));
+        std::memcpy(position_, &real, sizeof(real));  // little-endian, as protobuf
+        position_ += sizeof(real);
         break;
       }
       default:
@@ -177,7 +183,7 @@ class Writer {
   }
 
  private:
-  std::string& out_;
+  char* position_;
 };
 
 template <typename EntryList>
@@ -200,16 +206,39 @@ size_t FieldBodySize(const VersionVector& context, const std::string& name,
 
 }  // namespace
 
+size_t OriginBodySize(const Origin& origin) {
+  const std::string& node_id = origin.node_id.str();
+  return (node_id.empty() ? 0 : BytesFieldSize(node_id.size())) + ScalarSize(origin.incarnation);
+}
+
+size_t LengthDelimitedSize(size_t body) { return 1 + VarintSize(body) + body; }
+
 void AppendRecordBytes(const conflict::Record& record, std::string& out) {
   const conflict::RecordState& state = record.state();
   const VersionVector& context = state.context;
-  Writer writer(out);
+
+  // Pass 1: the size of everything, keeping what pass 2 needs again.
+  size_t total = 0;
   for (uint32_t i = 0; i < context.size(); ++i) {
-    const Origin& origin = context.entries()[i].first;
-    const std::string& node_id = origin.node_id.str();
-    writer.Header(kOrigins, (node_id.empty() ? 0 : BytesFieldSize(node_id.size())) +
-                                ScalarSize(origin.incarnation));
-    if (!node_id.empty()) writer.Bytes(kNodeId, node_id);
+    total += LengthDelimitedSize(OriginBodySize(context.entries()[i].first));
+    total += LengthDelimitedSize(ScalarSize(i) + ScalarSize(context.entries()[i].second));
+  }
+  total += EntriesSize(context, state.scope.entries()) +
+           EntriesSize(context, state.presence.entries()) +
+           EntriesSize(context, state.deletes.entries());
+  absl::InlinedVector<size_t, 16> field_sizes;
+  for (const auto& [name, field_state] : state.fields) {
+    field_sizes.push_back(FieldBodySize(context, name, field_state));
+    total += LengthDelimitedSize(field_sizes.back());
+  }
+
+  // Pass 2: write, in field-number order.
+  const size_t start = out.size();
+  out.resize(start + total);
+  Writer writer(out.data() + start);
+  for (const auto& [origin, counter] : context.entries()) {
+    writer.Header(kOrigins, OriginBodySize(origin));
+    if (!origin.node_id.empty()) writer.Bytes(kNodeId, origin.node_id.str());
     writer.Scalar(kIncarnation, origin.incarnation);
   }
   for (uint32_t i = 0; i < context.size(); ++i) {
@@ -221,13 +250,15 @@ void AppendRecordBytes(const conflict::Record& record, std::string& out) {
   writer.Entries(kScope, context, state.scope.entries());
   writer.Entries(kPresence, context, state.presence.entries());
   writer.Entries(kDeletes, context, state.deletes.entries());
+  size_t field_index = 0;
   for (const auto& [name, field_state] : state.fields) {
-    writer.Header(kFields, FieldBodySize(context, name, field_state));
+    writer.Header(kFields, field_sizes[field_index++]);
     writer.Bytes(kFieldName, name);
     writer.Scalar(kFieldKind, field_state.index() + 1);
     std::visit([&](const auto& field) { writer.Entries(kFieldEntries, context, field.entries()); },
                field_state);
   }
+  assert(writer.position() == out.data() + out.size());
 }
 
 }  // namespace sanji::codec

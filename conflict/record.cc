@@ -138,20 +138,27 @@ void Record::Join(const Record& other) {
   mine.scope.Join(mine.context, theirs.scope, theirs.context);
   mine.presence.Join(mine.context, theirs.presence, theirs.context);
   mine.deletes.Join(mine.context, theirs.deletes, theirs.context);
-  for (auto it = mine.fields.begin(); it != mine.fields.end();) {
-    auto their_field = theirs.fields.find(it->first);
-    if (their_field != theirs.fields.end()) {
-      JoinFieldState(it->second, mine.context, their_field->second, theirs.context);
-    } else {
-      EraseCovered(it->second, theirs.context);
+  // Both maps are sorted by name: walk them together rather than search.
+  auto mine_it = mine.fields.begin();
+  auto their_it = theirs.fields.begin();
+  while (mine_it != mine.fields.end() || their_it != theirs.fields.end()) {
+    const bool only_mine = their_it == theirs.fields.end() ||
+                           (mine_it != mine.fields.end() && mine_it->first < their_it->first);
+    if (!only_mine && (mine_it == mine.fields.end() || their_it->first < mine_it->first)) {
+      FieldState joined = their_it->second;
+      EraseCovered(joined, mine.context);
+      if (!IsEmpty(joined))
+        mine_it = std::next(mine.fields.emplace_hint(mine_it, their_it->first, std::move(joined)));
+      ++their_it;
+      continue;
     }
-    it = IsEmpty(it->second) ? mine.fields.erase(it) : std::next(it);
-  }
-  for (const auto& [name, their_state] : theirs.fields) {
-    if (mine.fields.contains(name)) continue;
-    FieldState joined = their_state;
-    EraseCovered(joined, mine.context);
-    if (!IsEmpty(joined)) mine.fields.emplace(name, std::move(joined));
+    if (only_mine) {
+      EraseCovered(mine_it->second, theirs.context);
+    } else {
+      JoinFieldState(mine_it->second, mine.context, their_it->second, theirs.context);
+      ++their_it;
+    }
+    mine_it = IsEmpty(mine_it->second) ? mine.fields.erase(mine_it) : std::next(mine_it);
   }
   mine.context.Join(theirs.context);
 }

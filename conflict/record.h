@@ -13,8 +13,11 @@
 // saw: every field entry and every write in its causal past. A write the
 // delete did not see survives, with what it wrote, and the record is alive
 // again; NewConflicts() reports it (kWriteConcurrentWithDelete), so the write
-// is never lost and the revival is never silent. The scope is kept by a delete
-// so that the tombstone still reaches the nodes that held the record.
+// is never lost and the revival is never silent. One exception, by design: a
+// counter keeps one running total per origin, so an increment the delete did
+// not see brings back its origin's whole total, the part the delete saw
+// included (causal_counter.h; tracking each increment would grow without end). The scope is kept by
+// a delete so that the tombstone still reaches the nodes that held the record.
 //
 // Join() is the only merge: commutative, associative, idempotent. Write() and
 // Delete() return the successor state, which is >= this (joining it into this

@@ -171,7 +171,9 @@ TEST(ConvergenceTest, AddSurvivesExactlyWhenNoRemoveSawIt) {
         field == nullptr ? std::vector<Value>() : std::get<OrSet>(*field).Elements();
     EXPECT_EQ(std::set<Value>(elements.begin(), elements.end()), expected);
   });
-  EXPECT_GT(concurrent_add_remove_pairs, 0) << "the schedules never raced an add with a remove";
+  if (!ReplayingOneSeed() && ScheduleCases() >= 20) {
+    EXPECT_GT(concurrent_add_remove_pairs, 0) << "the schedules never raced an add with a remove";
+  }
 }
 
 // The lww registers of a record: the scope, and the lww field if present.
@@ -239,8 +241,11 @@ LwwReports CheckLwwReports(const RandomHistory& history, int replica) {
 TEST(ConvergenceTest, EachLwwOverwriteIsReportedOncePerReplica) {
   int64_t reported_again_after_revival = 0;
   ForEachCase(ScheduleCases(), [&](uint64_t seed) {
-    RandomHistory history(&AllKindsSchema(), ScheduleOptions(seed, /*deletes=*/seed % 2 == 0),
-                          seed);
+    RandomHistory::Options options = ScheduleOptions(seed, /*deletes=*/seed % 2 == 0);
+    // An lww field alone and many deletes, so that some delete revives a
+    // displaced value, which is then displaced again (conflict_event.h).
+    if (options.delete_probability > 0) options.delete_probability = 0.2;
+    RandomHistory history(&SingleFieldSchema(FieldKind::kLww), options, seed);
     RunSchedule(history);
     for (int r = 0; r < history.replicas(); ++r) {
       const LwwReports reports = CheckLwwReports(history, r);
@@ -254,6 +259,9 @@ TEST(ConvergenceTest, EachLwwOverwriteIsReportedOncePerReplica) {
       }
     }
   });
+  if (!ReplayingOneSeed() && ScheduleCases() >= 500) {
+    EXPECT_GT(reported_again_after_revival, 0) << "no schedule displaced a revived value again";
+  }
 }
 
 // conflict_event.h: a displaced value whose winner is removed by a delete that

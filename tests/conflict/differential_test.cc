@@ -307,8 +307,8 @@ class Reference {
 };
 
 // The entries of a field or the scope, as "dot=payload", sorted.
-template <typename Entry>
-std::vector<std::string> EntryStrings(const std::vector<Entry>& entries) {
+template <typename Entries>
+std::vector<std::string> EntryStrings(const Entries& entries) {
   std::vector<std::string> strings;
   for (const auto& entry : entries) strings.push_back(EntryString(entry.dot, entry.payload));
   std::sort(strings.begin(), strings.end());

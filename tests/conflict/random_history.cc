@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -95,20 +96,24 @@ CollectionSchema MakeSchema(std::vector<FieldKind> kinds) {
   return schema;
 }
 
+// Calls visit(part, entries) for the scope, presence, deletes and each field.
+template <typename Visit>
+void ForEachPart(const Record& record, Visit visit) {
+  const RecordState& state = record.state();
+  visit("scope", state.scope.entries());
+  visit("presence", state.presence.entries());
+  visit("deletes", state.deletes.entries());
+  for (const auto& [name, field] : state.fields) {
+    std::visit([&](const auto& typed) { visit(name, typed.entries()); }, field);
+  }
+}
+
 // The dots of every entry of `record`: what a receiver learns one by one.
 std::vector<Dot> EntryDots(const Record& record) {
   std::vector<Dot> dots;
-  const RecordState& state = record.state();
-  for (const auto& entry : state.scope.entries()) dots.push_back(entry.dot);
-  for (const auto& entry : state.presence.entries()) dots.push_back(entry.dot);
-  for (const auto& entry : state.deletes.entries()) dots.push_back(entry.dot);
-  for (const auto& [name, field] : state.fields) {
-    std::visit(
-        [&](const auto& typed) {
-          for (const auto& entry : typed.entries()) dots.push_back(entry.dot);
-        },
-        field);
-  }
+  ForEachPart(record, [&](absl::string_view, const auto& entries) {
+    for (const auto& entry : entries) dots.push_back(entry.dot);
+  });
   return dots;
 }
 
@@ -118,6 +123,8 @@ int64_t PropertyCases() {
   std::optional<uint64_t> cases = EnvNumber("SANJI_PROPERTY_CASES");
   return cases.has_value() && *cases > 0 ? static_cast<int64_t>(*cases) : kDefaultCases;
 }
+
+bool ReplayingOneSeed() { return std::getenv("SANJI_SEED") != nullptr; }
 
 std::vector<uint64_t> CaseSeeds(int64_t cases) {
   if (std::optional<uint64_t> seed = EnvNumber("SANJI_SEED")) return {*seed};
@@ -148,35 +155,24 @@ const CollectionSchema& AllKindsSchema() {
 
 std::string PayloadString(const TimestampedValue& payload) {
   // Raw numbers: formatting a date for every entry compared would dominate.
-  return absl::StrCat(ValueToString(payload.value), "@", payload.timestamp.physical_micros, "+",
-                      payload.timestamp.logical);
+  return absl::StrCat(ValueToString(payload.value), "@", PayloadString(payload.timestamp));
 }
 std::string PayloadString(const Value& payload) { return ValueToString(payload); }
 std::string PayloadString(int64_t payload) { return absl::StrCat(payload); }
 std::string PayloadString(uint32_t payload) { return absl::StrCat("rank ", payload); }
 
+std::string PayloadString(HlcTimestamp payload) {
+  return absl::StrCat(payload.physical_micros, "+", payload.logical);
+}
+
 std::string Describe(const Record& record) {
-  const RecordState& state = record.state();
-  std::string out = absl::StrCat(record.DebugString(), "\n  scope:");
-  for (const auto& entry : state.scope.entries()) {
-    absl::StrAppend(&out, " ", EntryString(entry.dot, entry.payload));
-  }
-  absl::StrAppend(&out, "\n  presence:");
-  for (const auto& entry : state.presence.entries())
-    absl::StrAppend(&out, " ", entry.dot.ToString());
-  absl::StrAppend(&out, "\n  deletes:");
-  for (const auto& entry : state.deletes.entries())
-    absl::StrAppend(&out, " ", entry.dot.ToString());
-  for (const auto& [name, field] : state.fields) {
-    absl::StrAppend(&out, "\n  ", name, ":");
-    std::visit(
-        [&](const auto& typed) {
-          for (const auto& entry : typed.entries()) {
-            absl::StrAppend(&out, " ", EntryString(entry.dot, entry.payload));
-          }
-        },
-        field);
-  }
+  std::string out = record.DebugString();
+  ForEachPart(record, [&](absl::string_view part, const auto& entries) {
+    absl::StrAppend(&out, "\n  ", part, ":");
+    for (const auto& entry : entries) {
+      absl::StrAppend(&out, " ", EntryString(entry.dot, entry.payload));
+    }
+  });
   return out;
 }
 
@@ -213,18 +209,20 @@ void PrintTo(const DotContext& context, std::ostream* out) { *out << context.ToS
 
 std::optional<HlcTimestamp> MaxTimestamp(const Record& record) {
   std::optional<HlcTimestamp> max;
-  auto raise = [&](HlcTimestamp timestamp) {
-    if (!max.has_value() || *max < timestamp) max = timestamp;
-  };
-  const RecordState& state = record.state();
-  for (const auto& entry : state.scope.entries()) raise(entry.payload.timestamp);
-  for (const auto& entry : state.presence.entries()) raise(entry.payload);
-  for (const auto& entry : state.deletes.entries()) raise(entry.payload);
-  for (const auto& [name, field] : state.fields) {
-    if (const auto* values = std::get_if<ValueRegister>(&field)) {
-      for (const auto& entry : values->entries()) raise(entry.payload.timestamp);
+  ForEachPart(record, [&](absl::string_view, const auto& entries) {
+    for (const auto& entry : entries) {
+      using Payload = std::decay_t<decltype(entry.payload)>;
+      HlcTimestamp timestamp;
+      if constexpr (std::is_same_v<Payload, HlcTimestamp>) {
+        timestamp = entry.payload;
+      } else if constexpr (std::is_same_v<Payload, TimestampedValue>) {
+        timestamp = entry.payload.timestamp;
+      } else {
+        continue;  // counters, sets and statuses carry no time
+      }
+      if (!max.has_value() || *max < timestamp) max = timestamp;
     }
-  }
+  });
   return max;
 }
 

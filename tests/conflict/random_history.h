@@ -51,6 +51,10 @@ int64_t PropertyCases();
 // set, else seeds mixed from the test's full name and the case index.
 std::vector<uint64_t> CaseSeeds(int64_t cases);
 
+// Whether SANJI_SEED is set: one case replays, so checks that some case
+// covered a scenario do not apply.
+bool ReplayingOneSeed();
+
 // Runs body(seed) for each seed of CaseSeeds(cases), with the replay command
 // in a SCOPED_TRACE; stops at the first failing case.
 template <typename Body>
@@ -90,6 +94,7 @@ std::string PayloadString(const TimestampedValue& payload);
 std::string PayloadString(const Value& payload);
 std::string PayloadString(int64_t payload);
 std::string PayloadString(uint32_t payload);
+std::string PayloadString(HlcTimestamp payload);
 template <typename Payload>
 std::string EntryString(const Dot& dot, const Payload& payload) {
   return absl::StrCat(dot.ToString(), "=", PayloadString(payload));
