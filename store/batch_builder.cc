@@ -27,7 +27,7 @@ absl::StatusOr<std::optional<conflict::Record>> BatchBuilder::Lookup(absl::strin
 }
 
 void BatchBuilder::StageRecord(absl::string_view collection, absl::string_view key,
-                               const conflict::Record* before, const conflict::Record& after,
+                               const conflict::Record* before, conflict::Record after,
                                const std::vector<conflict::ConflictEvent>& events,
                                conflict::HlcTimestamp recorded_at) {
   const std::string name = RecordName(collection, key);
@@ -40,10 +40,16 @@ void BatchBuilder::StageRecord(absl::string_view collection, absl::string_view k
     batch_.Put(OriginIndexKey(origin, counter), name);
   }
   for (const conflict::ConflictEvent& event : events) {
-    ConflictLogEntry entry{0, std::string(collection), std::string(key), recorded_at, event};
+    ConflictLogEntry entry{
+        0, std::string(collection), std::string(key), recorded_at, event, std::nullopt};
     batch_.Put(ConflictLogKey(progress_.conflict_next++), EncodeConflictLogEntry(entry));
   }
-  staged_.insert_or_assign(record_key, after);
+  staged_.insert_or_assign(record_key, std::move(after));
+}
+
+void BatchBuilder::StageConflictResolution(uint64_t sequence, conflict::HlcTimestamp resolved_at) {
+  batch_.Put(ConflictResolutionKey(sequence), EncodeConflictResolution(resolved_at));
+  progress_changed_ = true;  // the HLC moved
 }
 
 leveldb::WriteBatch* BatchBuilder::Finish() {

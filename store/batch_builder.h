@@ -41,9 +41,12 @@ class BatchBuilder {
   // `before` (nullptr if none), and appends `events` to the conflict log at
   // time `recorded_at`.
   void StageRecord(absl::string_view collection, absl::string_view key,
-                   const conflict::Record* before, const conflict::Record& after,
+                   const conflict::Record* before, conflict::Record after,
                    const std::vector<conflict::ConflictEvent>& events,
                    conflict::HlcTimestamp recorded_at);
+
+  // Stages the resolution of conflict event `sequence`.
+  void StageConflictResolution(uint64_t sequence, conflict::HlcTimestamp resolved_at);
 
   // What this batch advances; writers update it as they stage.
   Progress& progress() { return progress_; }

@@ -8,11 +8,17 @@
 
 namespace sanji::store {
 
-ChangeIterator::ChangeIterator(leveldb::DB* db, conflict::Origin origin, uint64_t after_counter)
+ChangeIterator::ChangeIterator(absl::Status error)
+    : db_(nullptr), live_(nullptr), snapshot_(nullptr), status_(std::move(error)) {}
+
+ChangeIterator::ChangeIterator(leveldb::DB* db, conflict::Origin origin, uint64_t after_counter,
+                               std::atomic<int>* live)
     : db_(db),
+      live_(live),
       origin_(std::move(origin)),
       prefix_(OriginIndexPrefix(origin_)),
       snapshot_(db->GetSnapshot()) {
+  if (live_ != nullptr) live_->fetch_add(1);
   read_options_.snapshot = snapshot_;
   read_options_.fill_cache = false;
   read_options_.verify_checksums = true;
@@ -26,8 +32,10 @@ ChangeIterator::ChangeIterator(leveldb::DB* db, conflict::Origin origin, uint64_
 }
 
 ChangeIterator::~ChangeIterator() {
+  if (db_ == nullptr) return;
   index_.reset();  // before the snapshot it reads from
   db_->ReleaseSnapshot(snapshot_);
+  if (live_ != nullptr) live_->fetch_sub(1);
 }
 
 void ChangeIterator::Next() {

@@ -17,6 +17,7 @@
 #ifndef SANJI_STORE_CHANGE_ITERATOR_H_
 #define SANJI_STORE_CHANGE_ITERATOR_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -30,9 +31,14 @@ namespace sanji::store {
 
 class ChangeIterator {
  public:
-  // Positions at the first change of `origin` above `after_counter`.
-  // REQUIRES: `db` outlives this iterator.
-  ChangeIterator(leveldb::DB* db, conflict::Origin origin, uint64_t after_counter);
+  // Positions at the first change of `origin` above `after_counter`. If
+  // `live` is given, it counts this iterator while it is alive (the Store
+  // does not reopen its DB under a live iterator).
+  // REQUIRES: `db` and `live` outlive this iterator.
+  ChangeIterator(leveldb::DB* db, conflict::Origin origin, uint64_t after_counter,
+                 std::atomic<int>* live = nullptr);
+  // An iterator that is not Valid() and reports `error` (a closed store).
+  explicit ChangeIterator(absl::Status error);
   ~ChangeIterator();
 
   ChangeIterator(const ChangeIterator&) = delete;
@@ -55,7 +61,8 @@ class ChangeIterator {
   // Loads the entry under `index_`, or ends the iteration.
   void Load();
 
-  leveldb::DB* const db_;
+  leveldb::DB* const db_;  // null for an error-only iterator
+  std::atomic<int>* const live_;
   const conflict::Origin origin_;
   const std::string prefix_;
   const leveldb::Snapshot* const snapshot_;

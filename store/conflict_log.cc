@@ -135,4 +135,19 @@ absl::StatusOr<ConflictLogEntry> DecodeConflictLogEntry(uint64_t sequence,
   return entry;
 }
 
+std::string EncodeConflictResolution(HlcTimestamp resolved_at) {
+  std::string out;
+  PutTimestamp(&out, resolved_at);
+  return out;
+}
+
+absl::StatusOr<HlcTimestamp> DecodeConflictResolution(uint64_t sequence, absl::string_view bytes) {
+  HlcTimestamp resolved_at;
+  if (!GetTimestamp(&bytes, &resolved_at) || !bytes.empty()) {
+    return absl::DataLossError(
+        absl::StrCat("the resolution of conflict event ", sequence, " is malformed"));
+  }
+  return resolved_at;
+}
+
 }  // namespace sanji::store

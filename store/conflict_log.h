@@ -13,6 +13,7 @@
 #define SANJI_STORE_CONFLICT_LOG_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -29,14 +30,23 @@ struct ConflictLogEntry {
   // The HLC time of the commit that recorded the event.
   conflict::HlcTimestamp recorded_at;
   conflict::ConflictEvent event;
+  // When ResolveConflict marked it resolved; nullopt while unresolved. Kept
+  // apart from the entry (store/key_layout.h, key space 0x06).
+  std::optional<conflict::HlcTimestamp> resolved_at;
 
   friend bool operator==(const ConflictLogEntry&, const ConflictLogEntry&) = default;
 };
 
-// Encodes everything but `sequence`, which is the key.
+// Encodes everything but `sequence`, which is the key, and `resolved_at`.
 std::string EncodeConflictLogEntry(const ConflictLogEntry& entry);
 // Errors: DataLoss naming the sequence if `bytes` is malformed.
 absl::StatusOr<ConflictLogEntry> DecodeConflictLogEntry(uint64_t sequence, absl::string_view bytes);
+
+// A resolution (key space 0x06): the HLC time it was recorded.
+std::string EncodeConflictResolution(conflict::HlcTimestamp resolved_at);
+// Errors: DataLoss naming the sequence if `bytes` is malformed.
+absl::StatusOr<conflict::HlcTimestamp> DecodeConflictResolution(uint64_t sequence,
+                                                                absl::string_view bytes);
 
 }  // namespace sanji::store
 

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "codec/record_codec.h"
+#include "conflict/status_macros.h"
 #include "store/coding.h"
 #include "store/files.h"
 #include "store/key_layout.h"
@@ -135,6 +136,8 @@ void CheckConflictLog(leveldb::DB* db, const leveldb::ReadOptions& options, uint
 }  // namespace
 
 absl::Status Store::CheckConsistency() const {
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+  SANJI_RETURN_IF_ERROR(CheckOpen());
   const leveldb::Snapshot* snapshot = db_->GetSnapshot();
   leveldb::ReadOptions options;
   options.snapshot = snapshot;

@@ -88,6 +88,12 @@ std::string ConflictLogKey(uint64_t sequence) {
   return key;
 }
 
+std::string ConflictResolutionKey(uint64_t sequence) {
+  std::string key = Tag(KeySpace::kConflictResolution);
+  PutFixed64BigEndian(&key, sequence);
+  return key;
+}
+
 std::string ConflictLogSpacePrefix() { return Tag(KeySpace::kConflictLog); }
 
 bool ParseConflictLogKey(absl::string_view key, uint64_t* sequence) {

@@ -44,6 +44,11 @@
 //        The node's knowledge (ARCHITECTURE.md §3), one key.
 //   0x05 conflict log  0x05 fixed64 BE sequence            -> EncodeConflictLogEntry
 //        Conflict events in the order they were recorded.
+//   0x06 conflict resolutions  0x06 fixed64 BE sequence    -> EncodeConflictResolution
+//        One key per conflict event marked resolved (Store::ResolveConflict),
+//        apart from the event so the log entries stay write-once. Added in
+//        format version 1 before any release: a store without it simply has
+//        no resolved events.
 //
 // esc() is the escaped, terminated string encoding of store/coding.h, so every
 // key is unambiguous and sorts in the natural order of its parts.
@@ -91,6 +96,7 @@ enum class KeySpace : char {
   kOriginIndex = 0x03,
   kKnowledge = 0x04,
   kConflictLog = 0x05,
+  kConflictResolution = 0x06,
 };
 
 // Metadata names (see the file comment for their values).
@@ -130,6 +136,8 @@ std::string KnowledgeKey();
 std::string ConflictLogKey(uint64_t sequence);
 std::string ConflictLogSpacePrefix();
 bool ParseConflictLogKey(absl::string_view key, uint64_t* sequence);
+
+std::string ConflictResolutionKey(uint64_t sequence);
 
 }  // namespace sanji::store
 

@@ -14,17 +14,37 @@
 //
 // Open reads a fixed handful of keys: its cost does not grow with the store.
 //
+// Write errors and recovery. A commit that fails with an I/O error (a full
+// disk, a failed fsync) has an unknown outcome: LevelDB may or may not replay
+// the batch on the next open, and it keeps a sticky error after a failed
+// fsync, while a failed append may leave a torn record in the middle of its
+// log, which later appends would bury (and a paranoid open would then refuse).
+// So after such an error the store writes nothing more to that LevelDB
+// instance. The next write first probes that the directory takes a write
+// again (kRecoveryProbeBytes, synced, then removed); while the probe fails,
+// writes fail fast with ResourceExhausted (no space) or Unavailable, naming
+// the path, and reads go on from the open instance. Once the probe passes,
+// the store closes and reopens LevelDB in place (no process restart) and
+// reloads its progress from disk, so a batch that did reach the log keeps its
+// dot and dots stay dense; then the write proceeds. Reopening waits for
+// in-flight reads and fails with Unavailable while a ChangeIterator is alive
+// (a sync stream holds a snapshot of the old instance); the next write
+// retries. If the reopen itself fails, reads fail with Unavailable until a
+// later write reopens successfully.
+//
 // Thread-safety: thread-safe. Any number of threads may write, read and
 // iterate concurrently.
 #ifndef SANJI_STORE_STORE_H_
 #define SANJI_STORE_STORE_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -89,7 +109,16 @@ struct StoreStats {
   uint64_t commits = 0;           // WriteBatches committed (one fsync each)
   uint64_t committed_writes = 0;  // local writes and remote batches in them
   int64_t refused_remote_timestamps = 0;
+  uint64_t failed_commits = 0;  // commits that failed with an I/O error
+  uint64_t reopens = 0;         // LevelDB reopened after a failed commit
 };
+
+// Which conflict log entries ListConflicts returns.
+enum class ConflictFilter { kAll, kUnresolved };
+
+// Bytes the recovery probe writes and syncs before the store reopens LevelDB
+// after a failed commit (see "Write errors and recovery" above).
+inline constexpr size_t kRecoveryProbeBytes = 1 << 20;
 
 class Store {
  public:
@@ -150,18 +179,28 @@ class Store {
                                 absl::string_view page_token, size_t limit) const;
 
   // Records whose dot for `origin` is above `after_counter`, in counter order,
-  // from a snapshot taken now. The iterator must not outlive the store.
+  // from a snapshot taken now. The iterator must not outlive the store. While
+  // it is alive, a reopen after a write error waits (see the file comment).
   std::unique_ptr<ChangeIterator> ChangesSince(const conflict::Origin& origin,
                                                uint64_t after_counter) const;
 
   conflict::VersionVector Knowledge() const;
 
   // Conflict events with sequence > after_sequence, oldest first, at most
-  // `limit` (0 means 100).
-  absl::StatusOr<std::vector<ConflictLogEntry>> ListConflicts(uint64_t after_sequence,
-                                                              size_t limit) const;
+  // `limit` (0 means 100), read from one snapshot; with kUnresolved, only
+  // those not marked resolved.
+  absl::StatusOr<std::vector<ConflictLogEntry>> ListConflicts(
+      uint64_t after_sequence, size_t limit, ConflictFilter filter = ConflictFilter::kAll) const;
   // Errors: NotFound naming the sequence.
   absl::StatusOr<ConflictLogEntry> GetConflict(uint64_t sequence) const;
+
+  // Marks conflict event `sequence` resolved at a fresh HLC timestamp and
+  // returns it once durable (a synced commit, queued with the writes). The
+  // value a person chooses is written separately, as an ordinary Write of
+  // the field; this only records that the event was dealt with. Resolving an
+  // event already resolved changes nothing and returns it as it is.
+  // Errors: NotFound naming the sequence; the commit's I/O error.
+  absl::StatusOr<ConflictLogEntry> ResolveConflict(uint64_t sequence);
 
   // Checks, over one snapshot, that every context entry of every record is
   // indexed to it, that no index entry dangles, that no dot of the current
@@ -181,6 +220,7 @@ class Store {
 
  private:
   struct Writer;
+  struct Merge;
 
   Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::Cache> cache,
         std::unique_ptr<const leveldb::FilterPolicy> filter, std::unique_ptr<leveldb::DB> db,
@@ -195,6 +235,21 @@ class Store {
   std::optional<Progress> CommitGroup(const std::vector<Writer*>& group, const Progress& start);
   absl::Status StageLocal(Writer* writer, BatchBuilder& batch);
   absl::Status StageRemote(const RemoteBatch& remote, BatchBuilder& batch);
+  // Reads and joins the records of `remote` that change something.
+  absl::Status MergeRemoteItems(const RemoteBatch& remote, BatchBuilder& batch,
+                                std::vector<Merge>& merges);
+  absl::Status StageResolve(Writer* writer, BatchBuilder& batch);
+  // Run by the leader before a commit after a failed one: probes, then
+  // reopens LevelDB and reloads the progress (store_recover.cc).
+  absl::Status RecoverFromWriteError();
+  absl::Status ProbeWritable() const;
+  // Closes and reopens db_ (store_open.cc). REQUIRES: db_mu_ held exclusively.
+  absl::Status ReopenLevelDb() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+  // Unavailable if db_ is closed after a failed reopen. REQUIRES: db_mu_ held.
+  absl::Status CheckOpen() const;
+  // GetConflict with its resolution. REQUIRES: db_mu_ held (shared).
+  absl::StatusOr<ConflictLogEntry> GetConflictLocked(
+      uint64_t sequence, const leveldb::Snapshot* snapshot = nullptr) const;
   absl::Status CheckRemoteItem(const RemoteBatch::Item& item, uint64_t counter);
   absl::StatusOr<const conflict::CollectionSchema*> CollectionFor(absl::string_view collection,
                                                                   absl::string_view key) const;
@@ -203,10 +258,18 @@ class Store {
   const conflict::Origin origin_;
   std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
-  std::unique_ptr<leveldb::DB> db_;  // destroyed before cache_ and filter_
+  // Held shared by every read and commit, exclusively by a reopen. db_ is
+  // null only after a failed reopen. Destroyed before cache_ and filter_.
+  mutable std::shared_mutex db_mu_;
+  std::unique_ptr<leveldb::DB> db_ ABSL_GUARDED_BY(db_mu_);
+  // ChangeIterators alive over db_: a reopen must not pull it from under them.
+  mutable std::atomic<int> live_iterators_{0};
 
   // Touched only by the commit leader; leadership passes under mu_.
   conflict::HybridLogicalClock hlc_;
+  // Set by a commit that failed with an I/O error; cleared by a reopen.
+  bool reopen_needed_ = false;
+  absl::Status last_write_error_;
 
   mutable std::mutex mu_;
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);

@@ -276,7 +276,28 @@ Store::Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::
   hlc_.Restore(progress.hlc_last);
 }
 
+absl::Status Store::ReopenLevelDb() {
+  db_.reset();  // releases LevelDB's lock on the directory
+  SANJI_ASSIGN_OR_RETURN(LevelDbParts parts, OpenLevelDb(options_, /*create=*/false));
+  SANJI_ASSIGN_OR_RETURN(StoreMetadata metadata,
+                         ReadMetadata(parts.db.get(), leveldb::ReadOptions()));
+  SANJI_RETURN_IF_ERROR(CheckMetadata(options_, parts.db.get(), metadata));
+  if (metadata.incarnation != origin_.incarnation) {
+    return absl::DataLossError(
+        absl::StrCat("the store at ", options_.path, " changed incarnation while open"));
+  }
+  hlc_.Restore(std::max(metadata.progress.hlc_last, hlc_.Last()));
+  cache_ = std::move(parts.cache);
+  filter_ = std::move(parts.filter);
+  db_ = std::move(parts.db);
+  std::lock_guard<std::mutex> lock(mu_);
+  progress_ = std::move(metadata.progress);
+  return absl::OkStatus();
+}
+
 Store::~Store() {
+  std::unique_lock<std::shared_mutex> db_lock(db_mu_);
+  if (db_ == nullptr) return;
   // Flush the memtable so the next Open replays no log: compacting a range
   // above every key space makes LevelDB write the memtable out and touch no
   // table file.

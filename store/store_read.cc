@@ -25,6 +25,8 @@ absl::string_view View(const leveldb::Slice& slice) { return {slice.data(), slic
 absl::StatusOr<conflict::Record> Store::Get(absl::string_view collection,
                                             absl::string_view key) const {
   SANJI_RETURN_IF_ERROR(CollectionFor(collection, key).status());
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+  SANJI_RETURN_IF_ERROR(CheckOpen());
   std::string bytes;
   const std::string name = absl::StrCat("record \"", collection, "\"/\"", key, "\"");
   leveldb::Status status = db_->Get(leveldb::ReadOptions(), RecordKey(collection, key), &bytes);
@@ -40,6 +42,8 @@ absl::StatusOr<ListPage> Store::List(absl::string_view collection, absl::string_
   SANJI_RETURN_IF_ERROR(options_.schema->Collection(collection).status());
   const std::string prefix = RecordRangePrefix(collection, key_prefix);
   const size_t page_size = PageSize(limit);
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+  SANJI_RETURN_IF_ERROR(CheckOpen());
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
   const std::string after = page_token.empty() ? "" : RecordKey(collection, page_token);
   it->Seek(std::max(prefix, after));
@@ -68,7 +72,10 @@ absl::StatusOr<ListPage> Store::List(absl::string_view collection, absl::string_
 
 std::unique_ptr<ChangeIterator> Store::ChangesSince(const conflict::Origin& origin,
                                                     uint64_t after_counter) const {
-  return std::make_unique<ChangeIterator>(db_.get(), origin, after_counter);
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+  absl::Status open = CheckOpen();
+  if (!open.ok()) return std::make_unique<ChangeIterator>(std::move(open));
+  return std::make_unique<ChangeIterator>(db_.get(), origin, after_counter, &live_iterators_);
 }
 
 conflict::VersionVector Store::Knowledge() const {
@@ -91,35 +98,75 @@ size_t Store::QueuedWritersForTest() const {
   return writers_.empty() ? 0 : writers_.size() - 1;
 }
 
+absl::Status Store::CheckOpen() const {
+  if (db_ != nullptr) return absl::OkStatus();
+  return absl::UnavailableError(
+      absl::StrCat("the store at ", options_.path,
+                   " is closed: reopening it after a failed write failed; the next write retries"));
+}
+
 absl::StatusOr<std::vector<ConflictLogEntry>> Store::ListConflicts(uint64_t after_sequence,
-                                                                   size_t limit) const {
+                                                                   size_t limit,
+                                                                   ConflictFilter filter) const {
   const size_t page_size = PageSize(limit);
   std::vector<ConflictLogEntry> entries;
   if (after_sequence == UINT64_MAX) return entries;
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+  SANJI_RETURN_IF_ERROR(CheckOpen());
+  const leveldb::Snapshot* snapshot = db_->GetSnapshot();
+  leveldb::ReadOptions options;
+  options.snapshot = snapshot;
   const std::string prefix = ConflictLogSpacePrefix();
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(options));
+  absl::Status status;
   for (it->Seek(ConflictLogKey(after_sequence + 1));
        it->Valid() && it->key().starts_with(prefix) && entries.size() < page_size; it->Next()) {
     uint64_t sequence = 0;
     if (!ParseConflictLogKey(View(it->key()), &sequence)) {
-      return absl::DataLossError("malformed conflict log key");
+      status = absl::DataLossError("malformed conflict log key");
+      break;
     }
-    SANJI_ASSIGN_OR_RETURN(ConflictLogEntry entry,
-                           DecodeConflictLogEntry(sequence, View(it->value())));
-    entries.push_back(std::move(entry));
+    auto entry = GetConflictLocked(sequence, snapshot);
+    if (!entry.ok()) {
+      status = entry.status();
+      break;
+    }
+    if (filter == ConflictFilter::kUnresolved && entry->resolved_at.has_value()) continue;
+    entries.push_back(*std::move(entry));
   }
-  if (!it->status().ok()) return FromLevelDb(it->status(), "listing the conflict log");
+  if (status.ok() && !it->status().ok()) {
+    status = FromLevelDb(it->status(), "listing the conflict log");
+  }
+  it.reset();
+  db_->ReleaseSnapshot(snapshot);
+  if (!status.ok()) return status;
   return entries;
 }
 
 absl::StatusOr<ConflictLogEntry> Store::GetConflict(uint64_t sequence) const {
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+  SANJI_RETURN_IF_ERROR(CheckOpen());
+  return GetConflictLocked(sequence);
+}
+
+absl::StatusOr<ConflictLogEntry> Store::GetConflictLocked(uint64_t sequence,
+                                                          const leveldb::Snapshot* snapshot) const {
+  leveldb::ReadOptions options;
+  options.snapshot = snapshot;
   std::string bytes;
-  leveldb::Status status = db_->Get(leveldb::ReadOptions(), ConflictLogKey(sequence), &bytes);
+  leveldb::Status status = db_->Get(options, ConflictLogKey(sequence), &bytes);
   if (status.IsNotFound()) {
     return absl::NotFoundError(absl::StrCat("no conflict event ", sequence));
   }
   if (!status.ok()) return FromLevelDb(status, absl::StrCat("reading conflict event ", sequence));
-  return DecodeConflictLogEntry(sequence, bytes);
+  SANJI_ASSIGN_OR_RETURN(ConflictLogEntry entry, DecodeConflictLogEntry(sequence, bytes));
+  status = db_->Get(options, ConflictResolutionKey(sequence), &bytes);
+  if (status.ok()) {
+    SANJI_ASSIGN_OR_RETURN(entry.resolved_at, DecodeConflictResolution(sequence, bytes));
+  } else if (!status.IsNotFound()) {
+    return FromLevelDb(status, absl::StrCat("reading the resolution of conflict event ", sequence));
+  }
+  return entry;
 }
 
 }  // namespace sanji::store

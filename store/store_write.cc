@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "conflict/status_macros.h"
 #include "store/files.h"
@@ -45,17 +45,19 @@ HlcTimestamp MaxTimestamp(const Record& record) {
 }  // namespace
 
 struct Store::Writer {
-  enum class Kind { kWrite, kDelete, kRemote };
+  enum class Kind { kWrite, kDelete, kRemote, kResolve };
 
   Kind kind = Kind::kWrite;
   absl::string_view collection;
   absl::string_view key;
   const conflict::Change* change = nullptr;
   const RemoteBatch* remote = nullptr;
+  uint64_t sequence = 0;  // kResolve
 
   absl::Status status;
   WriteResult result;
-  bool done = false;  // guarded by Store::mu_
+  ConflictLogEntry resolved;  // kResolve
+  bool done = false;          // guarded by Store::mu_
   std::condition_variable cv;
 };
 
@@ -89,6 +91,15 @@ absl::Status Store::ApplyRemote(const RemoteBatch& batch) {
   return writer.status;
 }
 
+absl::StatusOr<ConflictLogEntry> Store::ResolveConflict(uint64_t sequence) {
+  Writer writer;
+  writer.kind = Writer::Kind::kResolve;
+  writer.sequence = sequence;
+  Commit(&writer);
+  if (!writer.status.ok()) return writer.status;
+  return std::move(writer.resolved);
+}
+
 void Store::Commit(Writer* writer) {
   std::unique_lock<std::mutex> lock(mu_);
   writers_.push_back(writer);
@@ -98,11 +109,20 @@ void Store::Commit(Writer* writer) {
   // This writer leads: it commits everyone queued so far, itself first.
   const size_t size = std::min(writers_.size(), kMaxGroupWriters);
   const std::vector<Writer*> group(writers_.begin(), writers_.begin() + size);
+  lock.unlock();
+  const absl::Status ready = reopen_needed_ ? RecoverFromWriteError() : absl::OkStatus();
+  lock.lock();
   const Progress start = progress_;
   lock.unlock();
-  std::optional<Progress> committed = CommitGroup(group, start);
+  std::optional<Progress> committed;
+  if (ready.ok()) {
+    committed = CommitGroup(group, start);
+  } else {
+    for (Writer* member : group) member->status = ready;
+  }
   lock.lock();
 
+  if (reopen_needed_ && ready.ok() && !committed.has_value()) ++stats_.failed_commits;
   if (committed.has_value()) {
     progress_ = *std::move(committed);
     ++stats_.commits;
@@ -119,11 +139,20 @@ void Store::Commit(Writer* writer) {
 
 std::optional<Progress> Store::CommitGroup(const std::vector<Writer*>& group,
                                            const Progress& start) {
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
   BatchBuilder batch(db_.get(), start);
   std::vector<Writer*> staged;
   for (Writer* writer : group) {
-    writer->status = writer->kind == Writer::Kind::kRemote ? StageRemote(*writer->remote, batch)
-                                                           : StageLocal(writer, batch);
+    switch (writer->kind) {
+      case Writer::Kind::kRemote:
+        writer->status = StageRemote(*writer->remote, batch);
+        break;
+      case Writer::Kind::kResolve:
+        writer->status = StageResolve(writer, batch);
+        break;
+      default:
+        writer->status = StageLocal(writer, batch);
+    }
     if (writer->status.ok()) staged.push_back(writer);
   }
   if (batch.empty()) return std::nullopt;  // refused writes and no-op batches only
@@ -136,6 +165,9 @@ std::optional<Progress> Store::CommitGroup(const std::vector<Writer*>& group,
     const absl::Status error =
         FromLevelDb(status, absl::StrCat("committing to the store at ", options_.path));
     for (Writer* writer : staged) writer->status = error;
+    // Nothing more goes to this LevelDB instance (store.h, "Write errors").
+    reopen_needed_ = true;
+    last_write_error_ = error;
     return std::nullopt;
   }
   return std::move(batch.progress());
@@ -184,20 +216,75 @@ absl::Status Store::StageLocal(Writer* writer, BatchBuilder& batch) {
   return absl::OkStatus();
 }
 
+absl::Status Store::StageResolve(Writer* writer, BatchBuilder& batch) {
+  SANJI_ASSIGN_OR_RETURN(ConflictLogEntry entry, GetConflictLocked(writer->sequence));
+  if (!entry.resolved_at.has_value()) {
+    entry.resolved_at = hlc_.Now();
+    batch.StageConflictResolution(entry.sequence, *entry.resolved_at);
+  }
+  writer->resolved = std::move(entry);
+  return absl::OkStatus();
+}
+
 absl::Status Store::CheckRemoteItem(const RemoteBatch::Item& item, uint64_t counter) {
-  const std::string name = absl::StrCat("remote record ", Name(item.collection, item.key));
+  // The name is built only for an error: this runs for every remote record.
+  auto name = [&] { return absl::StrCat("remote record ", Name(item.collection, item.key)); };
   auto schema = CollectionFor(item.collection, item.key);
-  if (!schema.ok()) return Annotate(schema.status(), name);
+  if (!schema.ok()) return Annotate(schema.status(), name());
   absl::Status checked = item.record.CheckAgainst(**schema);
-  if (!checked.ok()) return Annotate(checked, name);
+  if (!checked.ok()) return Annotate(checked, name());
   if (item.record.context().Get(origin_) > counter) {
     return absl::FailedPreconditionError(absl::StrCat(
-        name, " holds dot ", origin_.ToString(), ":", item.record.context().Get(origin_),
+        name(), " holds dot ", origin_.ToString(), ":", item.record.context().Get(origin_),
         " of this node, beyond its counter ", counter,
         "; this store is older than changes it made (restored from a copy?)"));
   }
   absl::Status skew = hlc_.CheckSkew(MaxTimestamp(item.record));
-  if (!skew.ok()) return Annotate(skew, name);
+  if (!skew.ok()) return Annotate(skew, name());
+  return absl::OkStatus();
+}
+
+// One merge of a remote batch: the item (the first, if the batch names the
+// record twice), the stored state and the merged one.
+struct Store::Merge {
+  const RemoteBatch::Item* item;
+  std::optional<Record> before;
+  Record after;
+  HlcTimestamp newest;  // the greatest timestamp the batch brings to it
+};
+
+absl::Status Store::MergeRemoteItems(const RemoteBatch& remote, BatchBuilder& batch,
+                                     std::vector<Merge>& merges) {
+  // One merge per record, so a batch naming a record twice merges both. The
+  // common case (every record once) copies nothing but the merged result.
+  absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, size_t> seen;
+  seen.reserve(remote.items.size());
+  std::vector<std::pair<const RemoteBatch::Item*, std::optional<Record>>> incoming;
+  incoming.reserve(remote.items.size());
+  for (const RemoteBatch::Item& item : remote.items) {
+    auto [it, inserted] = seen.try_emplace({item.collection, item.key}, incoming.size());
+    if (inserted) {
+      incoming.emplace_back(&item, std::nullopt);
+      continue;
+    }
+    auto& [first, joined] = incoming[it->second];
+    if (!joined.has_value()) joined = first->record;
+    joined->Join(item.record);
+  }
+  // Every read before the first stage, so a failed read leaves the batch as it was.
+  for (auto& [item, joined] : incoming) {
+    const Record& record = joined.has_value() ? *joined : item->record;
+    SANJI_ASSIGN_OR_RETURN(std::optional<Record> before, batch.Lookup(item->collection, item->key));
+    Record after;
+    if (before.has_value()) {
+      after = *before;
+      after.Join(record);
+      if (after == *before) continue;  // already held
+    } else {
+      after = joined.has_value() ? *std::move(joined) : record;  // bottom joined with it
+    }
+    merges.push_back(Merge{item, std::move(before), std::move(after), MaxTimestamp(record)});
+  }
   return absl::OkStatus();
 }
 
@@ -212,37 +299,20 @@ absl::Status Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) 
                      origin_.ToString(), ":", progress.counter,
                      "; this store is older than changes it made (restored from a copy?)"));
   }
-  // One state per record, so a batch naming a record twice merges both.
-  absl::btree_map<std::pair<std::string, std::string>, Record> incoming;
-  for (const RemoteBatch::Item& item : remote.items) {
-    auto [it, inserted] = incoming.try_emplace({item.collection, item.key}, item.record);
-    if (!inserted) it->second.Join(item.record);
-  }
-  struct Merge {
-    const std::pair<std::string, std::string>* name;
-    std::optional<Record> before;
-    Record after;
-  };
   std::vector<Merge> merges;
-  HlcTimestamp newest;
-  // Every read before the first stage, so a failed read leaves the batch as it was.
-  for (const auto& [name, record] : incoming) {
-    SANJI_ASSIGN_OR_RETURN(std::optional<Record> before, batch.Lookup(name.first, name.second));
-    Record after = before.value_or(Record());
-    after.Join(record);
-    if (before.has_value() && after == *before) continue;  // already held
-    newest = std::max(newest, MaxTimestamp(record));
-    merges.push_back(Merge{&name, std::move(before), std::move(after)});
-  }
+  SANJI_RETURN_IF_ERROR(MergeRemoteItems(remote, batch, merges));
   if (!merges.empty()) {
+    HlcTimestamp newest;
+    for (const Merge& merge : merges) newest = std::max(newest, merge.newest);
     SANJI_ASSIGN_OR_RETURN(HlcTimestamp now, hlc_.Observe(newest));
-    for (const Merge& merge : merges) {
-      const CollectionSchema* schema = *options_.schema->Collection(merge.name->first);
+    for (Merge& merge : merges) {
+      const CollectionSchema* schema = *options_.schema->Collection(merge.item->collection);
+      const Record empty;
       std::vector<ConflictEvent> events =
-          NewConflicts(*schema, merge.before.value_or(Record()), merge.after);
-      batch.StageRecord(merge.name->first, merge.name->second,
-                        merge.before.has_value() ? &*merge.before : nullptr, merge.after, events,
-                        now);
+          NewConflicts(*schema, merge.before.has_value() ? *merge.before : empty, merge.after);
+      batch.StageRecord(merge.item->collection, merge.item->key,
+                        merge.before.has_value() ? &*merge.before : nullptr, std::move(merge.after),
+                        events, now);
     }
   }
   conflict::VersionVector knowledge = progress.knowledge;

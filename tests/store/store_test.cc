@@ -20,12 +20,6 @@ using conflict::Increment;
 using conflict::SetStatus;
 using ::testing::HasSubstr;
 
-std::string TitleOf(const conflict::Record& record) {
-  const auto* state = record.field("title");
-  if (state == nullptr) return "";
-  return std::get<std::string>(std::get<conflict::ValueRegister>(*state).Winner().payload.value);
-}
-
 std::vector<uint64_t> IndexedCounters(const Store& store) {
   std::vector<uint64_t> counters;
   auto it = store.ChangesSince(store.origin(), 0);

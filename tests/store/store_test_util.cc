@@ -2,11 +2,38 @@
 
 #include <stdlib.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
+#include "conflict/value_register.h"
+
 namespace sanji::store::testing {
+
+uint64_t TestSeed() {
+  const char* text = getenv("SANJI_SEED");
+  uint64_t seed = 0;
+  if (text != nullptr && *text != '\0') {
+    seed = strtoull(text, nullptr, 10);
+  } else {
+    std::random_device device;  // tests may draw a seed, as long as they print it
+    seed = (uint64_t{device()} << 32) | device();
+  }
+  std::printf("seed %llu (replay with SANJI_SEED=%llu)\n", static_cast<unsigned long long>(seed),
+              static_cast<unsigned long long>(seed));
+  std::fflush(stdout);
+  return seed;
+}
+
+std::string TitleOf(const conflict::Record& record) {
+  const auto* state = record.field("title");
+  if (state == nullptr) return "";
+  const auto& winner = std::get<conflict::ValueRegister>(*state).Winner();
+  const auto* text = std::get_if<std::string>(&winner.payload.value);
+  return text == nullptr ? "" : *text;
+}
 
 TempDir::TempDir() {
   const char* base = getenv("TEST_TMPDIR");

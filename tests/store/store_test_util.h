@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,6 +21,13 @@ inline constexpr char kNode[] = "gutian/fengpu/xiaban";
 inline constexpr char kTickets[] = "tickets";
 // 2026-11-28, in microseconds.
 inline constexpr int64_t kStartMicros = 1'795'824'000'000'000LL;
+
+// The seed of a randomised test: $SANJI_SEED if set, else a fresh one.
+// Printed (with how to replay it) so that a failure can be reproduced.
+uint64_t TestSeed();
+
+// The winning title of a record ("" if it has none).
+std::string TitleOf(const conflict::Record& record);
 
 // A fresh directory under $TEST_TMPDIR (or /tmp), removed with its contents.
 class TempDir {
