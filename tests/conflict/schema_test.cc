@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/escaping.h"
 #include "conflict/change.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -145,6 +146,24 @@ TEST_F(SchemaTest, ValidateChangeRefusesAValueOfTheWrongType) {
   EXPECT_TRUE(HasError(
       requests_->ValidateChange(MakeChange({AddOp("comments", {Text("好"), Value(true)})})),
       kInvalid, {"comments", "true"}));
+}
+
+// Text is checked for UTF-8 once, where it is written (proto/record.proto).
+TEST_F(SchemaTest, ValidateChangeRefusesTextThatIsNotUtf8) {
+  for (const char* good : {"路灯坏了", "ascii", "", "\xf0\x9f\x8c\xbe"}) {
+    EXPECT_TRUE(requests_->ValidateChange(MakeChange({AssignOp("title", Text(good))})).ok())
+        << good;
+  }
+  // A stray continuation byte, an overlong '/', a UTF-16 surrogate, a cut-off
+  // character, a code point above U+10FFFF, and a byte never valid.
+  for (const char* bad :
+       {"\x80", "\xc0\xaf", "\xed\xa0\x80", "\xe8\xb7", "\xf4\x90\x80\x80", "ok\xff"}) {
+    EXPECT_TRUE(HasError(requests_->ValidateChange(MakeChange({AssignOp("title", Text(bad))})),
+                         kInvalid, {"title", "service_requests", "UTF-8"}))
+        << absl::CEscape(bad);
+    EXPECT_TRUE(HasError(requests_->ValidateChange(MakeChange({AddOp("comments", {Text(bad)})})),
+                         kInvalid, {"comments", "UTF-8"}));
+  }
 }
 
 TEST_F(SchemaTest, ValidateChangeRefusesAnOversizedValue) {
