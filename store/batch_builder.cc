@@ -47,6 +47,16 @@ void BatchBuilder::StageRecord(absl::string_view collection, absl::string_view k
   staged_.insert_or_assign(record_key, std::move(after));
 }
 
+void BatchBuilder::StageEviction(absl::string_view collection, absl::string_view key,
+                                 const conflict::Record& before) {
+  const std::string record_key = RecordKey(collection, key);
+  batch_.Delete(record_key);
+  for (const auto& [origin, counter] : before.context().entries()) {
+    batch_.Delete(OriginIndexKey(origin, counter));
+  }
+  staged_.insert_or_assign(record_key, std::nullopt);
+}
+
 void BatchBuilder::StageConflictResolution(uint64_t sequence, conflict::HlcTimestamp resolved_at) {
   batch_.Put(ConflictResolutionKey(sequence), EncodeConflictResolution(resolved_at));
   progress_changed_ = true;  // the HLC moved

@@ -4,7 +4,8 @@
 // touches the same record sees the earlier one's result rather than the stored
 // state. For each staged record it writes the record, the origin index diff
 // (a context entry whose counter moved replaces its old index entry) and the
-// conflict events; Finish() adds the progress (counter, HLC, conflict
+// conflict events; an evicted record goes with its index entries. Finish()
+// adds the progress (counter, HLC, conflict
 // sequence, knowledge).
 //
 // Thread-safety: not thread-safe; used by the commit leader alone.
@@ -45,6 +46,11 @@ class BatchBuilder {
                    const std::vector<conflict::ConflictEvent>& events,
                    conflict::HlcTimestamp recorded_at);
 
+  // Stages the removal of (collection, key), stored or staged as `before`,
+  // and of its origin index entries.
+  void StageEviction(absl::string_view collection, absl::string_view key,
+                     const conflict::Record& before);
+
   // Stages the resolution of conflict event `sequence`.
   void StageConflictResolution(uint64_t sequence, conflict::HlcTimestamp resolved_at);
 
@@ -62,7 +68,8 @@ class BatchBuilder {
   Progress progress_;
   bool progress_changed_ = false;
   leveldb::WriteBatch batch_;
-  absl::flat_hash_map<std::string, conflict::Record> staged_;  // by record key
+  // By record key; nullopt for a record this batch removes.
+  absl::flat_hash_map<std::string, std::optional<conflict::Record>> staged_;
 };
 
 }  // namespace sanji::store

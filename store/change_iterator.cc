@@ -8,21 +8,15 @@
 
 namespace sanji::store {
 
-ChangeIterator::ChangeIterator(absl::Status error)
-    : db_(nullptr), live_(nullptr), snapshot_(nullptr), status_(std::move(error)) {}
+ChangeIterator::ChangeIterator(absl::Status error) : status_(std::move(error)) {}
 
-ChangeIterator::ChangeIterator(leveldb::DB* db, conflict::Origin origin, uint64_t after_counter,
-                               std::atomic<int>* live)
-    : db_(db),
-      live_(live),
+ChangeIterator::ChangeIterator(std::shared_ptr<const DbSnapshot> snapshot, conflict::Origin origin,
+                               uint64_t after_counter)
+    : snapshot_(std::move(snapshot)),
       origin_(std::move(origin)),
       prefix_(OriginIndexPrefix(origin_)),
-      snapshot_(db->GetSnapshot()) {
-  if (live_ != nullptr) live_->fetch_add(1);
-  read_options_.snapshot = snapshot_;
-  read_options_.fill_cache = false;
-  read_options_.verify_checksums = true;
-  index_.reset(db_->NewIterator(read_options_));
+      read_options_(snapshot_->ReadOptions(/*fill_cache=*/false)),
+      index_(snapshot_->db()->NewIterator(read_options_)) {
   if (after_counter == UINT64_MAX) {
     index_->Seek(PrefixSuccessor(prefix_));
   } else {
@@ -31,12 +25,7 @@ ChangeIterator::ChangeIterator(leveldb::DB* db, conflict::Origin origin, uint64_
   Load();
 }
 
-ChangeIterator::~ChangeIterator() {
-  if (db_ == nullptr) return;
-  index_.reset();  // before the snapshot it reads from
-  db_->ReleaseSnapshot(snapshot_);
-  if (live_ != nullptr) live_->fetch_sub(1);
-}
+ChangeIterator::~ChangeIterator() = default;
 
 void ChangeIterator::Next() {
   index_->Next();
@@ -62,7 +51,7 @@ void ChangeIterator::Load() {
   }
   std::string bytes;
   const std::string record_key = RecordKey(collection_, key_);
-  leveldb::Status read = db_->Get(read_options_, record_key, &bytes);
+  leveldb::Status read = snapshot_->db()->Get(read_options_, record_key, &bytes);
   if (!read.ok()) {
     status_ = FromLevelDb(read, absl::StrCat("reading record \"", collection_, "\"/\"", key_,
                                              "\" indexed at ", origin_.ToString(), ":", counter_));

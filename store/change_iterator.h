@@ -13,11 +13,12 @@
 //
 // Thread-safety: not thread-safe; one thread uses one iterator. Iterators of
 // one store may run concurrently with each other and with writes.
-// REQUIRES: the Store outlives the iterator.
+// REQUIRES: the Store outlives the iterator. The iterator shares ownership of
+// its snapshot (store/db_snapshot.h): it may outlive the StoreSnapshot that
+// made it, and it counts as a live snapshot until destroyed.
 #ifndef SANJI_STORE_CHANGE_ITERATOR_H_
 #define SANJI_STORE_CHANGE_ITERATOR_H_
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -26,17 +27,16 @@
 #include "conflict/dot.h"
 #include "conflict/record.h"
 #include "leveldb/db.h"
+#include "store/db_snapshot.h"
 
 namespace sanji::store {
 
 class ChangeIterator {
  public:
-  // Positions at the first change of `origin` above `after_counter`. If
-  // `live` is given, it counts this iterator while it is alive (the Store
-  // does not reopen its DB under a live iterator).
-  // REQUIRES: `db` and `live` outlive this iterator.
-  ChangeIterator(leveldb::DB* db, conflict::Origin origin, uint64_t after_counter,
-                 std::atomic<int>* live = nullptr);
+  // Positions at the first change of `origin` above `after_counter`, as of
+  // `snapshot`. REQUIRES: `snapshot` is not null.
+  ChangeIterator(std::shared_ptr<const DbSnapshot> snapshot, conflict::Origin origin,
+                 uint64_t after_counter);
   // An iterator that is not Valid() and reports `error` (a closed store).
   explicit ChangeIterator(absl::Status error);
   ~ChangeIterator();
@@ -61,12 +61,12 @@ class ChangeIterator {
   // Loads the entry under `index_`, or ends the iteration.
   void Load();
 
-  leveldb::DB* const db_;  // null for an error-only iterator
-  std::atomic<int>* const live_;
+  // Null for an error-only iterator. Declared before index_, so that index_,
+  // which reads from it, is destroyed first.
+  const std::shared_ptr<const DbSnapshot> snapshot_;
   const conflict::Origin origin_;
   const std::string prefix_;
-  const leveldb::Snapshot* const snapshot_;
-  leveldb::ReadOptions read_options_;
+  const leveldb::ReadOptions read_options_;
   std::unique_ptr<leveldb::Iterator> index_;
 
   bool valid_ = false;

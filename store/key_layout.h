@@ -38,8 +38,11 @@
 //        context, i.e. for the latest dot of each origin that touched the
 //        record. A dot names one change to one record, so the entry is unique.
 //        When a record's counter for an origin moves, the old entry is deleted
-//        in the same WriteBatch. Sync streams "records whose dot for origin o is
-//        above c, in counter order" as one range scan of this space.
+//        in the same WriteBatch; when a record is evicted (RemoteBatch::
+//        Eviction) its entries go with it. Sync streams "records whose dot for
+//        origin o is above c, in counter order" as one range scan of this
+//        space, and an origin's highest counter (StoreSnapshot::IndexFrontier)
+//        is the last key of its run.
 //   0x04 knowledge     0x04                                -> v1::VersionVector
 //        The node's knowledge (ARCHITECTURE.md §3), one key.
 //   0x05 conflict log  0x05 fixed64 BE sequence            -> EncodeConflictLogEntry

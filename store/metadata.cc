@@ -142,4 +142,9 @@ absl::StatusOr<StoreMetadata> ReadMetadata(leveldb::DB* db, const leveldb::ReadO
   return metadata;
 }
 
+absl::StatusOr<conflict::VersionVector> ReadKnowledge(leveldb::DB* db,
+                                                      const leveldb::ReadOptions& options) {
+  return MetadataReader(db, options).Knowledge();
+}
+
 }  // namespace sanji::store

@@ -44,6 +44,10 @@ void PutProgress(const Progress& progress, leveldb::WriteBatch* batch);
 // interrupted); DataLoss naming the key that is missing or malformed.
 absl::StatusOr<StoreMetadata> ReadMetadata(leveldb::DB* db, const leveldb::ReadOptions& options);
 
+// Reads the knowledge key alone. Errors: DataLoss if missing or malformed.
+absl::StatusOr<conflict::VersionVector> ReadKnowledge(leveldb::DB* db,
+                                                      const leveldb::ReadOptions& options);
+
 }  // namespace sanji::store
 
 #endif  // SANJI_STORE_METADATA_H_

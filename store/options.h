@@ -25,8 +25,10 @@ struct Options {
   const conflict::PhysicalClock* clock = nullptr;
   // How far ahead of the local clock a remote timestamp may be.
   int64_t max_skew_micros = 5 * 60 * 1'000'000LL;
-  // All file access goes through this Env, so tests can inject faults
-  // (power loss, disk full). REQUIRES: outlives the Store.
+  // All file access goes through this Env (the SANJI descriptor and the
+  // IDENTITY file too), so tests can inject faults (power loss, disk full)
+  // and leveldb::NewMemEnv gives an in-memory store (the simulator's).
+  // REQUIRES: outlives the Store.
   leveldb::Env* env = leveldb::Env::Default();
 
   // Where the identity token lives; empty means <path>/IDENTITY. node/ may put

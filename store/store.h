@@ -27,10 +27,10 @@
 // the store closes and reopens LevelDB in place (no process restart) and
 // reloads its progress from disk, so a batch that did reach the log keeps its
 // dot and dots stay dense; then the write proceeds. Reopening waits for
-// in-flight reads and fails with Unavailable while a ChangeIterator is alive
-// (a sync stream holds a snapshot of the old instance); the next write
-// retries. If the reopen itself fails, reads fail with Unavailable until a
-// later write reopens successfully.
+// in-flight reads and fails with Unavailable while a StoreSnapshot or a
+// ChangeIterator is alive (a sync session holds a snapshot of the old
+// instance); the next write retries. If the reopen itself fails, reads fail with Unavailable until
+// a later write reopens successfully.
 //
 // Thread-safety: thread-safe. Any number of threads may write, read and
 // iterate concurrently.
@@ -67,6 +67,7 @@
 #include "store/conflict_log.h"
 #include "store/metadata.h"
 #include "store/options.h"
+#include "store/store_snapshot.h"
 
 namespace sanji::store {
 
@@ -82,16 +83,28 @@ struct WriteResult {
   std::vector<conflict::ConflictEvent> conflicts;
 };
 
-// Record states from a peer, and the knowledge it lets this node adopt
-// (replication/ decides what may be adopted).
+// Record states from a peer, the knowledge it lets this node adopt
+// (replication/ decides what may be adopted), and the records that left this
+// node's scope.
 struct RemoteBatch {
   struct Item {
     std::string collection;
     std::string key;
     conflict::Record record;
   };
+  // A record that moved out of this node's filter (ARCHITECTURE.md §4: "a
+  // record whose scope changes leaves the old village's store"). `context`
+  // is the causal context of the state that moved it out: the stored record
+  // is removed only if that state has seen all of it, so a change this node
+  // made and has not passed up yet is never dropped.
+  struct Eviction {
+    std::string collection;
+    std::string key;
+    conflict::VersionVector context;
+  };
   std::vector<Item> items;
   conflict::VersionVector knowledge;
+  std::vector<Eviction> evictions;
 };
 
 struct ListEntry {
@@ -139,7 +152,8 @@ class Store {
   static absl::StatusOr<std::unique_ptr<Store>> Open(Options options);
 
   // Flushes the memtable (so the next Open replays no log) and closes.
-  // REQUIRES: no call in flight and no ChangeIterator of this store alive.
+  // REQUIRES: no call in flight and no StoreSnapshot or ChangeIterator of
+  // this store alive.
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -163,9 +177,16 @@ class Store {
   // collection, valid key, Record::CheckAgainst the schema, every HLC
   // timestamp within max skew, and no dot or knowledge of this store's own
   // origin beyond its counter (that would mean this store was restored from
-  // an older copy). Applying a batch twice changes nothing the second time.
+  // an older copy); every eviction names a known collection and a valid key.
+  // After the items are merged, each eviction whose record is stored with a
+  // context covered by the eviction's (every entry <=) removes the record
+  // and its origin index entries; an eviction of a record not stored, or
+  // holding a dot the eviction's context lacks, changes nothing. An eviction
+  // leaves no tombstone, logs no conflict and does not change the knowledge
+  // (the changes were known here; they are just no longer held). Applying a
+  // batch twice changes nothing the second time.
   // Errors: NotFound / InvalidArgument / OutOfRange (skew) /
-  // FailedPrecondition naming the item; the commit's I/O error.
+  // FailedPrecondition naming the item or eviction; the commit's I/O error.
   absl::Status ApplyRemote(const RemoteBatch& batch);
 
   // The record, deleted ones included (alive() == false). Errors: NotFound
@@ -183,6 +204,13 @@ class Store {
   // it is alive, a reopen after a write error waits (see the file comment).
   std::unique_ptr<ChangeIterator> ChangesSince(const conflict::Origin& origin,
                                                uint64_t after_counter) const;
+
+  // The store as of now: knowledge, index frontier and change streams read
+  // at one LevelDB snapshot (store_snapshot.h). Costs one read and a few
+  // seeks per origin in the index. A store closed after a failed reopen
+  // gives a snapshot whose status() is Unavailable. The snapshot must not
+  // outlive the store; while it is alive, a reopen after a write error waits.
+  std::unique_ptr<StoreSnapshot> Snapshot() const;
 
   conflict::VersionVector Knowledge() const;
 
@@ -238,6 +266,11 @@ class Store {
   // Reads and joins the records of `remote` that change something.
   absl::Status MergeRemoteItems(const RemoteBatch& remote, BatchBuilder& batch,
                                 std::vector<Merge>& merges);
+  // The evictions of `remote` that apply to the state after `merges`, each
+  // with that state. Reads only; stages nothing.
+  absl::Status FindEvictions(
+      const RemoteBatch& remote, const BatchBuilder& batch, const std::vector<Merge>& merges,
+      std::vector<std::pair<const RemoteBatch::Eviction*, conflict::Record>>& evictions);
   absl::Status StageResolve(Writer* writer, BatchBuilder& batch);
   // Run by the leader before a commit after a failed one: probes, then
   // reopens LevelDB and reloads the progress (store_recover.cc).
@@ -262,8 +295,9 @@ class Store {
   // null only after a failed reopen. Destroyed before cache_ and filter_.
   mutable std::shared_mutex db_mu_;
   std::unique_ptr<leveldb::DB> db_ ABSL_GUARDED_BY(db_mu_);
-  // ChangeIterators alive over db_: a reopen must not pull it from under them.
-  mutable std::atomic<int> live_iterators_{0};
+  // DbSnapshots alive over db_ (held by StoreSnapshots and ChangeIterators):
+  // a reopen must not pull db_ from under them.
+  mutable std::atomic<int> live_snapshots_{0};
 
   // Touched only by the commit leader; leadership passes under mu_.
   conflict::HybridLogicalClock hlc_;

@@ -36,9 +36,14 @@ absl::Status ValidateOptions(const Options& options) {
   return absl::OkStatus();
 }
 
+// The names in `dir`, none if it does not exist. Directories are not
+// assumed to be files: an in-memory Env (leveldb::NewMemEnv) has none, it
+// lists every file whose name starts with "<dir>/", and FileExists is false
+// for a directory there.
 absl::StatusOr<std::vector<std::string>> Children(leveldb::Env* env, const std::string& dir) {
   std::vector<std::string> children;
   leveldb::Status status = env->GetChildren(dir, &children);
+  if (!status.ok() && !env->FileExists(dir)) return children;  // no such directory
   if (!status.ok()) return FromLevelDb(status, absl::StrCat("listing ", dir));
   std::erase_if(children, [](const std::string& name) { return name == "." || name == ".."; });
   std::sort(children.begin(), children.end());
@@ -53,7 +58,6 @@ enum class Inspection { kCreateStore, kCreateDatabase, kOpen };
 absl::StatusOr<Inspection> Inspect(const Options& options) {
   leveldb::Env* env = options.env;
   const std::string& path = options.path;
-  if (!env->FileExists(path)) return Inspection::kCreateStore;
   SANJI_ASSIGN_OR_RETURN(std::vector<std::string> children, Children(env, path));
   const std::string descriptor_tmp = absl::StrCat(kDescriptorFileName, ".tmp");
   std::erase(children, descriptor_tmp);  // a creation interrupted before its first rename
@@ -85,10 +89,7 @@ absl::StatusOr<Inspection> Inspect(const Options& options) {
   if (env->FileExists(JoinPath(db_path, "CURRENT"))) return Inspection::kOpen;
   // LevelDB writes CURRENT last when it creates a database: without it, only
   // a creation that never committed anything is safe to redo.
-  std::vector<std::string> db_files;
-  if (env->FileExists(db_path)) {
-    SANJI_ASSIGN_OR_RETURN(db_files, Children(env, db_path));
-  }
+  SANJI_ASSIGN_OR_RETURN(std::vector<std::string> db_files, Children(env, db_path));
   for (const std::string& name : db_files) {
     if (absl::EndsWith(name, ".log") || absl::EndsWith(name, ".ldb") ||
         absl::EndsWith(name, ".sst")) {

@@ -75,7 +75,16 @@ std::unique_ptr<ChangeIterator> Store::ChangesSince(const conflict::Origin& orig
   std::shared_lock<std::shared_mutex> db_lock(db_mu_);
   absl::Status open = CheckOpen();
   if (!open.ok()) return std::make_unique<ChangeIterator>(std::move(open));
-  return std::make_unique<ChangeIterator>(db_.get(), origin, after_counter, &live_iterators_);
+  return std::make_unique<ChangeIterator>(
+      std::make_shared<const DbSnapshot>(db_.get(), &live_snapshots_), origin, after_counter);
+}
+
+std::unique_ptr<StoreSnapshot> Store::Snapshot() const {
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+  absl::Status open = CheckOpen();
+  if (!open.ok()) return std::make_unique<StoreSnapshot>(std::move(open));
+  return std::make_unique<StoreSnapshot>(
+      std::make_shared<const DbSnapshot>(db_.get(), &live_snapshots_));
 }
 
 conflict::VersionVector Store::Knowledge() const {

@@ -45,10 +45,11 @@ absl::Status Store::RecoverFromWriteError() {
   absl::Status probe = ProbeWritable();
   if (!probe.ok()) return Annotate(probe, context);
   std::unique_lock<std::shared_mutex> db_lock(db_mu_);
-  const int iterators = live_iterators_.load();
-  if (iterators > 0) {
-    return absl::UnavailableError(absl::StrCat(context, ": reopening waits for ", iterators,
-                                               " change iterators (sync streams) to close"));
+  const int snapshots = live_snapshots_.load();
+  if (snapshots > 0) {
+    return absl::UnavailableError(
+        absl::StrCat(context, ": reopening waits for ", snapshots,
+                     " snapshots and change iterators (sync streams) to close"));
   }
   absl::Status reopened = ReopenLevelDb();
   if (!reopened.ok()) return Annotate(reopened, absl::StrCat(context, ": reopening"));

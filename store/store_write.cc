@@ -288,10 +288,40 @@ absl::Status Store::MergeRemoteItems(const RemoteBatch& remote, BatchBuilder& ba
   return absl::OkStatus();
 }
 
+absl::Status Store::FindEvictions(
+    const RemoteBatch& remote, const BatchBuilder& batch, const std::vector<Merge>& merges,
+    std::vector<std::pair<const RemoteBatch::Eviction*, Record>>& evictions) {
+  if (remote.evictions.empty()) return absl::OkStatus();
+  absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, const Record*> merged;
+  for (const Merge& merge : merges) {
+    merged.try_emplace({merge.item->collection, merge.item->key}, &merge.after);
+  }
+  for (const RemoteBatch::Eviction& eviction : remote.evictions) {
+    // The state after this batch's merges: a merged item, else as stored.
+    std::optional<Record> state;
+    if (auto it = merged.find({eviction.collection, eviction.key}); it != merged.end()) {
+      state = *it->second;
+    } else {
+      SANJI_ASSIGN_OR_RETURN(state, batch.Lookup(eviction.collection, eviction.key));
+    }
+    if (state.has_value() && eviction.context.Covers(state->context())) {
+      evictions.emplace_back(&eviction, *std::move(state));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) {
   Progress& progress = batch.progress();
   for (const RemoteBatch::Item& item : remote.items) {
     SANJI_RETURN_IF_ERROR(CheckRemoteItem(item, progress.counter));
+  }
+  for (const RemoteBatch::Eviction& eviction : remote.evictions) {
+    absl::Status checked = CollectionFor(eviction.collection, eviction.key).status();
+    if (!checked.ok()) {
+      return Annotate(checked,
+                      absl::StrCat("eviction of ", Name(eviction.collection, eviction.key)));
+    }
   }
   if (remote.knowledge.Get(origin_) > progress.counter) {
     return absl::FailedPreconditionError(
@@ -301,6 +331,8 @@ absl::Status Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) 
   }
   std::vector<Merge> merges;
   SANJI_RETURN_IF_ERROR(MergeRemoteItems(remote, batch, merges));
+  std::vector<std::pair<const RemoteBatch::Eviction*, Record>> evictions;
+  SANJI_RETURN_IF_ERROR(FindEvictions(remote, batch, merges, evictions));
   if (!merges.empty()) {
     HlcTimestamp newest;
     for (const Merge& merge : merges) newest = std::max(newest, merge.newest);
@@ -314,6 +346,9 @@ absl::Status Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) 
                         merge.before.has_value() ? &*merge.before : nullptr, std::move(merge.after),
                         events, now);
     }
+  }
+  for (const auto& [eviction, stored] : evictions) {
+    batch.StageEviction(eviction->collection, eviction->key, stored);
   }
   conflict::VersionVector knowledge = progress.knowledge;
   knowledge.Join(remote.knowledge);

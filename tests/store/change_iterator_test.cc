@@ -13,6 +13,9 @@ namespace {
 using conflict::Origin;
 using conflict::Record;
 
+class ChangeIteratorTest : public StoreConformanceTest {};
+SANJI_STORE_CONFORMANCE(ChangeIteratorTest);
+
 struct Change {
   uint64_t counter;
   std::string key;
@@ -29,7 +32,7 @@ std::vector<Change> Drain(ChangeIterator& it, size_t max = SIZE_MAX) {
   return changes;
 }
 
-TEST_F(StoreTest, ChangesSinceYieldsCounterOrderFromASnapshot) {
+TEST_P(ChangeIteratorTest, ChangesSinceYieldsCounterOrderFromASnapshot) {
   auto store = OpenStore();
   for (int i = 1; i <= 5; ++i) {
     ASSERT_TRUE(store->Write(kTickets, absl::StrCat("k", i), SetTitle("x")).ok());
@@ -50,7 +53,7 @@ TEST_F(StoreTest, ChangesSinceYieldsCounterOrderFromASnapshot) {
 
 // A catch-up of many records taken in bounded steps: each step holds one
 // iterator and at most `kStep` records, and resumes from the last counter.
-TEST_F(StoreTest, ChangesSinceResumesInBoundedSteps) {
+TEST_P(ChangeIteratorTest, ChangesSinceResumesInBoundedSteps) {
   constexpr int kRecords = 3000;
   constexpr size_t kStep = 128;
   auto store = OpenStore();

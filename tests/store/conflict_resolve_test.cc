@@ -13,7 +13,7 @@
 namespace sanji::store::testing {
 namespace {
 
-class ConflictResolveTest : public StoreTest {
+class ConflictResolveTest : public StoreConformanceTest {
  protected:
   // Writes T-1 locally, then applies a concurrent township write of the same
   // title: two conflict events (scope and title, see remote_apply_test.cc).
@@ -30,7 +30,9 @@ class ConflictResolveTest : public StoreTest {
   }
 };
 
-TEST_F(ConflictResolveTest, ResolvedEventLeavesTheUnresolvedView) {
+SANJI_STORE_CONFORMANCE(ConflictResolveTest);
+
+TEST_P(ConflictResolveTest, ResolvedEventLeavesTheUnresolvedView) {
   auto store = OpenStore();
   MakeConflicts(*store);
   const uint64_t hlc_before = store->progress().hlc_last.physical_micros;
@@ -52,7 +54,7 @@ TEST_F(ConflictResolveTest, ResolvedEventLeavesTheUnresolvedView) {
   EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
 }
 
-TEST_F(ConflictResolveTest, ResolutionIsDurableAndIdempotent) {
+TEST_P(ConflictResolveTest, ResolutionIsDurableAndIdempotent) {
   std::optional<conflict::HlcTimestamp> resolved_at;
   {
     auto store = OpenStore();
@@ -68,7 +70,7 @@ TEST_F(ConflictResolveTest, ResolutionIsDurableAndIdempotent) {
   EXPECT_EQ(store->ListConflicts(0, 0, ConflictFilter::kUnresolved)->size(), 1u);
 }
 
-TEST_F(ConflictResolveTest, UnknownSequenceIsNotFoundAndChangesNothing) {
+TEST_P(ConflictResolveTest, UnknownSequenceIsNotFoundAndChangesNothing) {
   auto store = OpenStore();
   MakeConflicts(*store);
   const Progress before = store->progress();
@@ -79,7 +81,7 @@ TEST_F(ConflictResolveTest, UnknownSequenceIsNotFoundAndChangesNothing) {
   EXPECT_EQ(store->ListConflicts(0, 0, ConflictFilter::kUnresolved)->size(), 2u);
 }
 
-TEST_F(ConflictResolveTest, ResolvingWithAWriteIsAnOrdinaryWrite) {
+TEST_P(ConflictResolveTest, ResolvingWithAWriteIsAnOrdinaryWrite) {
   auto store = OpenStore();
   MakeConflicts(*store);
   // The operator picks a value: a plain write that saw both sides...

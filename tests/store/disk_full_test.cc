@@ -38,6 +38,16 @@ class DiskFullTest : public StoreTest {
     return absl::OkStatus();
   }
 
+  // Opens the store and fills the disk until a write fails, then frees space:
+  // the next write has to reopen LevelDB.
+  std::unique_ptr<Store> OpenAfterFailedWrite(std::map<std::string, std::string>& written) {
+    auto store = OpenStore(FaultOptions());
+    env_.SetSpaceBudget(64 << 10);
+    EXPECT_FALSE(WriteUntilFull(*store, written).ok());
+    env_.SetSpaceBudget(std::nullopt);
+    return store;
+  }
+
   void ExpectAll(const Store& store, const std::map<std::string, std::string>& written) {
     for (const auto& [key, title] : written) {
       auto record = store.Get(kTickets, key);
@@ -97,11 +107,8 @@ TEST_F(DiskFullTest, RecoversInPlaceWhenSpaceReturns) {
 }
 
 TEST_F(DiskFullTest, ReopenWaitsForLiveChangeIterators) {
-  auto store = OpenStore(FaultOptions());
   std::map<std::string, std::string> written;
-  env_.SetSpaceBudget(64 << 10);
-  ASSERT_FALSE(WriteUntilFull(*store, written).ok());
-  env_.SetSpaceBudget(std::nullopt);
+  auto store = OpenAfterFailedWrite(written);
   {
     auto stream = store->ChangesSince(store->origin(), 0);  // a sync stream in progress
     auto blocked = store->Write(kTickets, "after", SetTitle("等一等"));
@@ -111,6 +118,24 @@ TEST_F(DiskFullTest, ReopenWaitsForLiveChangeIterators) {
     }
     EXPECT_TRUE(stream->status().ok()) << stream->status();
   }
+  EXPECT_TRUE(store->Write(kTickets, "after", SetTitle("好了")).ok());
+  ExpectAll(*store, written);
+}
+
+TEST_F(DiskFullTest, ReopenWaitsForLiveSnapshots) {
+  std::map<std::string, std::string> written;
+  auto store = OpenAfterFailedWrite(written);
+  auto snapshot = store->Snapshot();  // a sync session in progress
+  ASSERT_TRUE(snapshot->status().ok()) << snapshot->status();
+  auto blocked = store->Write(kTickets, "after", SetTitle("等一等"));
+  EXPECT_EQ(blocked.status().code(), absl::StatusCode::kUnavailable) << blocked.status();
+  EXPECT_NE(blocked.status().message().find("1 snapshots"), absl::string_view::npos);
+  // An iterator from the snapshot keeps it alive on its own.
+  auto stream = snapshot->ChangesSince(store->origin(), 0);
+  snapshot.reset();
+  EXPECT_EQ(store->Write(kTickets, "after", SetTitle("等一等")).status().code(),
+            absl::StatusCode::kUnavailable);
+  stream.reset();
   EXPECT_TRUE(store->Write(kTickets, "after", SetTitle("好了")).ok());
   ExpectAll(*store, written);
 }

@@ -17,7 +17,7 @@ using conflict::Origin;
 using conflict::Record;
 using ::testing::HasSubstr;
 
-class RemoteApplyTest : public StoreTest {
+class RemoteApplyTest : public StoreConformanceTest {
  protected:
   // A record written at the township, as its own store would hold it.
   Record TownshipRecord(const std::string& title, uint64_t counter, int64_t micros) const {
@@ -40,7 +40,9 @@ class RemoteApplyTest : public StoreTest {
   const Origin township_{"gutian/fengpu", 4};
 };
 
-TEST_F(RemoteApplyTest, AppliesRecordsAndKnowledge) {
+SANJI_STORE_CONFORMANCE(RemoteApplyTest);
+
+TEST_P(RemoteApplyTest, AppliesRecordsAndKnowledge) {
   auto store = OpenStore();
   const RemoteBatch batch = ThreeRecords();
   ASSERT_TRUE(store->ApplyRemote(batch).ok());
@@ -59,25 +61,13 @@ TEST_F(RemoteApplyTest, AppliesRecordsAndKnowledge) {
   EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
 }
 
-TEST_F(RemoteApplyTest, ApplyingTheSameBatchTwiceChangesNothing) {
+TEST_P(RemoteApplyTest, ApplyingTheSameBatchTwiceChangesNothing) {
   auto store = OpenStore();
   ASSERT_TRUE(store->Write(kTickets, "L-1", SetTitle("local")).ok());
-  const RemoteBatch batch = ThreeRecords();
-  ASSERT_TRUE(store->ApplyRemote(batch).ok());
-  const auto files = SnapshotTree(store_path());
-  const Progress progress = store->progress();
-  const StoreStats stats = store->stats();
-
-  ASSERT_TRUE(store->ApplyRemote(batch).ok());
-  EXPECT_EQ(SnapshotTree(store_path()), files);
-  EXPECT_EQ(store->progress().hlc_last, progress.hlc_last);
-  EXPECT_EQ(store->progress().knowledge, progress.knowledge);
-  EXPECT_EQ(store->progress().conflict_next, progress.conflict_next);
-  EXPECT_EQ(store->stats().commits, stats.commits);
-  EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
+  ExpectReapplyChangesNothing(*store, ThreeRecords());
 }
 
-TEST_F(RemoteApplyTest, ConcurrentOverwriteIsLogged) {
+TEST_P(RemoteApplyTest, ConcurrentOverwriteIsLogged) {
   auto store = OpenStore();
   ASSERT_TRUE(store->Write(kTickets, "T-1", SetTitle("村里写的")).ok());
   RemoteBatch batch;
@@ -110,33 +100,33 @@ TEST_F(RemoteApplyTest, ConcurrentOverwriteIsLogged) {
   EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
 }
 
-TEST_F(RemoteApplyTest, RefusesATimestampBeyondMaxSkewAndAppliesNothing) {
+TEST_P(RemoteApplyTest, RefusesATimestampBeyondMaxSkewAndAppliesNothing) {
   auto store = OpenStore();
   RemoteBatch batch = ThreeRecords();
   batch.items.push_back(
       {kTickets, "R-9", TownshipRecord("来自未来", 9, kStartMicros + 120'000'000)});
-  const auto files = SnapshotTree(store_path());
+  const auto files = StoreFiles();
   absl::Status status = store->ApplyRemote(batch);
   EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
   EXPECT_THAT(status.message(), HasSubstr("R-9"));
-  EXPECT_EQ(SnapshotTree(store_path()), files);
+  EXPECT_EQ(StoreFiles(), files);
   EXPECT_EQ(store->Get(kTickets, "R-1").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store->Knowledge().Get(township_), 0u);
   EXPECT_EQ(store->stats().refused_remote_timestamps, 1);
 }
 
-TEST_F(RemoteApplyTest, RefusesRecordsTheSchemaDoesNotHold) {
+TEST_P(RemoteApplyTest, RefusesRecordsTheSchemaDoesNotHold) {
   auto store = OpenStore();
   RemoteBatch batch = ThreeRecords();
   batch.items.push_back({"parcels", "P-1", TownshipRecord("?", 7, kStartMicros)});
-  const auto files = SnapshotTree(store_path());
+  const auto files = StoreFiles();
   absl::Status status = store->ApplyRemote(batch);
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
   EXPECT_THAT(status.message(), HasSubstr("parcels"));
-  EXPECT_EQ(SnapshotTree(store_path()), files);
+  EXPECT_EQ(StoreFiles(), files);
 }
 
-TEST_F(RemoteApplyTest, RefusesDotsOfThisNodeBeyondItsCounter) {
+TEST_P(RemoteApplyTest, RefusesDotsOfThisNodeBeyondItsCounter) {
   auto store = OpenStore();
   ASSERT_TRUE(store->Write(kTickets, "T-1", SetTitle("a")).ok());
   const auto* tickets = *schema_.Collection(kTickets);
@@ -153,7 +143,7 @@ TEST_F(RemoteApplyTest, RefusesDotsOfThisNodeBeyondItsCounter) {
   EXPECT_EQ(store->progress().counter, 1u);
 }
 
-TEST_F(RemoteApplyTest, KnowledgeOnlyBatchAdvancesKnowledge) {
+TEST_P(RemoteApplyTest, KnowledgeOnlyBatchAdvancesKnowledge) {
   auto store = OpenStore();
   RemoteBatch batch;
   batch.knowledge.Set(township_, 40);

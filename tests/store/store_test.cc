@@ -20,6 +20,9 @@ using conflict::Increment;
 using conflict::SetStatus;
 using ::testing::HasSubstr;
 
+class LocalStoreTest : public StoreConformanceTest {};
+SANJI_STORE_CONFORMANCE(LocalStoreTest);
+
 std::vector<uint64_t> IndexedCounters(const Store& store) {
   std::vector<uint64_t> counters;
   auto it = store.ChangesSince(store.origin(), 0);
@@ -28,7 +31,7 @@ std::vector<uint64_t> IndexedCounters(const Store& store) {
   return counters;
 }
 
-TEST_F(StoreTest, WriteThenGet) {
+TEST_P(LocalStoreTest, WriteThenGet) {
   auto store = OpenStore();
   auto result = store->Write(kTickets, "T-1", SetTitle("水管漏水"));
   ASSERT_TRUE(result.ok()) << result.status();
@@ -45,7 +48,7 @@ TEST_F(StoreTest, WriteThenGet) {
   EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
 }
 
-TEST_F(StoreTest, OverwriteMovesTheIndexEntry) {
+TEST_P(LocalStoreTest, OverwriteMovesTheIndexEntry) {
   auto store = OpenStore();
   ASSERT_TRUE(store->Write(kTickets, "T-1", SetTitle("a")).ok());
   ASSERT_TRUE(store->Write(kTickets, "T-2", SetTitle("b")).ok());
@@ -57,7 +60,7 @@ TEST_F(StoreTest, OverwriteMovesTheIndexEntry) {
   EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
 }
 
-TEST_F(StoreTest, EveryFieldKindWrites) {
+TEST_P(LocalStoreTest, EveryFieldKindWrites) {
   auto store = OpenStore();
   Change change = SetTitle("路灯不亮");
   change.ops.push_back(FieldOp{"note", Assign{std::string("村口")}});
@@ -73,7 +76,7 @@ TEST_F(StoreTest, EveryFieldKindWrites) {
   }
 }
 
-TEST_F(StoreTest, DeleteLeavesATombstone) {
+TEST_P(LocalStoreTest, DeleteLeavesATombstone) {
   auto store = OpenStore();
   ASSERT_TRUE(store->Write(kTickets, "T-1", SetTitle("a")).ok());
   auto deleted = store->Delete(kTickets, "T-1");
@@ -95,7 +98,7 @@ TEST_F(StoreTest, DeleteLeavesATombstone) {
   EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
 }
 
-TEST_F(StoreTest, GetOfUnknownRecordOrCollection) {
+TEST_P(LocalStoreTest, GetOfUnknownRecordOrCollection) {
   auto store = OpenStore();
   EXPECT_EQ(store->Get(kTickets, "nope").status().code(), absl::StatusCode::kNotFound);
   auto unknown = store->Get("parcels", "x");
@@ -105,13 +108,13 @@ TEST_F(StoreTest, GetOfUnknownRecordOrCollection) {
 
 // Each refused write: the code, a message naming the culprit, and not one
 // byte of the store changed, nor its counter.
-TEST_F(StoreTest, BadInputLeavesTheStoreUnchanged) {
+TEST_P(LocalStoreTest, BadInputLeavesTheStoreUnchanged) {
   auto store = OpenStore();
   ASSERT_TRUE(store->Write(kTickets, "T-1", SetTitle("a")).ok());
   Change resolved = SetTitle("b");
   resolved.ops.push_back(FieldOp{"status", SetStatus{"resolved"}});
   ASSERT_TRUE(store->Write(kTickets, "T-2", resolved).ok());
-  const auto before = SnapshotTree(store_path());
+  const auto before = StoreFiles();
   const Progress progress = store->progress();
 
   struct Case {
@@ -144,13 +147,13 @@ TEST_F(StoreTest, BadInputLeavesTheStoreUnchanged) {
     EXPECT_EQ(result.status().code(), c.code) << c.name << ": " << result.status();
     EXPECT_THAT(result.status().message(), HasSubstr(c.message)) << c.name;
   }
-  EXPECT_EQ(SnapshotTree(store_path()), before);
+  EXPECT_EQ(StoreFiles(), before);
   EXPECT_EQ(store->progress().counter, progress.counter);
   EXPECT_EQ(store->progress().hlc_last, progress.hlc_last);
   EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
 }
 
-TEST_F(StoreTest, ListPaginatesInKeyOrderWithinThePrefix) {
+TEST_P(LocalStoreTest, ListPaginatesInKeyOrderWithinThePrefix) {
   auto store = OpenStore();
   const std::string nul_key("a\0b", 3);
   for (const std::string key : {"ab", "a", "b1", "a3", "a4"}) {
@@ -175,7 +178,7 @@ TEST_F(StoreTest, ListPaginatesInKeyOrderWithinThePrefix) {
   EXPECT_EQ(store->List("parcels", "", "", 0).status().code(), absl::StatusCode::kNotFound);
 }
 
-TEST_F(StoreTest, ReopenKeepsEverythingAndTheHlcNeverGoesBack) {
+TEST_P(LocalStoreTest, ReopenKeepsEverythingAndTheHlcNeverGoesBack) {
   conflict::HlcTimestamp last;
   conflict::Origin origin;
   {

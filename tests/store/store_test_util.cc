@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "conflict/value_register.h"
+#include "leveldb/helpers/memenv.h"
 
 namespace sanji::store::testing {
 
@@ -95,6 +96,7 @@ Options StoreTest::MakeOptions(const std::string& node_id) const {
   options.schema = &schema_;
   options.clock = &clock_;
   options.max_skew_micros = 60'000'000;
+  options.env = store_env_;
   return options;
 }
 
@@ -102,6 +104,43 @@ std::unique_ptr<Store> StoreTest::OpenStore(Options options) {
   auto store = Store::Open(std::move(options));
   EXPECT_TRUE(store.ok()) << store.status();
   return store.ok() ? *std::move(store) : nullptr;
+}
+
+void StoreTest::UseMemoryEnv() {
+  memory_env_.reset(leveldb::NewMemEnv(leveldb::Env::Default()));
+  store_env_ = memory_env_.get();
+}
+
+std::map<std::string, std::string> StoreTest::StoreFiles() const {
+  if (memory_env_ == nullptr) return SnapshotTree(store_path());
+  // An in-memory Env lists every file under the directory, at any depth.
+  std::vector<std::string> names;
+  EXPECT_TRUE(store_env_->GetChildren(store_path(), &names).ok());
+  std::map<std::string, std::string> files;
+  for (const std::string& name : names) {
+    EXPECT_TRUE(leveldb::ReadFileToString(store_env_, store_path() + "/" + name, &files[name]).ok())
+        << name;
+  }
+  return files;
+}
+
+void StoreTest::ExpectReapplyChangesNothing(Store& store, const RemoteBatch& batch) const {
+  ASSERT_TRUE(store.ApplyRemote(batch).ok());
+  const auto files = StoreFiles();
+  const Progress progress = store.progress();
+  const StoreStats stats = store.stats();
+
+  ASSERT_TRUE(store.ApplyRemote(batch).ok());
+  EXPECT_EQ(StoreFiles(), files);
+  EXPECT_EQ(store.progress().hlc_last, progress.hlc_last);
+  EXPECT_EQ(store.progress().knowledge, progress.knowledge);
+  EXPECT_EQ(store.progress().conflict_next, progress.conflict_next);
+  EXPECT_EQ(store.stats().commits, stats.commits);
+  EXPECT_TRUE(store.CheckConsistency().ok()) << store.CheckConsistency();
+}
+
+std::string EnvKindName(const ::testing::TestParamInfo<EnvKind>& info) {
+  return info.param == EnvKind::kDisk ? "Disk" : "Memory";
 }
 
 }  // namespace sanji::store::testing

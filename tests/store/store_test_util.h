@@ -1,5 +1,6 @@
 // Helpers shared by the store tests: a temporary directory, a byte-exact
-// picture of a directory tree, the test schema and store fixture.
+// picture of a directory tree, the test schema and the store fixtures, on
+// disk or in memory.
 #ifndef SANJI_TESTS_STORE_STORE_TEST_UTIL_H_
 #define SANJI_TESTS_STORE_STORE_TEST_UTIL_H_
 
@@ -13,6 +14,7 @@
 #include "conflict/change.h"
 #include "conflict/clock.h"
 #include "conflict/schema.h"
+#include "leveldb/env.h"
 #include "store/store.h"
 
 namespace sanji::store::testing {
@@ -50,20 +52,55 @@ conflict::Schema TestSchema();
 conflict::Change SetTitle(const std::string& title,
                           std::optional<std::string> scope = std::string(kNode));
 
+// Where a store's files live: a real directory, or leveldb::NewMemEnv (the
+// simulator's in-memory store).
+enum class EnvKind { kDisk, kMemory };
+
 class StoreTest : public ::testing::Test {
  protected:
   StoreTest() : schema_(TestSchema()), clock_(kStartMicros) {}
 
+  // Options for store_path() on store_env_.
   Options MakeOptions(const std::string& node_id = kNode) const;
   // Opens the store at store_path(), failing the test on error.
   std::unique_ptr<Store> OpenStore(Options options);
   std::unique_ptr<Store> OpenStore() { return OpenStore(MakeOptions()); }
   std::string store_path() const { return dir_.path() + "/store"; }
+  // Every file of the store, by path relative to store_path(), with its
+  // bytes, read through store_env_ (SnapshotTree on disk).
+  std::map<std::string, std::string> StoreFiles() const;
+
+  // Applies `batch` twice and expects the second time to change nothing: not
+  // a byte of the store, nor its progress, nor its commit count.
+  void ExpectReapplyChangesNothing(Store& store, const RemoteBatch& batch) const;
+
+  // Makes store_env_ an in-memory Env, for the rest of the test.
+  void UseMemoryEnv();
 
   TempDir dir_;
   conflict::Schema schema_;
   conflict::ManualClock clock_;
+  std::unique_ptr<leveldb::Env> memory_env_;
+  leveldb::Env* store_env_ = leveldb::Env::Default();
 };
+
+// The store conformance suites: each runs on disk and in memory, so that the
+// in-memory store the simulator uses passes the same tests. A fixture
+// derives from this and instantiates itself with SANJI_STORE_CONFORMANCE.
+class StoreConformanceTest : public StoreTest, public ::testing::WithParamInterface<EnvKind> {
+ protected:
+  StoreConformanceTest() {
+    if (GetParam() == EnvKind::kMemory) UseMemoryEnv();
+  }
+};
+
+std::string EnvKindName(const ::testing::TestParamInfo<EnvKind>& info);
+
+#define SANJI_STORE_CONFORMANCE(fixture)                                                 \
+  INSTANTIATE_TEST_SUITE_P(Env, fixture,                                                 \
+                           ::testing::Values(::sanji::store::testing::EnvKind::kDisk,    \
+                                             ::sanji::store::testing::EnvKind::kMemory), \
+                           ::sanji::store::testing::EnvKindName)
 
 }  // namespace sanji::store::testing
 

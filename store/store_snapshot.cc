@@ -1,0 +1,76 @@
+#include "store/store_snapshot.h"
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "conflict/status_macros.h"
+#include "store/coding.h"
+#include "store/files.h"
+#include "store/key_layout.h"
+#include "store/metadata.h"
+
+namespace sanji::store {
+
+namespace {
+
+// Per origin: parse the first key of its run, seek past the run, step back to
+// its last key (the highest counter, since counters are big-endian), then
+// step forward to the first key of the next run. Three iterator moves per
+// origin, none per entry.
+absl::StatusOr<conflict::VersionVector> ReadIndexFrontier(const DbSnapshot& snapshot) {
+  std::unique_ptr<leveldb::Iterator> it(
+      snapshot.db()->NewIterator(snapshot.ReadOptions(/*fill_cache=*/true)));
+  const std::string space = OriginIndexSpacePrefix();
+  conflict::VersionVector frontier;
+  it->Seek(space);
+  while (it->Valid() && it->key().starts_with(space)) {
+    conflict::Origin origin;
+    uint64_t counter = 0;
+    if (!ParseOriginIndexKey(absl::string_view(it->key().data(), it->key().size()), &origin,
+                             &counter)) {
+      return absl::DataLossError("malformed origin index key");
+    }
+    const std::string next_origin = PrefixSuccessor(OriginIndexPrefix(origin));
+    it->Seek(next_origin);
+    it->Valid() ? it->Prev() : it->SeekToLast();
+    if (!it->Valid() || !ParseOriginIndexKey(absl::string_view(it->key().data(), it->key().size()),
+                                             &origin, &counter)) {
+      if (!it->status().ok()) break;
+      return absl::DataLossError(
+          absl::StrCat("malformed last origin index key of ", origin.ToString()));
+    }
+    frontier.Set(origin, counter);
+    it->Seek(next_origin);
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status(), "reading the origin index frontier");
+  return frontier;
+}
+
+}  // namespace
+
+StoreSnapshot::StoreSnapshot(absl::Status error) : status_(std::move(error)) {}
+
+StoreSnapshot::StoreSnapshot(std::shared_ptr<const DbSnapshot> snapshot)
+    : snapshot_(std::move(snapshot)) {
+  auto knowledge = ReadKnowledge(snapshot_->db(), snapshot_->ReadOptions(/*fill_cache=*/true));
+  if (!knowledge.ok()) {
+    status_ = knowledge.status();
+    return;
+  }
+  knowledge_ = *std::move(knowledge);
+  auto frontier = ReadIndexFrontier(*snapshot_);
+  if (!frontier.ok()) {
+    status_ = frontier.status();
+    return;
+  }
+  frontier_ = *std::move(frontier);
+}
+
+std::unique_ptr<ChangeIterator> StoreSnapshot::ChangesSince(const conflict::Origin& origin,
+                                                            uint64_t after_counter) const {
+  if (!status_.ok()) return std::make_unique<ChangeIterator>(status_);
+  return std::make_unique<ChangeIterator>(snapshot_, origin, after_counter);
+}
+
+}  // namespace sanji::store
