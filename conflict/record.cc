@@ -1,5 +1,6 @@
 #include "conflict/record.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "absl/strings/str_cat.h"
@@ -217,6 +218,21 @@ std::vector<std::string> Record::DepartedScopes() const {
   }
   if (current.has_value()) departed.erase(*current);
   return {departed.begin(), departed.end()};
+}
+
+HlcTimestamp Record::NewestTimestamp() const {
+  HlcTimestamp newest;
+  for (const auto& entry : state_.scope.entries())
+    newest = std::max(newest, entry.payload.timestamp);
+  for (const auto& entry : state_.presence.entries()) newest = std::max(newest, entry.payload);
+  for (const auto& entry : state_.deletes.entries()) newest = std::max(newest, entry.payload);
+  for (const auto& [name, field] : state_.fields) {
+    if (const auto* values = std::get_if<ValueRegister>(&field)) {
+      for (const auto& entry : values->entries())
+        newest = std::max(newest, entry.payload.timestamp);
+    }
+  }
+  return newest;
 }
 
 const FieldState* Record::field(absl::string_view name) const {

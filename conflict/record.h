@@ -105,6 +105,9 @@ class Record {
   // reassignments (a node may have received one of those first). Sorted,
   // without duplicates, never containing scope().
   std::vector<std::string> DepartedScopes() const;
+  // The greatest HLC timestamp anywhere in the record (the skew check of a
+  // received record reads it).
+  HlcTimestamp NewestTimestamp() const;
   const VersionVector& context() const { return state_.context; }
   const RecordState& state() const { return state_; }
   // nullptr when the field holds nothing.

@@ -51,10 +51,27 @@ void BatchBuilder::StageEviction(absl::string_view collection, absl::string_view
                                  const conflict::Record& before) {
   const std::string record_key = RecordKey(collection, key);
   batch_.Delete(record_key);
+  batch_.Delete(DepartureKey(collection, key));
+  departures_.erase(DepartureKey(collection, key));
   for (const auto& [origin, counter] : before.context().entries()) {
     batch_.Delete(OriginIndexKey(origin, counter));
   }
   staged_.insert_or_assign(record_key, std::nullopt);
+}
+
+absl::Status BatchBuilder::StageDeparture(absl::string_view collection, absl::string_view key) {
+  const std::string departure_key = DepartureKey(collection, key);
+  if (!departures_.insert(departure_key).second) return absl::OkStatus();  // staged already
+  std::string unused;
+  leveldb::Status status = db_->Get(leveldb::ReadOptions(), departure_key, &unused);
+  if (status.ok()) return absl::OkStatus();  // marked already: re-applying changes nothing
+  if (!status.IsNotFound()) {
+    return FromLevelDb(status,
+                       absl::StrCat("reading the departure of \"", collection, "\"/\"", key, "\""));
+  }
+  batch_.Put(departure_key, "");
+  departure_written_ = true;
+  return absl::OkStatus();
 }
 
 void BatchBuilder::StageConflictResolution(uint64_t sequence, conflict::HlcTimestamp resolved_at) {

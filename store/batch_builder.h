@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "conflict/conflict_event.h"
@@ -50,13 +52,17 @@ class BatchBuilder {
   // and of its origin index entries.
   void StageEviction(absl::string_view collection, absl::string_view key,
                      const conflict::Record& before);
+  // Marks the record as departed and kept (key_layout.h, 0x07); an eviction
+  // removes the mark.
+  // Stages nothing if the mark is there already. Errors: a read error.
+  absl::Status StageDeparture(absl::string_view collection, absl::string_view key);
 
   // Stages the resolution of conflict event `sequence`.
   void StageConflictResolution(uint64_t sequence, conflict::HlcTimestamp resolved_at);
 
   // What this batch advances; writers update it as they stage.
   Progress& progress() { return progress_; }
-  bool empty() const { return staged_.empty() && !progress_changed_; }
+  bool empty() const { return staged_.empty() && !departure_written_ && !progress_changed_; }
   // Marks progress changed without a record (knowledge-only remote batch).
   void MarkProgressChanged() { progress_changed_ = true; }
 
@@ -67,6 +73,9 @@ class BatchBuilder {
   leveldb::DB* const db_;
   Progress progress_;
   bool progress_changed_ = false;
+  // Departure marks this batch looked at (keys), and whether it wrote one.
+  absl::flat_hash_set<std::string> departures_;
+  bool departure_written_ = false;
   leveldb::WriteBatch batch_;
   // By record key; nullopt for a record this batch removes.
   absl::flat_hash_map<std::string, std::optional<conflict::Record>> staged_;

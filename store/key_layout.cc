@@ -94,6 +94,15 @@ std::string ConflictResolutionKey(uint64_t sequence) {
   return key;
 }
 
+std::string DepartureKey(absl::string_view collection, absl::string_view key) {
+  std::string departure_key = Tag(KeySpace::kDeparture);
+  PutEscaped(&departure_key, collection);
+  PutEscaped(&departure_key, key);
+  return departure_key;
+}
+
+std::string DepartureSpacePrefix() { return Tag(KeySpace::kDeparture); }
+
 std::string ConflictLogSpacePrefix() { return Tag(KeySpace::kConflictLog); }
 
 bool ParseConflictLogKey(absl::string_view key, uint64_t* sequence) {

@@ -52,6 +52,13 @@
 //        apart from the event so the log entries stay write-once. Added in
 //        format version 1 before any release: a store without it simply has
 //        no resolved events.
+//   0x07 departures    0x07 esc(collection) esc(key)       -> ""
+//        Records that left this node's filter (a move-out, RemoteBatch::
+//        Eviction) while this node held changes the move-out lacked, so they
+//        were kept: sync pushes them to the parent and evicts them once the
+//        parent has them (replication/DESIGN.md, "Move-outs"). The key goes
+//        when the record is evicted. Added in format version 1 before any
+//        release, like 0x06.
 //
 // esc() is the escaped, terminated string encoding of store/coding.h, so every
 // key is unambiguous and sorts in the natural order of its parts.
@@ -100,6 +107,7 @@ enum class KeySpace : char {
   kKnowledge = 0x04,
   kConflictLog = 0x05,
   kConflictResolution = 0x06,
+  kDeparture = 0x07,
 };
 
 // Metadata names (see the file comment for their values).
@@ -141,6 +149,9 @@ std::string ConflictLogSpacePrefix();
 bool ParseConflictLogKey(absl::string_view key, uint64_t* sequence);
 
 std::string ConflictResolutionKey(uint64_t sequence);
+
+std::string DepartureKey(absl::string_view collection, absl::string_view key);
+std::string DepartureSpacePrefix();
 
 }  // namespace sanji::store
 

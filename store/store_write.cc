@@ -304,9 +304,7 @@ absl::Status Store::FindEvictions(
     } else {
       SANJI_ASSIGN_OR_RETURN(state, batch.Lookup(eviction.collection, eviction.key));
     }
-    if (state.has_value() && eviction.context.Covers(state->context())) {
-      evictions.emplace_back(&eviction, *std::move(state));
-    }
+    if (state.has_value()) evictions.emplace_back(&eviction, *std::move(state));
   }
   return absl::OkStatus();
 }
@@ -348,7 +346,11 @@ absl::Status Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) 
     }
   }
   for (const auto& [eviction, stored] : evictions) {
-    batch.StageEviction(eviction->collection, eviction->key, stored);
+    if (eviction->context.Covers(stored.context())) {
+      batch.StageEviction(eviction->collection, eviction->key, stored);
+    } else {
+      SANJI_RETURN_IF_ERROR(batch.StageDeparture(eviction->collection, eviction->key));
+    }
   }
   conflict::VersionVector knowledge = progress.knowledge;
   knowledge.Join(remote.knowledge);
