@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -106,6 +107,24 @@ class Schedule {
     if (!converged.ok()) {
       for (const std::string& line : network_->transcript()) std::cout << line << "\n";
       return ::testing::AssertionFailure() << converged;
+    }
+    return CheckCounters();
+  }
+
+  // Counters equal the sum of the acknowledged increments, at every node
+  // holding the record (records never deleted: a delete resets a counter).
+  ::testing::AssertionResult CheckCounters() {
+    for (const auto& [key, sum] : unit_sums_) {
+      if (deleted_.contains(key)) continue;
+      for (const std::string& id : tree_.ids) {
+        absl::StatusOr<conflict::Record> held = network_->node(id).store().Get("store_sales", key);
+        if (!held.ok()) continue;
+        const int64_t units = conflict::testutil::CounterRead(*held, "units");
+        if (units != sum) {
+          return ::testing::AssertionFailure() << id << " counts " << units << " units of " << key
+                                               << "; the acknowledged increments sum to " << sum;
+        }
+      }
     }
     return ::testing::AssertionSuccess();
   }
@@ -208,12 +227,12 @@ class Schedule {
       absl::StatusOr<conflict::Record> held = network_->node(id).store().Get(collection, key);
       if (!held.ok() || !held->scope().has_value() || !InSubtree(*held->scope(), id)) continue;
       if (held->alive() && Chance(0.08)) {
-        (void)network_->Delete(id, collection, key);
+        if (network_->Delete(id, collection, key).ok()) deleted_.insert(key);
         return;
       }
       Change change = RandomChange(collection);
       if (subtree.size() > 1 && Chance(0.15)) change.scope = Pick(subtree);  // reassignment
-      (void)network_->Write(id, collection, key, change);
+      if (network_->Write(id, collection, key, change).ok()) CountUnits(collection, key, change);
       return;
     }
     static const std::vector<std::string> kCollections = {"service_requests", "households",
@@ -222,7 +241,20 @@ class Schedule {
     const std::string key = absl::StrCat(id, "-", created_++);
     Change change = RandomChange(collection);
     change.scope = Pick(subtree);
-    if (network_->Write(id, collection, key, change).ok()) keys_.emplace_back(collection, key);
+    if (network_->Write(id, collection, key, change).ok()) {
+      keys_.emplace_back(collection, key);
+      CountUnits(collection, key, change);
+    }
+  }
+
+  void CountUnits(const std::string& collection, const std::string& key, const Change& change) {
+    if (collection != "store_sales") return;
+    for (const conflict::FieldOp& op : change.ops) {
+      if (const auto* increment = std::get_if<conflict::Increment>(&op.operation);
+          increment != nullptr && op.field == "units") {
+        unit_sums_[key] += increment->delta;
+      }
+    }
   }
 
   Change RandomChange(const std::string& collection) {
@@ -267,6 +299,8 @@ class Schedule {
   Tree tree_;
   std::vector<std::pair<std::string, std::string>> keys_;
   int created_ = 0;
+  std::map<std::string, int64_t> unit_sums_;  // store_sales key -> acknowledged units
+  std::set<std::string> deleted_;
   int forgeries_ = 0;
 };
 

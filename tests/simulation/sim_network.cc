@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "codec/record_codec.h"
 #include "codec/vector_codec.h"
 #include "leveldb/helpers/memenv.h"
@@ -33,9 +34,12 @@ SimNode::~SimNode() { Crash(); }
 absl::Status SimNode::Open() {
   store::Options store_options;
   if (options_.on_disk) {
-    store_options.path = (std::filesystem::path(options_.disk_root) / id_).string();
+    // Flat names: a node's store must not sit inside its parent's.
+    store_options.path =
+        (std::filesystem::path(options_.disk_root) / absl::StrReplaceAll(id_, {{"/", "_"}}))
+            .string();
   } else {
-    store_options.path = absl::StrCat("/sim/", id_);
+    store_options.path = absl::StrCat("/sim/", absl::StrReplaceAll(id_, {{"/", "_"}}));
     store_options.env = memory_env_.get();
   }
   store_options.node_id = id_;
