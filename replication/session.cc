@@ -428,6 +428,10 @@ void Session::SendPending(v1::SyncBatch& batch, size_t& bytes) {
       departed_.erase({collection, key});  // evicted, or back in the filter
       continue;
     }
+    if (ParentWouldRefuse(*record)) {
+      HoldBack(collection, key, *record, peer_known_, peer_cloud_);
+      continue;
+    }
     AddDeparture(batch, bytes, collection, key, *record);
   }
   // Held-back items go once the parent's watermarks show it has what made
@@ -436,9 +440,34 @@ void Session::SendPending(v1::SyncBatch& batch, size_t& bytes) {
     absl::StatusOr<Record> record = replica_->Get(held.collection, held.key);
     if (!record.ok()) return true;
     if (ParentWouldRefuse(*record)) return false;
-    AddItem(batch, bytes, held.collection, held.key, *record, /*move_out=*/false);
+    AddStreamed(batch, bytes, held.collection, held.key, *record, /*move_out=*/false);
     return true;
   });
+}
+
+void Session::HoldBack(const std::string& collection, const std::string& key,
+                       const Record& record, const VersionVector& reference,
+                       const absl::btree_set<Dot>& cloud) {
+  ++stats_.items_held_back;
+  HeldBack held{collection, key, {}};
+  for (const auto& [origin, counter] : record.context().entries()) {
+    if (Streams(origin) && counter > reference.Get(origin) && !cloud.contains(Dot{origin, counter})) {
+      held.missing.push_back(Dot{origin, counter});
+    }
+  }
+  std::erase_if(held_back_, [&](const HeldBack& other) {
+    return other.collection == collection && other.key == key;
+  });
+  held_back_.push_back(std::move(held));
+}
+
+void Session::AddStreamed(v1::SyncBatch& batch, size_t& bytes, const std::string& collection,
+                          const std::string& key, const Record& record, bool move_out) {
+  if (!departed_.empty() && departed_.contains({collection, key})) {
+    AddDeparture(batch, bytes, collection, key, record);
+  } else {
+    AddItem(batch, bytes, collection, key, record, move_out);
+  }
 }
 
 void Session::StartPass() {
@@ -501,25 +530,10 @@ bool Session::FillFromPass(v1::SyncBatch& batch, size_t& bytes) {
       // order) whose dot the peer lacks.
       if (StreamOf(record) != origin) continue;
       if (ParentWouldRefuse(record)) {
-        ++stats_.items_held_back;
-        HeldBack held{cursor.collection(), cursor.key(), {}};
-        for (const auto& [dot_origin, counter] : record.context().entries()) {
-          if (Streams(dot_origin) && counter > pass.reference.Get(dot_origin) &&
-              !pass.cloud.contains(Dot{dot_origin, counter})) {
-            held.missing.push_back(Dot{dot_origin, counter});
-          }
-        }
-        std::erase_if(held_back_, [&](const HeldBack& other) {
-          return other.collection == held.collection && other.key == held.key;
-        });
-        held_back_.push_back(std::move(held));
+        HoldBack(cursor.collection(), cursor.key(), record, pass.reference, pass.cloud);
         continue;
       }
-      if (!departed_.empty() && departed_.contains({cursor.collection(), cursor.key()})) {
-        AddDeparture(batch, bytes, cursor.collection(), cursor.key(), record);
-      } else {
-        AddItem(batch, bytes, cursor.collection(), cursor.key(), record, move_out);
-      }
+      AddStreamed(batch, bytes, cursor.collection(), cursor.key(), record, move_out);
     }
     if (!cursor.status().ok()) {
       Close(cursor.status());

@@ -160,6 +160,14 @@ class Session {
   bool FillFromPass(v1::SyncBatch& batch, size_t& bytes);
   void AddItem(v1::SyncBatch& batch, size_t& bytes, absl::string_view collection,
                absl::string_view key, const conflict::Record& record, bool move_out);
+  // AddItem, or AddDeparture for a departed record.
+  void AddStreamed(v1::SyncBatch& batch, size_t& bytes, const std::string& collection,
+                   const std::string& key, const conflict::Record& record, bool move_out);
+  // Keeps a record the parent would refuse for later (ParentWouldRefuse);
+  // `reference` and `cloud` say which of its dots the parent lacks.
+  void HoldBack(const std::string& collection, const std::string& key,
+                const conflict::Record& record, const conflict::VersionVector& reference,
+                const absl::btree_set<conflict::Dot>& cloud);
   // AddItem for a departed record, unless it went unchanged already; it is
   // dropped here once the batch is acknowledged.
   void AddDeparture(v1::SyncBatch& batch, size_t& bytes, const std::string& collection,
