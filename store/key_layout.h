@@ -141,6 +141,8 @@ std::string ConflictLogSpacePrefix();
 bool ParseConflictLogKey(absl::string_view key, uint64_t* sequence);
 
 std::string ConflictResolutionKey(uint64_t sequence);
+std::string ConflictResolutionSpacePrefix();
+bool ParseConflictResolutionKey(absl::string_view key, uint64_t* sequence);
 
 }  // namespace sanji::store
 

@@ -233,8 +233,9 @@ class Store {
   // Checks, over one snapshot, that every context entry of every record is
   // indexed to it, that no index entry dangles, that no dot of the current
   // origin is above the counter, that the knowledge of the current origin is
-  // the counter, and that the conflict log is below its next sequence. Reads
-  // the whole store. Errors: DataLoss listing the first problems found.
+  // the counter, that the conflict log is below its next sequence, and that
+  // every conflict resolution decodes and marks a logged event below it.
+  // Reads the whole store. Errors: DataLoss listing the first problems found.
   absl::Status CheckConsistency() const;
 
   // The current origin: (node id, incarnation).
