@@ -142,9 +142,11 @@ class Store {
   //    store, a store of a newer format, or another node's store. Nothing on
   //    disk is changed: these are decided from the SANJI descriptor before
   //    LevelDB is opened.
-  //  - DataLoss: LevelDB reports corruption, or the metadata is missing,
-  //    malformed or inconsistent (LevelDB may have rewritten its own MANIFEST
-  //    and log by then; no record is changed).
+  //  - DataLoss: LevelDB reports corruption (in its MANIFEST, a log, or a
+  //    table read at open), or the metadata is missing, malformed or
+  //    inconsistent. Nothing on disk is changed: this is decided by a trial
+  //    open in a copy-on-write view before LevelDB is opened for real
+  //    (store_open.cc), which makes an open cost about two LevelDB opens.
   //  - Unavailable / ResourceExhausted: I/O errors, including a store that
   //    another process holds open.
   // Starts a new incarnation if the store is new or its identity token does
