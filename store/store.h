@@ -253,9 +253,9 @@ class Store {
   struct Writer;
   struct Merge;
 
-  Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::Cache> cache,
-        std::unique_ptr<const leveldb::FilterPolicy> filter, std::unique_ptr<leveldb::DB> db,
-        const Progress& progress);
+  Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::Env> pread_env,
+        std::unique_ptr<leveldb::Cache> cache, std::unique_ptr<const leveldb::FilterPolicy> filter,
+        std::unique_ptr<leveldb::DB> db, const Progress& progress);
 
   // Queues `writer` and returns once its result is set (by this thread as
   // leader or by another leader).
@@ -292,6 +292,10 @@ class Store {
 
   const Options options_;
   const conflict::Origin origin_;
+  // The Env LevelDB reads and writes through: options_.env, or a PreadEnv
+  // over it (Options::pread_table_reads), owned here and outliving db_.
+  const std::unique_ptr<leveldb::Env> pread_env_;
+  leveldb::Env* const db_env_;
   std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
   // Held shared by every read and commit, exclusively by a reopen. db_ is

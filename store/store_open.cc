@@ -13,6 +13,7 @@
 #include "store/files.h"
 #include "store/key_layout.h"
 #include "store/overlay_env.h"
+#include "store/pread_env.h"
 #include "store/store.h"
 
 namespace sanji::store {
@@ -255,8 +256,8 @@ absl::StatusOr<OpenedDb> OpenAndCheck(const Options& options, leveldb::Env* env,
 // view that writes nothing through (store/overlay_env.h): a store it refuses
 // is left exactly as it was. It costs a second open, without fsyncs, and
 // after a crash a second replay of the log.
-absl::Status TrialOpen(const Options& options) {
-  OverlayEnv overlay(options.env);
+absl::Status TrialOpen(const Options& options, leveldb::Env* env) {
+  OverlayEnv overlay(env);
   return OpenAndCheck(options, &overlay, /*create=*/false).status();
 }
 
@@ -274,9 +275,14 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
         WriteFileAtomically(options.env, JoinPath(options.path, kDescriptorFileName),
                             FormatDescriptor(Descriptor{kFormatVersion, options.node_id})));
   }
-  if (inspection == Inspection::kOpen) SANJI_RETURN_IF_ERROR(TrialOpen(options));
+  std::unique_ptr<leveldb::Env> pread_env;
+  if (options.pread_table_reads && options.env == leveldb::Env::Default()) {
+    pread_env = std::make_unique<PreadEnv>(options.env);
+  }
+  leveldb::Env* db_env = pread_env != nullptr ? pread_env.get() : options.env;
+  if (inspection == Inspection::kOpen) SANJI_RETURN_IF_ERROR(TrialOpen(options, db_env));
   SANJI_ASSIGN_OR_RETURN(OpenedDb opened,
-                         OpenAndCheck(options, options.env, inspection != Inspection::kOpen));
+                         OpenAndCheck(options, db_env, inspection != Inspection::kOpen));
   LevelDbParts& parts = opened.parts;
   StoreMetadata metadata;
   bool new_incarnation = false;
@@ -293,16 +299,19 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
   }
   if (new_incarnation) SANJI_RETURN_IF_ERROR(StartIncarnation(options, parts.db.get(), metadata));
   const conflict::Origin origin{metadata.node_id, metadata.incarnation};
-  return std::unique_ptr<Store>(new Store(std::move(options), origin, std::move(parts.cache),
-                                          std::move(parts.filter), std::move(parts.db),
-                                          metadata.progress));
+  return std::unique_ptr<Store>(new Store(std::move(options), origin, std::move(pread_env),
+                                          std::move(parts.cache), std::move(parts.filter),
+                                          std::move(parts.db), metadata.progress));
 }
 
-Store::Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::Cache> cache,
+Store::Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::Env> pread_env,
+             std::unique_ptr<leveldb::Cache> cache,
              std::unique_ptr<const leveldb::FilterPolicy> filter, std::unique_ptr<leveldb::DB> db,
              const Progress& progress)
     : options_(std::move(options)),
       origin_(std::move(origin)),
+      pread_env_(std::move(pread_env)),
+      db_env_(pread_env_ != nullptr ? pread_env_.get() : options_.env),
       cache_(std::move(cache)),
       filter_(std::move(filter)),
       db_(std::move(db)),
@@ -313,7 +322,7 @@ Store::Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::
 
 absl::Status Store::ReopenLevelDb() {
   db_.reset();  // releases LevelDB's lock on the directory
-  SANJI_ASSIGN_OR_RETURN(OpenedDb opened, OpenAndCheck(options_, options_.env, /*create=*/false));
+  SANJI_ASSIGN_OR_RETURN(OpenedDb opened, OpenAndCheck(options_, db_env_, /*create=*/false));
   if (!opened.metadata.has_value()) {
     return absl::DataLossError(
         absl::StrCat("the store at ", options_.path, " lost its metadata while open"));
