@@ -11,7 +11,10 @@ namespace sanji::store {
 absl::StatusOr<std::optional<conflict::Record>> BatchBuilder::Lookup(absl::string_view collection,
                                                                      absl::string_view key) const {
   const std::string record_key = RecordKey(collection, key);
-  if (auto it = staged_.find(record_key); it != staged_.end()) return it->second;
+  if (auto it = staged_.find(record_key); it != staged_.end()) {
+    if (it->second == nullptr) return std::optional<conflict::Record>();
+    return std::optional<conflict::Record>(*it->second);
+  }
   std::string bytes;
   leveldb::Status status = db_->Get(leveldb::ReadOptions(), record_key, &bytes);
   if (status.IsNotFound()) return std::optional<conflict::Record>();
@@ -27,24 +30,24 @@ absl::StatusOr<std::optional<conflict::Record>> BatchBuilder::Lookup(absl::strin
 }
 
 void BatchBuilder::StageRecord(absl::string_view collection, absl::string_view key,
-                               const conflict::Record* before, conflict::Record after,
+                               const conflict::Record* before, const conflict::Record& after,
                                const std::vector<conflict::ConflictEvent>& events,
                                conflict::HlcTimestamp recorded_at) {
-  const std::string name = RecordName(collection, key);
   const std::string record_key = RecordKey(collection, key);
+  const absl::string_view name = RecordNameIn(record_key);
   batch_.Put(record_key, codec::SerializeRecord(after));
   for (const auto& [origin, counter] : after.context().entries()) {
     const uint64_t old_counter = before == nullptr ? 0 : before->context().Get(origin);
     if (old_counter == counter) continue;
     if (old_counter != 0) batch_.Delete(OriginIndexKey(origin, old_counter));
-    batch_.Put(OriginIndexKey(origin, counter), name);
+    batch_.Put(OriginIndexKey(origin, counter), leveldb::Slice(name.data(), name.size()));
   }
   for (const conflict::ConflictEvent& event : events) {
     ConflictLogEntry entry{
         0, std::string(collection), std::string(key), recorded_at, event, std::nullopt};
     batch_.Put(ConflictLogKey(progress_.conflict_next++), EncodeConflictLogEntry(entry));
   }
-  staged_.insert_or_assign(record_key, std::move(after));
+  staged_.insert_or_assign(record_key, &after);
 }
 
 void BatchBuilder::StageEviction(absl::string_view collection, absl::string_view key,
@@ -56,7 +59,7 @@ void BatchBuilder::StageEviction(absl::string_view collection, absl::string_view
   for (const auto& [origin, counter] : before.context().entries()) {
     batch_.Delete(OriginIndexKey(origin, counter));
   }
-  staged_.insert_or_assign(record_key, std::nullopt);
+  staged_.insert_or_assign(record_key, nullptr);
 }
 
 absl::Status BatchBuilder::StageDeparture(absl::string_view collection, absl::string_view key) {

@@ -12,6 +12,7 @@
 #ifndef SANJI_STORE_BATCH_BUILDER_H_
 #define SANJI_STORE_BATCH_BUILDER_H_
 
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,11 +43,18 @@ class BatchBuilder {
 
   // Stages `after` as the new state of (collection, key), whose state was
   // `before` (nullptr if none), and appends `events` to the conflict log at
-  // time `recorded_at`.
+  // time `recorded_at`. `after` is kept by reference, not copied (a remote
+  // batch's records are staged as they came): REQUIRES: it outlives the
+  // builder; a state made while staging goes through Keep().
   void StageRecord(absl::string_view collection, absl::string_view key,
-                   const conflict::Record* before, conflict::Record after,
+                   const conflict::Record* before, const conflict::Record& after,
                    const std::vector<conflict::ConflictEvent>& events,
                    conflict::HlcTimestamp recorded_at);
+
+  // Holds `record` for as long as the builder lives.
+  const conflict::Record& Keep(conflict::Record record) {
+    return kept_.emplace_back(std::move(record));
+  }
 
   // Stages the removal of (collection, key), stored or staged as `before`,
   // and of its origin index entries.
@@ -77,8 +85,9 @@ class BatchBuilder {
   absl::flat_hash_set<std::string> departures_;
   bool departure_written_ = false;
   leveldb::WriteBatch batch_;
-  // By record key; nullopt for a record this batch removes.
-  absl::flat_hash_map<std::string, std::optional<conflict::Record>> staged_;
+  // By record key; null for a record this batch removes.
+  absl::flat_hash_map<std::string, const conflict::Record*> staged_;
+  std::deque<conflict::Record> kept_;  // stable addresses
 };
 
 }  // namespace sanji::store

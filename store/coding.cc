@@ -1,5 +1,7 @@
 #include "store/coding.h"
 
+#include <cstring>
+
 namespace sanji::store {
 
 namespace {
@@ -35,9 +37,16 @@ bool GetFixed64BigEndian(absl::string_view* input, uint64_t* value) {
 }
 
 void PutEscaped(std::string* out, absl::string_view text, bool terminate) {
-  for (char c : text) {
-    out->push_back(c);
-    if (c == kEscape) out->push_back(kEscapedZero);
+  // Keys are built for every record a batch touches: copy the runs between
+  // escapes whole rather than byte by byte.
+  out->reserve(out->size() + text.size() + 2);
+  while (!text.empty()) {
+    const void* found = std::memchr(text.data(), kEscape, text.size());
+    const size_t run =
+        found == nullptr ? text.size() : static_cast<const char*>(found) - text.data() + 1;
+    out->append(text.data(), run);
+    if (found != nullptr) out->push_back(kEscapedZero);
+    text.remove_prefix(run);
   }
   if (terminate) {
     out->push_back(kEscape);

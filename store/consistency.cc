@@ -1,6 +1,7 @@
 // Store::CheckConsistency: the invariants between records, the origin index,
-// the knowledge and the metadata (store.h), checked over one snapshot. For the
-// tests now and `sanjictl check` later; it reads the whole store.
+// the knowledge, the conflict log and its resolutions, and the metadata
+// (store.h), checked over one snapshot. For the tests now and `sanjictl
+// check` later; it reads the whole store.
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -8,6 +9,7 @@
 #include "codec/record_codec.h"
 #include "conflict/status_macros.h"
 #include "store/coding.h"
+#include "store/conflict_log.h"
 #include "store/files.h"
 #include "store/key_layout.h"
 #include "store/metadata.h"
@@ -133,6 +135,39 @@ void CheckConflictLog(leveldb::DB* db, const leveldb::ReadOptions& options, uint
   }
 }
 
+// Every resolution has a well-formed key, decodes, and marks a conflict
+// event that is logged below the next sequence.
+void CheckConflictResolutions(leveldb::DB* db, const leveldb::ReadOptions& options, uint64_t next,
+                              Problems& problems) {
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(options));
+  const std::string prefix = ConflictResolutionSpacePrefix();
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    uint64_t sequence = 0;
+    if (!ParseConflictResolutionKey(View(it->key()), &sequence)) {
+      problems.Add("a malformed conflict resolution key");
+      continue;
+    }
+    const std::string name = absl::StrCat("the resolution of conflict event ", sequence);
+    auto resolved_at = DecodeConflictResolution(sequence, View(it->value()));
+    if (!resolved_at.ok()) problems.Add(std::string(resolved_at.status().message()));
+    if (sequence >= next) {
+      problems.Add(absl::StrCat(name, " is not below the next sequence ", next));
+      continue;
+    }
+    std::string entry;
+    leveldb::Status status = db->Get(options, ConflictLogKey(sequence), &entry);
+    if (status.IsNotFound()) {
+      problems.Add(absl::StrCat(name, " has no conflict log entry"));
+    } else if (!status.ok()) {
+      problems.Add(
+          FromLevelDb(status, absl::StrCat("reading conflict event ", sequence)).ToString());
+    }
+  }
+  if (!it->status().ok()) {
+    problems.Add(FromLevelDb(it->status(), "scanning the conflict resolutions").ToString());
+  }
+}
+
 }  // namespace
 
 absl::Status Store::CheckConsistency() const {
@@ -162,6 +197,7 @@ absl::Status Store::CheckConsistency() const {
     CheckRecords(db_.get(), options, *options_.schema, origin, stored.counter, problems);
     CheckIndex(db_.get(), options, problems);
     CheckConflictLog(db_.get(), options, stored.conflict_next, problems);
+    CheckConflictResolutions(db_.get(), options, stored.conflict_next, problems);
   }
   db_->ReleaseSnapshot(snapshot);
   return problems.ToStatus();

@@ -110,4 +110,11 @@ bool ParseConflictLogKey(absl::string_view key, uint64_t* sequence) {
          key.empty();
 }
 
+std::string ConflictResolutionSpacePrefix() { return Tag(KeySpace::kConflictResolution); }
+
+bool ParseConflictResolutionKey(absl::string_view key, uint64_t* sequence) {
+  return ConsumeTag(&key, KeySpace::kConflictResolution) && GetFixed64BigEndian(&key, sequence) &&
+         key.empty();
+}
+
 }  // namespace sanji::store

@@ -127,6 +127,8 @@ std::string MetadataKey(absl::string_view name);
 // its index entries.
 std::string RecordName(absl::string_view collection, absl::string_view key);
 std::string RecordKey(absl::string_view collection, absl::string_view key);
+// The RecordName inside a RecordKey: its bytes after the tag.
+inline absl::string_view RecordNameIn(absl::string_view record_key) { return record_key.substr(1); }
 // The prefix of every record key of `collection` whose key starts with
 // `key_prefix`.
 std::string RecordRangePrefix(absl::string_view collection, absl::string_view key_prefix);
@@ -149,6 +151,8 @@ std::string ConflictLogSpacePrefix();
 bool ParseConflictLogKey(absl::string_view key, uint64_t* sequence);
 
 std::string ConflictResolutionKey(uint64_t sequence);
+std::string ConflictResolutionSpacePrefix();
+bool ParseConflictResolutionKey(absl::string_view key, uint64_t* sequence);
 
 std::string DepartureKey(absl::string_view collection, absl::string_view key);
 std::string DepartureSpacePrefix();

@@ -51,6 +51,11 @@ struct Options {
   // Block cache, 4x LevelDB's 8 MiB default: the hot set is recent records
   // and the index tail that sync reads.
   size_t block_cache_size = 32 << 20;
+  // Read table files with pread instead of LevelDB's mmap (store/pread_env.h),
+  // so that streaming a large store does not grow the resident set by the
+  // file pages it touches. Applies when env is Env::Default(); any other Env
+  // is used as it is.
+  bool pread_table_reads = true;
   // Bloom filter bits per key (0 disables). A local write reads the record it
   // changes first, and for a new key (most writes of application-like keys)
   // that read misses; the filter answers "absent" from memory instead of

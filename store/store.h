@@ -142,9 +142,11 @@ class Store {
   //    store, a store of a newer format, or another node's store. Nothing on
   //    disk is changed: these are decided from the SANJI descriptor before
   //    LevelDB is opened.
-  //  - DataLoss: LevelDB reports corruption, or the metadata is missing,
-  //    malformed or inconsistent (LevelDB may have rewritten its own MANIFEST
-  //    and log by then; no record is changed).
+  //  - DataLoss: LevelDB reports corruption (in its MANIFEST, a log, or a
+  //    table read at open), or the metadata is missing, malformed or
+  //    inconsistent. Nothing on disk is changed: this is decided by a trial
+  //    open in a copy-on-write view before LevelDB is opened for real
+  //    (store_open.cc), which makes an open cost about two LevelDB opens.
   //  - Unavailable / ResourceExhausted: I/O errors, including a store that
   //    another process holds open.
   // Starts a new incarnation if the store is new or its identity token does
@@ -239,8 +241,9 @@ class Store {
   // Checks, over one snapshot, that every context entry of every record is
   // indexed to it, that no index entry dangles, that no dot of the current
   // origin is above the counter, that the knowledge of the current origin is
-  // the counter, and that the conflict log is below its next sequence. Reads
-  // the whole store. Errors: DataLoss listing the first problems found.
+  // the counter, that the conflict log is below its next sequence, and that
+  // every conflict resolution decodes and marks a logged event below it.
+  // Reads the whole store. Errors: DataLoss listing the first problems found.
   absl::Status CheckConsistency() const;
 
   // The current origin: (node id, incarnation).
@@ -256,9 +259,9 @@ class Store {
   struct Writer;
   struct Merge;
 
-  Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::Cache> cache,
-        std::unique_ptr<const leveldb::FilterPolicy> filter, std::unique_ptr<leveldb::DB> db,
-        const Progress& progress);
+  Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::Env> pread_env,
+        std::unique_ptr<leveldb::Cache> cache, std::unique_ptr<const leveldb::FilterPolicy> filter,
+        std::unique_ptr<leveldb::DB> db, const Progress& progress);
 
   // Queues `writer` and returns once its result is set (by this thread as
   // leader or by another leader).
@@ -295,6 +298,10 @@ class Store {
 
   const Options options_;
   const conflict::Origin origin_;
+  // The Env LevelDB reads and writes through: options_.env, or a PreadEnv
+  // over it (Options::pread_table_reads), owned here and outliving db_.
+  const std::unique_ptr<leveldb::Env> pread_env_;
+  leveldb::Env* const db_env_;
   std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
   // Held shared by every read and commit, exclusively by a reopen. db_ is

@@ -12,6 +12,8 @@
 #include "store/coding.h"
 #include "store/files.h"
 #include "store/key_layout.h"
+#include "store/overlay_env.h"
+#include "store/pread_env.h"
 #include "store/store.h"
 
 namespace sanji::store {
@@ -199,14 +201,14 @@ struct LevelDbParts {
   std::unique_ptr<leveldb::DB> db;
 };
 
-absl::StatusOr<LevelDbParts> OpenLevelDb(const Options& options, bool create) {
+absl::StatusOr<LevelDbParts> OpenLevelDb(const Options& options, leveldb::Env* env, bool create) {
   LevelDbParts parts;
   parts.cache.reset(leveldb::NewLRUCache(options.block_cache_size));
   if (options.bloom_bits_per_key > 0) {
     parts.filter.reset(leveldb::NewBloomFilterPolicy(options.bloom_bits_per_key));
   }
   leveldb::Options db_options;
-  db_options.env = options.env;
+  db_options.env = env;
   db_options.create_if_missing = create;
   db_options.error_if_exists = create;
   // Refuse a corrupt store at open rather than skip what LevelDB cannot read.
@@ -224,6 +226,41 @@ absl::StatusOr<LevelDbParts> OpenLevelDb(const Options& options, bool create) {
   return parts;
 }
 
+struct OpenedDb {
+  LevelDbParts parts;
+  // nullopt if nothing was ever committed (a creation not finished).
+  std::optional<StoreMetadata> metadata;
+};
+
+// Opens LevelDB through `env` and reads and checks the metadata, with
+// checksums verified: everything Open checks before it writes.
+absl::StatusOr<OpenedDb> OpenAndCheck(const Options& options, leveldb::Env* env, bool create) {
+  OpenedDb opened;
+  SANJI_ASSIGN_OR_RETURN(opened.parts, OpenLevelDb(options, env, create));
+  leveldb::DB* db = opened.parts.db.get();
+  leveldb::ReadOptions verified;
+  verified.verify_checksums = true;
+  auto read = ReadMetadata(db, verified);
+  if (absl::IsNotFound(read.status())) return opened;
+  if (!read.ok()) {
+    return Annotate(read.status(), absl::StrCat("the store at ", options.path, " is corrupt"));
+  }
+  SANJI_RETURN_IF_ERROR(CheckMetadata(options, db, *read));
+  opened.metadata = *std::move(read);
+  return opened;
+}
+
+// Opening an existing LevelDB rewrites files (a new MANIFEST, CURRENT and
+// log, LOG rotated, a recovered log flushed into a table) before the store
+// can tell that it is corrupt. So a trial open runs first in a copy-on-write
+// view that writes nothing through (store/overlay_env.h): a store it refuses
+// is left exactly as it was. It costs a second open, without fsyncs, and
+// after a crash a second replay of the log.
+absl::Status TrialOpen(const Options& options, leveldb::Env* env) {
+  OverlayEnv overlay(env);
+  return OpenAndCheck(options, &overlay, /*create=*/false).status();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
@@ -238,37 +275,43 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
         WriteFileAtomically(options.env, JoinPath(options.path, kDescriptorFileName),
                             FormatDescriptor(Descriptor{kFormatVersion, options.node_id})));
   }
-  SANJI_ASSIGN_OR_RETURN(LevelDbParts parts, OpenLevelDb(options, inspection != Inspection::kOpen));
-  leveldb::DB* db = parts.db.get();
-  auto read = ReadMetadata(db, leveldb::ReadOptions());
+  std::unique_ptr<leveldb::Env> pread_env;
+  if (options.pread_table_reads && options.env == leveldb::Env::Default()) {
+    pread_env = std::make_unique<PreadEnv>(options.env);
+  }
+  leveldb::Env* db_env = pread_env != nullptr ? pread_env.get() : options.env;
+  if (inspection == Inspection::kOpen) SANJI_RETURN_IF_ERROR(TrialOpen(options, db_env));
+  SANJI_ASSIGN_OR_RETURN(OpenedDb opened,
+                         OpenAndCheck(options, db_env, inspection != Inspection::kOpen));
+  LevelDbParts& parts = opened.parts;
   StoreMetadata metadata;
   bool new_incarnation = false;
-  if (absl::IsNotFound(read.status())) {
+  if (!opened.metadata.has_value()) {
     // Created now, or a creation interrupted before its first commit.
     metadata.format_version = kFormatVersion;
     metadata.node_id = options.node_id;
     new_incarnation = true;
-  } else if (!read.ok()) {
-    return Annotate(read.status(), absl::StrCat("the store at ", options.path, " is corrupt"));
   } else {
-    metadata = *std::move(read);
-    SANJI_RETURN_IF_ERROR(CheckMetadata(options, db, metadata));
+    metadata = *std::move(opened.metadata);
     SANJI_ASSIGN_OR_RETURN(std::optional<std::string> identity,
                            ReadOptionalFile(options.env, options.identity_path));
     new_incarnation = identity != IdentityFileContents(metadata.identity_token);
   }
-  if (new_incarnation) SANJI_RETURN_IF_ERROR(StartIncarnation(options, db, metadata));
+  if (new_incarnation) SANJI_RETURN_IF_ERROR(StartIncarnation(options, parts.db.get(), metadata));
   const conflict::Origin origin{metadata.node_id, metadata.incarnation};
-  return std::unique_ptr<Store>(new Store(std::move(options), origin, std::move(parts.cache),
-                                          std::move(parts.filter), std::move(parts.db),
-                                          metadata.progress));
+  return std::unique_ptr<Store>(new Store(std::move(options), origin, std::move(pread_env),
+                                          std::move(parts.cache), std::move(parts.filter),
+                                          std::move(parts.db), metadata.progress));
 }
 
-Store::Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::Cache> cache,
+Store::Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::Env> pread_env,
+             std::unique_ptr<leveldb::Cache> cache,
              std::unique_ptr<const leveldb::FilterPolicy> filter, std::unique_ptr<leveldb::DB> db,
              const Progress& progress)
     : options_(std::move(options)),
       origin_(std::move(origin)),
+      pread_env_(std::move(pread_env)),
+      db_env_(pread_env_ != nullptr ? pread_env_.get() : options_.env),
       cache_(std::move(cache)),
       filter_(std::move(filter)),
       db_(std::move(db)),
@@ -279,10 +322,13 @@ Store::Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::
 
 absl::Status Store::ReopenLevelDb() {
   db_.reset();  // releases LevelDB's lock on the directory
-  SANJI_ASSIGN_OR_RETURN(LevelDbParts parts, OpenLevelDb(options_, /*create=*/false));
-  SANJI_ASSIGN_OR_RETURN(StoreMetadata metadata,
-                         ReadMetadata(parts.db.get(), leveldb::ReadOptions()));
-  SANJI_RETURN_IF_ERROR(CheckMetadata(options_, parts.db.get(), metadata));
+  SANJI_ASSIGN_OR_RETURN(OpenedDb opened, OpenAndCheck(options_, db_env_, /*create=*/false));
+  if (!opened.metadata.has_value()) {
+    return absl::DataLossError(
+        absl::StrCat("the store at ", options_.path, " lost its metadata while open"));
+  }
+  LevelDbParts& parts = opened.parts;
+  StoreMetadata& metadata = *opened.metadata;
   if (metadata.incarnation != origin_.incarnation) {
     return absl::DataLossError(
         absl::StrCat("the store at ", options_.path, " changed incarnation while open"));

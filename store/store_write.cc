@@ -208,11 +208,12 @@ absl::Status Store::StageLocal(Writer* writer, BatchBuilder& batch) {
     after = *std::move(written);
   }
   std::vector<ConflictEvent> events = NewConflicts(*schema, before.value_or(Record()), after);
-  batch.StageRecord(collection, key, before.has_value() ? &*before : nullptr, after, events,
-                    timestamp);
+  // The writer waits for the commit, so its result outlives the batch.
+  writer->result = WriteResult{dot, timestamp, std::move(after), std::move(events)};
+  batch.StageRecord(collection, key, before.has_value() ? &*before : nullptr, writer->result.record,
+                    writer->result.conflicts, timestamp);
   progress.counter = dot.counter;
   progress.knowledge.Set(origin_, dot.counter);
-  writer->result = WriteResult{dot, timestamp, std::move(after), std::move(events)};
   return absl::OkStatus();
 }
 
@@ -245,11 +246,12 @@ absl::Status Store::CheckRemoteItem(const RemoteBatch::Item& item, uint64_t coun
 }
 
 // One merge of a remote batch: the item (the first, if the batch names the
-// record twice), the stored state and the merged one.
+// record twice), the stored state and the merged one: the item's own record
+// when nothing was stored (no copy), else a state the batch builder keeps.
 struct Store::Merge {
   const RemoteBatch::Item* item;
   std::optional<Record> before;
-  Record after;
+  const Record* after;
   HlcTimestamp newest;  // the greatest timestamp the batch brings to it
 };
 
@@ -275,15 +277,17 @@ absl::Status Store::MergeRemoteItems(const RemoteBatch& remote, BatchBuilder& ba
   for (auto& [item, joined] : incoming) {
     const Record& record = joined.has_value() ? *joined : item->record;
     SANJI_ASSIGN_OR_RETURN(std::optional<Record> before, batch.Lookup(item->collection, item->key));
-    Record after;
+    const HlcTimestamp newest = MaxTimestamp(record);
+    const Record* after = &record;  // bottom joined with it
     if (before.has_value()) {
-      after = *before;
-      after.Join(record);
-      if (after == *before) continue;  // already held
-    } else {
-      after = joined.has_value() ? *std::move(joined) : record;  // bottom joined with it
+      Record merged = *before;
+      merged.Join(record);
+      if (merged == *before) continue;  // already held
+      after = &batch.Keep(std::move(merged));
+    } else if (joined.has_value()) {
+      after = &batch.Keep(*std::move(joined));
     }
-    merges.push_back(Merge{item, std::move(before), std::move(after), MaxTimestamp(record)});
+    merges.push_back(Merge{item, std::move(before), after, newest});
   }
   return absl::OkStatus();
 }
@@ -294,7 +298,7 @@ absl::Status Store::FindEvictions(
   if (remote.evictions.empty()) return absl::OkStatus();
   absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, const Record*> merged;
   for (const Merge& merge : merges) {
-    merged.try_emplace({merge.item->collection, merge.item->key}, &merge.after);
+    merged.try_emplace({merge.item->collection, merge.item->key}, merge.after);
   }
   for (const RemoteBatch::Eviction& eviction : remote.evictions) {
     // The state after this batch's merges: a merged item, else as stored.
@@ -335,14 +339,14 @@ absl::Status Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) 
     HlcTimestamp newest;
     for (const Merge& merge : merges) newest = std::max(newest, merge.newest);
     SANJI_ASSIGN_OR_RETURN(HlcTimestamp now, hlc_.Observe(newest));
-    for (Merge& merge : merges) {
+    const Record empty;
+    for (const Merge& merge : merges) {
       const CollectionSchema* schema = *options_.schema->Collection(merge.item->collection);
-      const Record empty;
       std::vector<ConflictEvent> events =
-          NewConflicts(*schema, merge.before.has_value() ? *merge.before : empty, merge.after);
+          NewConflicts(*schema, merge.before.has_value() ? *merge.before : empty, *merge.after);
       batch.StageRecord(merge.item->collection, merge.item->key,
-                        merge.before.has_value() ? &*merge.before : nullptr, std::move(merge.after),
-                        events, now);
+                        merge.before.has_value() ? &*merge.before : nullptr, *merge.after, events,
+                        now);
     }
   }
   for (const auto& [eviction, stored] : evictions) {

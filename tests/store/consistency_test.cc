@@ -1,6 +1,7 @@
 // CheckConsistency and Open's metadata checks find damage that LevelDB itself
 // cannot see (ARCHITECTURE.md §5): a missing or dangling index entry, a
-// counter behind the index or the knowledge, missing metadata.
+// counter behind the index or the knowledge, missing metadata, a conflict
+// resolution that is malformed or marks no logged event.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -11,6 +12,7 @@
 #include "leveldb/db.h"
 #include "record.pb.h"
 #include "store/coding.h"
+#include "store/conflict_log.h"
 #include "store/key_layout.h"
 #include "store/store.h"
 #include "tests/store/store_test_util.h"
@@ -52,6 +54,40 @@ TEST_F(ConsistencyTest, FindsMissingAndDanglingIndexEntries) {
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(status.message(), AllOf(HasSubstr("2 problem"), HasSubstr("is not indexed"),
                                       HasSubstr("T-1"), HasSubstr("dangles"), HasSubstr("T-9")));
+}
+
+TEST_F(ConsistencyTest, FindsBadConflictResolutions) {
+  {
+    // Two conflict events (1: the scope, 2: the title) and a resolution.
+    auto store = OpenStore();
+    ASSERT_TRUE(store->Write(kTickets, "T-1", SetTitle("村里写的")).ok());
+    const auto* tickets = *schema_.Collection(kTickets);
+    auto township = conflict::Record().Write(*tickets, SetTitle("镇上写的"),
+                                             {{"gutian/fengpu", 4}, 1}, {kStartMicros + 10, 0});
+    RemoteBatch batch;
+    batch.items.push_back({kTickets, "T-1", *township});
+    ASSERT_TRUE(store->ApplyRemote(batch).ok());
+    ASSERT_EQ(store->progress().conflict_next, 3u);
+    ASSERT_TRUE(store->ResolveConflict(1).ok());
+    ASSERT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
+  }
+  const std::string resolution = EncodeConflictResolution({kStartMicros, 0});
+  Tamper([&](leveldb::DB* db) {
+    ASSERT_TRUE(db->Put({}, ConflictResolutionKey(1), "garbage").ok());
+    ASSERT_TRUE(db->Put({}, ConflictResolutionKey(7), resolution).ok());
+    ASSERT_TRUE(db->Put({}, ConflictResolutionSpacePrefix() + "xyz", resolution).ok());
+    ASSERT_TRUE(db->Delete({}, ConflictLogKey(1)).ok());
+  });
+  auto store = OpenStore();
+  absl::Status status = store->CheckConsistency();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(
+      status.message(),
+      AllOf(HasSubstr("4 problem"), HasSubstr("resolution of conflict event 1 is malformed"),
+            HasSubstr("conflict event 1 has no conflict log entry"),
+            HasSubstr("conflict event 7 is not below the next sequence 3"),
+            HasSubstr("a malformed conflict resolution key")))
+      << status;
 }
 
 TEST_F(ConsistencyTest, OpenRefusesACounterBehindTheKnowledge) {

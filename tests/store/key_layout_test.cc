@@ -83,6 +83,11 @@ TEST(KeyLayoutTest, KeySpacesDoNotOverlap) {
   uint64_t sequence = 0;
   ASSERT_TRUE(ParseConflictLogKey(ConflictLogKey(300), &sequence));
   EXPECT_EQ(sequence, 300u);
+  EXPECT_LT(ConflictLogKey(UINT64_MAX), ConflictResolutionSpacePrefix());
+  ASSERT_TRUE(ParseConflictResolutionKey(ConflictResolutionKey(301), &sequence));
+  EXPECT_EQ(sequence, 301u);
+  EXPECT_FALSE(ParseConflictResolutionKey(ConflictLogKey(301), &sequence));
+  EXPECT_FALSE(ParseConflictResolutionKey(ConflictResolutionSpacePrefix() + "abc", &sequence));
 }
 
 TEST(KeyLayoutTest, ConflictLogEntriesRoundTrip) {

@@ -24,6 +24,11 @@ void WriteFile(const std::string& path, const std::string& contents) {
   out << contents;
 }
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 class OpenTest : public StoreTest {
  protected:
   // A store with two records, closed.
@@ -31,6 +36,18 @@ class OpenTest : public StoreTest {
     auto store = OpenStore();
     ASSERT_TRUE(store->Write(kTickets, "T-1", SetTitle("a")).ok());
     ASSERT_TRUE(store->Write(kTickets, "T-2", SetTitle("b")).ok());
+  }
+
+  // The one file of the store's LevelDB whose name contains `part`.
+  std::string LevelDbFile(const std::string& part) {
+    std::vector<std::string> found;
+    for (const auto& entry : std::filesystem::directory_iterator(store_path() + "/leveldb")) {
+      if (entry.path().filename().string().find(part) != std::string::npos) {
+        found.push_back(entry.path().string());
+      }
+    }
+    EXPECT_EQ(found.size(), 1u) << part;
+    return found.empty() ? "" : found[0];
   }
 
   // Opens with `options`, expects `code`, and checks that not one file changed.
@@ -95,9 +112,32 @@ TEST_F(OpenTest, RefusesTableFilesWithoutCurrent) {
 TEST_F(OpenTest, RefusesACorruptLevelDb) {
   CreateStore();
   WriteFile(store_path() + "/leveldb/CURRENT", "MANIFEST-999999\n");
-  auto store = Store::Open(MakeOptions());
-  EXPECT_FALSE(store.ok());
-  EXPECT_THAT(store.status().message(), HasSubstr(store_path()));
+  absl::Status status = ExpectRefused(MakeOptions(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(status.message(), HasSubstr(store_path()));
+}
+
+// LevelDB rewrites its MANIFEST, CURRENT and log, and rotates LOG, when it
+// opens; a store found corrupt must not be touched by the attempt.
+TEST_F(OpenTest, RefusesACorruptManifestAndChangesNothing) {
+  CreateStore();
+  const std::string manifest = LevelDbFile("MANIFEST-");
+  std::string bytes = ReadFile(manifest);
+  ASSERT_GT(bytes.size(), 20u);
+  bytes[bytes.size() / 2] ^= 0x55;  // the record's checksum no longer matches
+  WriteFile(manifest, bytes);
+  absl::Status status = ExpectRefused(MakeOptions(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(status.message(), AllOf(HasSubstr(store_path()), HasSubstr("orrupt")));
+}
+
+TEST_F(OpenTest, RefusesACorruptTableAndChangesNothing) {
+  CreateStore();
+  const std::string table = LevelDbFile(".ldb");
+  std::string bytes = ReadFile(table);
+  ASSERT_GT(bytes.size(), 48u);
+  for (size_t i = bytes.size() - 8; i < bytes.size(); ++i) bytes[i] = 0;  // the footer's magic
+  WriteFile(table, bytes);
+  absl::Status status = ExpectRefused(MakeOptions(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(status.message(), AllOf(HasSubstr(store_path()), HasSubstr("corrupt")));
 }
 
 TEST_F(OpenTest, FinishesACreationInterruptedBeforeLevelDb) {
