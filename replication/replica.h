@@ -45,9 +45,10 @@ class ReplicaSnapshot {
   // Not OK if the snapshot could not be read whole; the rest is then
   // incomplete and the session using it ends with this error.
   virtual absl::Status status() const = 0;
-  // The store's knowledge: its version vector, and dots of records it holds
-  // beyond that.
-  virtual conflict::DotContext Knowledge() const = 0;
+  // The store's knowledge (a version vector).
+  virtual conflict::VersionVector Knowledge() const = 0;
+  // At most `limit` dots of records the store holds beyond its knowledge.
+  virtual absl::StatusOr<std::vector<conflict::Dot>> KnowledgeCloud(size_t limit) const = 0;
   // For each origin with an indexed record, the highest indexed counter.
   // Costs O(origins), not O(records).
   virtual conflict::VersionVector IndexFrontier() const = 0;

@@ -38,20 +38,17 @@ void Session::Start(int64_t now_micros) {
   started_ = true;
   const std::unique_ptr<ReplicaSnapshot> snapshot = replica_->Snapshot();
   if (!snapshot->status().ok()) return Close(snapshot->status());
-  const conflict::DotContext knowledge = snapshot->Knowledge();
+  // The cloud is a hint (a dot left out costs a resend, never a loss), so a
+  // large one is cut rather than making the hello O(records).
+  absl::StatusOr<std::vector<Dot>> cloud = snapshot->KnowledgeCloud(options_.max_hello_cloud);
+  if (!cloud.ok()) return Close(cloud.status());
+  conflict::DotContext sent(snapshot->Knowledge());
+  for (const Dot& dot : *cloud) sent.Insert(dot);
   v1::SyncFrame frame;
   v1::Hello& hello = *frame.mutable_hello();
   hello.set_protocol_version(kProtocolVersion);
   codec::EncodeOrigin(replica_->origin(), hello.mutable_origin());
   hello.set_schema_fingerprint(schema_->Fingerprint());
-  // The cloud is a hint (a dot left out costs a resend, never a loss), so a
-  // large one is cut rather than making the hello O(records).
-  conflict::DotContext sent(knowledge.compact());
-  size_t cloud = 0;
-  for (const Dot& dot : knowledge.cloud()) {
-    if (cloud++ == options_.max_hello_cloud) break;
-    sent.Insert(dot);
-  }
   codec::EncodeDotContext(sent, hello.mutable_knowledge());
   frames_.push_back(std::move(frame));
 }
@@ -82,14 +79,14 @@ void Session::Receive(const v1::SyncFrame& frame) {
 }
 
 void Session::OnHello(const v1::Hello& hello) {
-  if (hello.protocol_version() != kProtocolVersion) {
-    return Refuse(v1::Refusal::PROTOCOL_VERSION,
-                  absl::StrCat("protocol version ", hello.protocol_version(), " at the peer, ",
-                               kProtocolVersion, " at ", self_));
-  }
   absl::StatusOr<Origin> origin = codec::DecodeOrigin(hello.origin());
   if (!origin.ok()) return Refuse(v1::Refusal::BAD_FRAME, std::string(origin.status().message()));
   const std::string& id = origin->node_id.str();
+  if (hello.protocol_version() != kProtocolVersion) {
+    return Refuse(v1::Refusal::PROTOCOL_VERSION,
+                  absl::StrCat("protocol version ", hello.protocol_version(), " at ", id, ", ",
+                               kProtocolVersion, " at ", self_));
+  }
   if (hello.schema_fingerprint() != schema_->Fingerprint()) {
     return Refuse(v1::Refusal::SCHEMA_MISMATCH,
                   absl::StrFormat("schema fingerprint %016x at %s, %016x at %s",
@@ -162,7 +159,7 @@ void Session::OnBatch(const v1::SyncBatch& batch) {
 
   const std::unique_ptr<ReplicaSnapshot> snapshot = replica_->Snapshot();
   if (!snapshot->status().ok()) return Close(snapshot->status());
-  const VersionVector known = snapshot->Knowledge().compact();
+  const VersionVector known = snapshot->Knowledge();
   ApplyBatch apply;
   apply.sequence = batch.sequence();
   PendingApply pending{batch.sequence(), 0, {}};
@@ -191,11 +188,10 @@ void Session::OnBatch(const v1::SyncBatch& batch) {
       ++stats_.items_refused;
       ++pending.refused;
       // What the item would have brought must not be claimed by adopting the
-      // peer's watermark past it in this session.
+      // peer's watermark past it, until the same changes arrive in an item
+      // that is accepted.
       for (const auto& [origin, counter] : decoded.record.context().entries()) {
-        if (counter <= known.Get(origin)) continue;
-        auto [it, inserted] = adopt_cap_.try_emplace(origin, counter - 1);
-        if (!inserted) it->second = std::min(it->second, counter - 1);
+        if (counter > known.Get(origin)) refused_dots_.insert(Dot{origin, counter});
       }
       refused_.push_back(RefusedItem{decoded.collection, decoded.key, std::move(reason)});
       continue;
@@ -251,36 +247,35 @@ std::string Session::CheckItem(const ApplyBatch::Item& item, const VersionVector
   if (item.move_out) return "a move-out from a child";
   if (!Holds(record, self_, /*relays=*/true))
     return absl::StrCat("scope ", *scope, " is outside ", self_);
+  // A change from outside the child's subtree can only be one this node holds
+  // on this very record: it came down through this node (or to the child by
+  // failover, and to this node from above). A dot this node merely knows of
+  // is not enough: a child could pair it with content of its own.
   std::optional<Record> stored;
   bool stored_read = false;
-  auto is_new = [&](const Origin& origin, uint64_t counter) {
-    if (counter <= known.Get(origin)) return false;
+  auto stored_holds = [&](const Origin& origin, uint64_t counter) {
     if (!stored_read) {
       stored_read = true;
       absl::StatusOr<Record> got = replica_->Get(item.collection, item.key);
       if (got.ok()) stored = *std::move(got);
     }
-    return !stored.has_value() || counter > stored->context().Get(origin);
+    return stored.has_value() && stored->context().Get(origin) >= counter;
   };
-  bool new_from_child = false;
   for (const auto& [origin, counter] : record.context().entries()) {
-    if (InSubtree(origin.node_id.str(), peer_id_)) {
-      new_from_child = new_from_child || counter > known.Get(origin);
-      continue;
-    }
-    if (is_new(origin, counter)) {
+    if (InSubtree(origin.node_id.str(), peer_id_)) continue;
+    if (!stored_holds(origin, counter)) {
       return absl::StrCat("it carries change ", DotText(origin, counter), " from outside ",
-                          peer_id_, "'s subtree, which this node has not received");
+                          peer_id_, "'s subtree, which ", self_, " does not hold on this record");
     }
   }
-  if (new_from_child && !InSubtree(*scope, peer_id_)) {
+  if (!InSubtree(*scope, peer_id_)) {
     const Dot& scope_dot = record.state().scope.Winner().dot;
-    if (is_new(scope_dot.origin, scope_dot.counter)) {
+    if (InSubtree(scope_dot.origin.node_id.str(), peer_id_)) {
       return absl::StrCat(DotText(scope_dot.origin, scope_dot.counter), " moves it to ", *scope,
                           ", outside ", peer_id_, "'s subtree");
     }
     // A change made before a move away is legitimate; one to a record that
-    // never was in the child's subtree is not.
+    // never was in the child's subtree (a county notice) is not.
     const std::vector<std::string> departed = record.DepartedScopes();
     if (std::none_of(departed.begin(), departed.end(),
                      [&](const std::string& s) { return InSubtree(s, peer_id_); })) {
@@ -474,7 +469,7 @@ void Session::StartPass() {
   auto pass = std::make_unique<Pass>();
   pass->snapshot = replica_->Snapshot();
   if (!pass->snapshot->status().ok()) return Close(pass->snapshot->status());
-  pass->knowledge = pass->snapshot->Knowledge().compact();
+  pass->knowledge = pass->snapshot->Knowledge();
   pass->reference = peer_known_;
   pass->cloud = peer_cloud_;
   const VersionVector frontier = pass->snapshot->IndexFrontier();

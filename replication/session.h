@@ -252,8 +252,9 @@ class Session {
     std::vector<std::pair<std::string, std::string>> departing;
   };
   std::deque<PendingApply> pending_applies_;
-  // Refused items cap what may be adopted for their new dots' origins.
-  absl::btree_map<conflict::Origin, uint64_t> adopt_cap_;
+  // New dots of refused items: what may be adopted for their origins stays
+  // below them until an accepted item brings them.
+  absl::btree_set<conflict::Dot> refused_dots_;
 
   std::vector<v1::SyncFrame> frames_;
   std::vector<ApplyBatch> applies_;

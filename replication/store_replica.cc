@@ -28,8 +28,9 @@ class StoreReplicaSnapshot : public ReplicaSnapshot {
   explicit StoreReplicaSnapshot(std::unique_ptr<store::StoreSnapshot> snapshot)
       : snapshot_(std::move(snapshot)) {}
   absl::Status status() const override { return snapshot_->status(); }
-  conflict::DotContext Knowledge() const override {
-    return conflict::DotContext(snapshot_->Knowledge());
+  conflict::VersionVector Knowledge() const override { return snapshot_->Knowledge(); }
+  absl::StatusOr<std::vector<conflict::Dot>> KnowledgeCloud(size_t limit) const override {
+    return snapshot_->KnowledgeCloud(limit);
   }
   conflict::VersionVector IndexFrontier() const override { return snapshot_->IndexFrontier(); }
   std::unique_ptr<ChangeCursor> ChangesSince(const conflict::Origin& origin,
@@ -71,6 +72,7 @@ absl::Status ApplyToStore(store::Store& store, const ApplyBatch& batch) {
         store::RemoteBatch::Eviction{eviction.collection, eviction.key, eviction.context});
   }
   remote.knowledge = batch.knowledge;
+  remote.held_dots = batch.held_dots;
   return store.ApplyRemote(remote);
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -65,12 +66,20 @@ class BatchBuilder {
   // Stages nothing if the mark is there already. Errors: a read error.
   absl::Status StageDeparture(absl::string_view collection, absl::string_view key);
 
+  // Adds `dot` to the knowledge cloud (key_layout.h, 0x08) unless it is there
+  // already, so that re-applying a batch changes nothing.
+  absl::Status StageCloudDot(const conflict::Dot& dot);
+  // Removes the cloud dots of `origin` in (after, upto], stored or staged.
+  absl::Status StageCloudRemoval(const conflict::Origin& origin, uint64_t after, uint64_t upto);
+
   // Stages the resolution of conflict event `sequence`.
   void StageConflictResolution(uint64_t sequence, conflict::HlcTimestamp resolved_at);
 
   // What this batch advances; writers update it as they stage.
   Progress& progress() { return progress_; }
-  bool empty() const { return staged_.empty() && !departure_written_ && !progress_changed_; }
+  bool empty() const {
+    return staged_.empty() && !departure_written_ && cloud_added_.empty() && !progress_changed_;
+  }
   // Marks progress changed without a record (knowledge-only remote batch).
   void MarkProgressChanged() { progress_changed_ = true; }
 
@@ -84,6 +93,8 @@ class BatchBuilder {
   // Departure marks this batch looked at (keys), and whether it wrote one.
   absl::flat_hash_set<std::string> departures_;
   bool departure_written_ = false;
+  // Cloud dots staged by this batch.
+  absl::btree_set<conflict::Dot> cloud_added_;
   leveldb::WriteBatch batch_;
   // By record key; null for a record this batch removes.
   absl::flat_hash_map<std::string, const conflict::Record*> staged_;

@@ -59,6 +59,13 @@
 //        parent has them (replication/DESIGN.md, "Move-outs"). The key goes
 //        when the record is evicted. Added in format version 1 before any
 //        release, like 0x06.
+//   0x08 knowledge cloud  0x08 esc(node_id) fixed32 BE incarnation fixed64 BE counter -> ""
+//        Dots of records this node holds beyond its knowledge (a record that
+//        came in the stream of one origin also carries a dot of another
+//        origin whose watermark has not arrived yet). Sync announces them, so
+//        a resumed session does not send those records again
+//        (replication/DESIGN.md, "Resume"). A key goes once the knowledge
+//        covers its dot. Added in format version 1 before any release.
 //
 // esc() is the escaped, terminated string encoding of store/coding.h, so every
 // key is unambiguous and sorts in the natural order of its parts.
@@ -108,6 +115,7 @@ enum class KeySpace : char {
   kConflictLog = 0x05,
   kConflictResolution = 0x06,
   kDeparture = 0x07,
+  kKnowledgeCloud = 0x08,
 };
 
 // Metadata names (see the file comment for their values).
@@ -145,6 +153,10 @@ std::string OriginIndexSpacePrefix();
 bool ParseOriginIndexKey(absl::string_view key, conflict::Origin* origin, uint64_t* counter);
 
 std::string KnowledgeKey();
+
+std::string KnowledgeCloudKey(const conflict::Dot& dot);
+std::string KnowledgeCloudSpacePrefix();
+bool ParseKnowledgeCloudKey(absl::string_view key, conflict::Dot* dot);
 
 std::string ConflictLogKey(uint64_t sequence);
 std::string ConflictLogSpacePrefix();

@@ -105,6 +105,10 @@ struct RemoteBatch {
   std::vector<Item> items;
   conflict::VersionVector knowledge;
   std::vector<Eviction> evictions;
+  // Dots of the items beyond the knowledge (after joining `knowledge`): the
+  // store keeps them as its knowledge cloud (key_layout.h, 0x08) until its
+  // knowledge covers them. replication/ computes them.
+  std::vector<conflict::Dot> held_dots;
 };
 
 struct ListEntry {
@@ -272,6 +276,10 @@ class Store {
   std::optional<Progress> CommitGroup(const std::vector<Writer*>& group, const Progress& start);
   absl::Status StageLocal(Writer* writer, BatchBuilder& batch);
   absl::Status StageRemote(const RemoteBatch& remote, BatchBuilder& batch);
+  // Adds `held_dots` beyond the knowledge to the knowledge cloud and removes
+  // the cloud dots the knowledge now covers (it was `before`).
+  absl::Status StageKnowledgeCloud(const std::vector<conflict::Dot>& held_dots,
+                                   const conflict::VersionVector& before, BatchBuilder& batch);
   // Reads and joins the records of `remote` that change something.
   absl::Status MergeRemoteItems(const RemoteBatch& remote, BatchBuilder& batch,
                                 std::vector<Merge>& merges);

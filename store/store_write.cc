@@ -356,11 +356,28 @@ absl::Status Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) 
       SANJI_RETURN_IF_ERROR(batch.StageDeparture(eviction->collection, eviction->key));
     }
   }
+  const conflict::VersionVector before = progress.knowledge;
   conflict::VersionVector knowledge = progress.knowledge;
   knowledge.Join(remote.knowledge);
   if (knowledge != progress.knowledge) {
     progress.knowledge = std::move(knowledge);
     batch.MarkProgressChanged();
+  }
+  return StageKnowledgeCloud(remote.held_dots, before, batch);
+}
+
+absl::Status Store::StageKnowledgeCloud(const std::vector<conflict::Dot>& held_dots,
+                                        const conflict::VersionVector& before,
+                                        BatchBuilder& batch) {
+  const conflict::VersionVector& knowledge = batch.progress().knowledge;
+  for (const conflict::Dot& dot : held_dots) {
+    if (!knowledge.Covers(dot)) SANJI_RETURN_IF_ERROR(batch.StageCloudDot(dot));
+  }
+  // Cloud dots at or below `before` went when the knowledge reached them, so
+  // only (before, now] of each origin that advanced can hold any.
+  for (const auto& [origin, counter] : knowledge.entries()) {
+    const uint64_t was = before.Get(origin);
+    if (counter > was) SANJI_RETURN_IF_ERROR(batch.StageCloudRemoval(origin, was, counter));
   }
   return absl::OkStatus();
 }

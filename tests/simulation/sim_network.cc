@@ -260,7 +260,9 @@ void SimNetwork::Apply(SimLink& link, bool at_parent) {
   Session& session = at_parent ? *link.parent_side : *link.child_side;
   session.Applied(batch.sequence, applied);
   Drain(link, /*child_side=*/!at_parent);
-  if (applied.ok() && !batch.items.empty()) NotifyStoreChanged(id, &link);
+  if (applied.ok() && (!batch.items.empty() || !batch.knowledge.empty())) {
+    NotifyStoreChanged(id, &link);
+  }
   CheckKnowledge(id);
 }
 
