@@ -212,9 +212,10 @@ void SimNetwork::ApplyAtChild(const std::string& child, const std::string& paren
 }
 
 void SimNetwork::InjectToParent(const std::string& child, const std::string& parent,
-                                v1::SyncBatch batch) {
+                                v1::SyncBatch batch, bool seamless) {
   if (SimLink* link = FindLink(child, parent)) {
     batch.set_sequence(++link->last_sequence_up);
+    if (seamless) link->injected_up.push_back(batch.sequence());
     v1::SyncFrame frame;
     *frame.mutable_batch() = std::move(batch);
     link->to_parent.push_back(frame.SerializeAsString());
@@ -271,6 +272,7 @@ void SimNetwork::Drain(SimLink& link, bool child_side) {
   const std::string& from = child_side ? link.child : link.parent;
   const std::string& to = child_side ? link.parent : link.child;
   for (v1::SyncFrame& frame : session.TakeFrames()) {
+    if (!link.injected_up.empty() && !Reseat(link, child_side, frame)) continue;
     if (frame.has_batch()) {
       if (child_side) link.last_sequence_up = frame.batch().sequence();
       auto& sent = child_side ? link.sent_up : link.sent_down;
@@ -312,6 +314,26 @@ void SimNetwork::Drain(SimLink& link, bool child_side) {
   if (session.closed() && options_.transcript) {
     transcript_.push_back(absl::StrCat("   ", from, " closed: ", session.close_status().message()));
   }
+}
+
+bool SimNetwork::Reseat(SimLink& link, bool child_side, v1::SyncFrame& frame) {
+  const std::vector<uint64_t>& injected = link.injected_up;
+  if (child_side && frame.has_batch()) {
+    frame.mutable_batch()->set_sequence(frame.batch().sequence() + injected.size());
+  } else if (!child_side && frame.has_ack()) {
+    const uint64_t sequence = frame.ack().sequence();
+    if (std::find(injected.begin(), injected.end(), sequence) != injected.end()) {
+      if (options_.transcript) {
+        transcript_.push_back(
+            absl::StrCat(link.parent, " -> (kept from ", link.child, "): ", Describe(frame)));
+      }
+      return false;
+    }
+    const auto below =
+        std::count_if(injected.begin(), injected.end(), [&](uint64_t s) { return s < sequence; });
+    frame.mutable_ack()->set_sequence(sequence - static_cast<uint64_t>(below));
+  }
+  return true;
 }
 
 void SimNetwork::NotifyStoreChanged(const std::string& id, const SimLink* except) {

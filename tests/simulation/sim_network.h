@@ -99,6 +99,10 @@ struct SimLink {
   uint64_t items_refused = 0;
   // The sequence of the last batch the child side sent.
   uint64_t last_sequence_up = 0;
+  // Sequences of batches injected with InjectToParent(..., seamless=true):
+  // the link shifts the child's later batches past them and keeps the
+  // parent's acks of them from the child.
+  std::vector<uint64_t> injected_up;
   // Set when either side closed: the link is dead and will be dropped.
   bool closed() const { return child_side->closed() || parent_side->closed(); }
 };
@@ -147,8 +151,12 @@ class SimNetwork {
 
   // Hands `batch` to the parent side of the link as if the child sent it
   // next (a forgery test), through the same path as a real frame. The child's
-  // own next batch then arrives out of sequence and ends the session.
-  void InjectToParent(const std::string& child, const std::string& parent, v1::SyncBatch batch);
+  // own next batch then arrives out of sequence and ends the session, unless
+  // `seamless`: then the link renumbers the child's later batches and keeps
+  // the parent's ack of the injected one from the child, as if the child
+  // itself had sent it (a compromised child), so the session goes on.
+  void InjectToParent(const std::string& child, const std::string& parent, v1::SyncBatch batch,
+                      bool seamless = false);
 
   // The join of every acknowledged write per (collection, key).
   const std::map<std::pair<std::string, std::string>, conflict::Record>& oracle() const {
@@ -177,6 +185,9 @@ class SimNetwork {
   void Apply(SimLink& link, bool at_parent);
   // Moves a session's output into the link's queues and checks it.
   void Drain(SimLink& link, bool child_side);
+  // Renumbers a frame of a link with seamless injections (InjectToParent);
+  // false if the frame is an ack of an injected batch, kept from the child.
+  bool Reseat(SimLink& link, bool child_side, v1::SyncFrame& frame);
   void NotifyStoreChanged(const std::string& id, const SimLink* except);
   void CheckKnowledge(const std::string& id);
   void DropClosedLinks();
