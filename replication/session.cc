@@ -177,7 +177,7 @@ void Session::OnBatch(const v1::SyncBatch& batch) {
       absl::StatusOr<Record> record = codec::ParseRecord(item.record());
       if (record.ok()) {
         decoded.record = *std::move(record);
-        reason = CheckItem(decoded, known);
+        reason = CheckItem(decoded);
         // A node that relays the move-out to nodes below keeps the record.
         decoded.move_out = decoded.move_out && !Holds(decoded.record, self_, options_.has_children);
       } else {
@@ -198,13 +198,19 @@ void Session::OnBatch(const v1::SyncBatch& batch) {
     }
     // A move-out this node may keep for changes of its own the parent lacks.
     if (decoded.move_out) pending.departing.emplace_back(decoded.collection, decoded.key);
+    for (const auto& [origin, counter] : decoded.record.context().entries()) {
+      refused_dots_.erase(Dot{origin, counter});
+    }
     apply.items.push_back(std::move(decoded));
   }
   for (const auto& [origin, counter] : watermark->entries()) {
     if (!Adopts(origin)) continue;
-    auto cap = adopt_cap_.find(origin);
-    apply.knowledge.Set(origin,
-                        std::min(counter, cap == adopt_cap_.end() ? kUnbounded : cap->second));
+    uint64_t cap = kUnbounded;
+    for (auto it = refused_dots_.lower_bound(Dot{origin, 0});
+         it != refused_dots_.end() && it->origin == origin; ++it) {
+      cap = std::min(cap, it->counter - 1);
+    }
+    apply.knowledge.Set(origin, std::min(counter, cap));
   }
   for (const ApplyBatch::Item& item : apply.items) {
     if (item.move_out) continue;
@@ -218,7 +224,7 @@ void Session::OnBatch(const v1::SyncBatch& batch) {
   pending_applies_.push_back(std::move(pending));
 }
 
-std::string Session::CheckItem(const ApplyBatch::Item& item, const VersionVector& known) {
+std::string Session::CheckItem(const ApplyBatch::Item& item) {
   const Record& record = item.record;
   absl::StatusOr<const conflict::CollectionSchema*> collection =
       schema_->Collection(item.collection);
@@ -440,13 +446,13 @@ void Session::SendPending(v1::SyncBatch& batch, size_t& bytes) {
   });
 }
 
-void Session::HoldBack(const std::string& collection, const std::string& key,
-                       const Record& record, const VersionVector& reference,
-                       const absl::btree_set<Dot>& cloud) {
+void Session::HoldBack(const std::string& collection, const std::string& key, const Record& record,
+                       const VersionVector& reference, const absl::btree_set<Dot>& cloud) {
   ++stats_.items_held_back;
   HeldBack held{collection, key, {}};
   for (const auto& [origin, counter] : record.context().entries()) {
-    if (Streams(origin) && counter > reference.Get(origin) && !cloud.contains(Dot{origin, counter})) {
+    if (Streams(origin) && counter > reference.Get(origin) &&
+        !cloud.contains(Dot{origin, counter})) {
       held.missing.push_back(Dot{origin, counter});
     }
   }

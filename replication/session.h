@@ -187,7 +187,7 @@ class Session {
   bool ParentWouldRefuse(const conflict::Record& record) const;
 
   // Receiving rules: an empty string accepts the item.
-  std::string CheckItem(const ApplyBatch::Item& item, const conflict::VersionVector& known);
+  std::string CheckItem(const ApplyBatch::Item& item);
   bool Adopts(const conflict::Origin& origin) const;
 
   const SessionOptions options_;

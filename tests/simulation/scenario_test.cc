@@ -12,10 +12,6 @@
 // its path, its clock and the previous token; store/options.h) and with it
 // every incarnation number is the same in every run.
 //
-// Two tests are DISABLED_: they show engine behaviour that contradicts
-// ARCHITECTURE.md §3/§4 (the comment above each says what); their golden
-// files record the failing run, to be rewritten by the fix.
-//
 // One file of ~900 lines rather than one per scenario: the scenarios share
 // the fixture, the transcript readers and the golden comparison, and each
 // reads top to bottom as a script.
@@ -460,15 +456,9 @@ TEST_F(ScenarioTest, ResumeMidBatchUpward) {
 // stream of the first origin (gutian), and the batch's watermark cannot cover
 // its other dot (gutian/fengpu's stream has not been scanned yet), so the
 // receiver holds that dot beyond its knowledge.
-//
-// DISABLED: the second session sends again the records applied in the first.
-// Session::OnBatch puts those dots in ApplyBatch::held_dots, but
-// replication::ApplyToStore drops held_dots (store::RemoteBatch has no field
-// for them and the store's knowledge is a plain version vector), so the
-// hello of the next session carries no cloud and the sender cannot tell.
-// Enable once held dots are persisted, and rewrite the golden file (it
-// records the failing run).
-TEST_F(ScenarioTest, DISABLED_ResumeMidBatchOfRecordsTouchedByTwoOrigins) {
+// The receiver's store keeps those dots (its knowledge cloud) and its next
+// hello names them, so the second session does not send the records again.
+TEST_F(ScenarioTest, ResumeMidBatchOfRecordsTouchedByTwoOrigins) {
   SimOptions options;
   options.session.max_batch_items = 2;
   options.session.window = 1;
@@ -768,16 +758,10 @@ TEST_F(ScenarioTest, ForgedDotRefused) {
 // county's notice. Neither is a new dot, but both create or modify a record
 // outside the village's authority ("A node may create or modify only records
 // at or below its own scope").
-//
-// DISABLED: the engine accepts both (see the golden file, which records the
-// failing run as of this commit: fengpu stores the planted notice, and its
-// copy of the county's notice loses its title, since the two entries of dot
-// gutian#…:1 differ and each side's context covers the other's; no refusal,
-// no count). Session::CheckItem only looks at dots above the receiver's
-// knowledge, so a child's item made only of known dots passes every check,
-// whatever its scope. Enable once the engine refuses it, and rewrite the
-// golden file.
-TEST_F(ScenarioTest, DISABLED_ForgedReplayOfAKnownDotRefused) {
+// Both are refused: a change from outside the child's subtree must be one
+// the township holds on that very record, and a record outside the child's
+// subtree that never was in it is outside its authority.
+TEST_F(ScenarioTest, ForgedReplayOfAKnownDotRefused) {
   ASSERT_NO_FATAL_FAILURE(BuildCounty());
   Step("everyone linked; the county publishes a notice");
   ConnectAll();
@@ -934,7 +918,7 @@ TEST_F(ScenarioTest, VersionMismatch) {
     EXPECT_TRUE(link.child_side().closed());
     EXPECT_TRUE(conflict::testutil::HasError(
         link.parent_side().close_status(), absl::StatusCode::kFailedPrecondition,
-        {"PROTOCOL_VERSION", "protocol version 2 at the peer", "1 at gutian/fengpu"}));
+        {"PROTOCOL_VERSION", "protocol version 2 at gutian/fengpu/xiaban", "1 at gutian/fengpu"}));
     EXPECT_TRUE(conflict::testutil::HasError(link.child_side().close_status(),
                                              absl::StatusCode::kFailedPrecondition,
                                              {"the peer ended the session (PROTOCOL_VERSION)",
