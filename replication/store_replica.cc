@@ -57,22 +57,23 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> StoreReplica::D
   return store_->Departures();
 }
 
-absl::Status ApplyToStore(store::Store& store, const ApplyBatch& batch) {
+absl::Status ApplyToStore(store::Store& store, ApplyBatch batch) {
   store::RemoteBatch remote;
   remote.items.reserve(batch.items.size());
-  for (const ApplyBatch::Item& item : batch.items) {
-    remote.items.push_back(store::RemoteBatch::Item{item.collection, item.key, item.record});
+  for (ApplyBatch::Item& item : batch.items) {
     if (item.move_out) {
       remote.evictions.push_back(
           store::RemoteBatch::Eviction{item.collection, item.key, item.record.context()});
     }
+    remote.items.push_back(store::RemoteBatch::Item{
+        std::move(item.collection), std::move(item.key), std::move(item.record)});
   }
-  for (const ApplyBatch::Eviction& eviction : batch.evictions) {
-    remote.evictions.push_back(
-        store::RemoteBatch::Eviction{eviction.collection, eviction.key, eviction.context});
+  for (ApplyBatch::Eviction& eviction : batch.evictions) {
+    remote.evictions.push_back(store::RemoteBatch::Eviction{
+        std::move(eviction.collection), std::move(eviction.key), std::move(eviction.context)});
   }
-  remote.knowledge = batch.knowledge;
-  remote.held_dots = batch.held_dots;
+  remote.knowledge = std::move(batch.knowledge);
+  remote.held_dots = std::move(batch.held_dots);
   return store.ApplyRemote(remote);
 }
 

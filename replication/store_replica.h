@@ -33,8 +33,10 @@ class StoreReplica : public ReplicaReader {
 
 // Applies `batch` to `store` in one atomic commit (store::Store::ApplyRemote):
 // its items merged, its move-outs evicted where the store holds nothing the
-// received state lacks, its knowledge joined.
-absl::Status ApplyToStore(store::Store& store, const ApplyBatch& batch);
+// received state lacks, its knowledge joined. Takes the batch by value: its
+// records move into the store's batch (pass it with std::move; the sequence
+// to report to Session::Applied must be read first).
+absl::Status ApplyToStore(store::Store& store, ApplyBatch batch);
 
 }  // namespace sanji::replication
 

@@ -253,15 +253,17 @@ void SimNetwork::Apply(SimLink& link, bool at_parent) {
                                             item.record.scope().value_or("-"))));
     }
   }
-  const absl::Status applied = replication::ApplyToStore(node(id).store(), batch);
+  const uint64_t sequence = batch.sequence;
+  const bool changed = !batch.items.empty() || !batch.knowledge.empty();
+  const absl::Status applied = replication::ApplyToStore(node(id).store(), std::move(batch));
   // The engine checked skew when the batch arrived; a clock set back since
   // then makes the store refuse it (the session ends and is redialed). Any
   // other failure is a bug.
   if (!applied.ok() && !absl::IsOutOfRange(applied)) Fail(applied);
   Session& session = at_parent ? *link.parent_side : *link.child_side;
-  session.Applied(batch.sequence, applied);
+  session.Applied(sequence, applied);
   Drain(link, /*child_side=*/!at_parent);
-  if (applied.ok() && (!batch.items.empty() || !batch.knowledge.empty())) {
+  if (applied.ok() && changed) {
     NotifyStoreChanged(id, &link);
   }
   CheckKnowledge(id);
