@@ -227,6 +227,7 @@ void EncodeRecord(const conflict::Record& record, v1::RecordState* out) {
         },
         field_state);
   }
+  for (const std::string& former : state.former_scopes) out->add_former_scopes(former);
 }
 
 absl::StatusOr<conflict::Record> DecodeRecord(const v1::RecordState& message) {
@@ -254,6 +255,11 @@ absl::StatusOr<conflict::Record> DecodeRecord(const v1::RecordState& message) {
     SANJI_ASSIGN_OR_RETURN(FieldState decoded, DecodeField(origins, field));
     if (!state.fields.emplace(field.name(), std::move(decoded)).second) {
       return absl::DataLossError(absl::StrCat("field \"", field.name(), "\" appears twice"));
+    }
+  }
+  for (const std::string& former : message.former_scopes()) {
+    if (!state.former_scopes.insert(former).second) {
+      return absl::DataLossError(absl::StrCat("former scope \"", former, "\" appears twice"));
     }
   }
   return conflict::Record::FromState(std::move(state));

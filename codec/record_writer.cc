@@ -22,7 +22,8 @@ enum RecordStateField {
   kScope = 3,
   kPresence = 4,
   kDeletes = 5,
-  kFields = 6
+  kFields = 6,
+  kFormerScopes = 7
 };
 enum OriginField { kNodeId = 1, kIncarnation = 2 };
 enum ContextEntryField { kContextOrigin = 1, kContextCounter = 2 };
@@ -231,6 +232,7 @@ void AppendRecordBytes(const conflict::Record& record, std::string& out) {
     field_sizes.push_back(FieldBodySize(context, name, field_state));
     total += LengthDelimitedSize(field_sizes.back());
   }
+  for (const std::string& former : state.former_scopes) total += LengthDelimitedSize(former.size());
 
   // Pass 2: write, in field-number order.
   const size_t start = out.size();
@@ -258,6 +260,7 @@ void AppendRecordBytes(const conflict::Record& record, std::string& out) {
     std::visit([&](const auto& field) { writer.Entries(kFieldEntries, context, field.entries()); },
                field_state);
   }
+  for (const std::string& former : state.former_scopes) writer.Bytes(kFormerScopes, former);
   assert(writer.position() == out.data() + out.size());
 }
 

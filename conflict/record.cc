@@ -1,5 +1,6 @@
 #include "conflict/record.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include "absl/strings/str_cat.h"
@@ -74,7 +75,13 @@ absl::StatusOr<Record> Record::Write(const CollectionSchema& schema, const Chang
   for (const FieldOp& op : change.ops) {
     SANJI_RETURN_IF_ERROR(next.ApplyOperation(schema, op, dot, timestamp));
   }
-  if (change.scope.has_value()) state.scope.Assign(dot, timestamp, *change.scope);
+  if (change.scope.has_value()) {
+    for (const auto& entry : state.scope.entries()) {
+      const auto& old_scope = std::get<std::string>(entry.payload.value);
+      if (old_scope != *change.scope) state.former_scopes.insert(old_scope);
+    }
+    state.scope.Assign(dot, timestamp, *change.scope);
+  }
   state.presence.Clear();
   state.presence.Insert(dot, timestamp);
   state.deletes.Clear();
@@ -136,6 +143,7 @@ void Record::Join(const Record& other) {
   RecordState& mine = state_;
   const RecordState& theirs = other.state_;
   mine.scope.Join(mine.context, theirs.scope, theirs.context);
+  mine.former_scopes.insert(theirs.former_scopes.begin(), theirs.former_scopes.end());
   mine.presence.Join(mine.context, theirs.presence, theirs.context);
   mine.deletes.Join(mine.context, theirs.deletes, theirs.context);
   // Both maps are sorted by name: walk them together rather than search.
@@ -200,6 +208,31 @@ absl::Status Record::CheckAgainst(const CollectionSchema& schema) const {
 std::optional<std::string> Record::scope() const {
   if (state_.scope.empty()) return std::nullopt;
   return std::get<std::string>(state_.scope.Winner().payload.value);
+}
+
+std::vector<std::string> Record::DepartedScopes() const {
+  const std::optional<std::string> current = scope();
+  absl::btree_set<std::string> departed = state_.former_scopes;
+  for (const auto& entry : state_.scope.entries()) {
+    departed.insert(std::get<std::string>(entry.payload.value));
+  }
+  if (current.has_value()) departed.erase(*current);
+  return {departed.begin(), departed.end()};
+}
+
+HlcTimestamp Record::NewestTimestamp() const {
+  HlcTimestamp newest;
+  for (const auto& entry : state_.scope.entries())
+    newest = std::max(newest, entry.payload.timestamp);
+  for (const auto& entry : state_.presence.entries()) newest = std::max(newest, entry.payload);
+  for (const auto& entry : state_.deletes.entries()) newest = std::max(newest, entry.payload);
+  for (const auto& [name, field] : state_.fields) {
+    if (const auto* values = std::get_if<ValueRegister>(&field)) {
+      for (const auto& entry : values->entries())
+        newest = std::max(newest, entry.payload.timestamp);
+    }
+  }
+  return newest;
 }
 
 const FieldState* Record::field(absl::string_view name) const {

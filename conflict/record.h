@@ -7,7 +7,12 @@
 //  - a presence kernel: one entry per surviving write; the record is alive
 //    while it is non-empty;
 //  - a delete kernel: the tombstone, with the dot and time of each surviving
-//    delete.
+//    delete;
+//  - former scopes: a grow-only set of every scope the record was moved away
+//    from. A node whose filter held the record under an old scope may still
+//    hold it, so a sender tells such a node of the move-out (replication/
+//    DESIGN.md, "Move-outs"); nothing in the state says so otherwise, since a
+//    reassignment overwrites the old scope entry.
 //
 // Delete rule (write-wins, observed-remove): a delete removes exactly what it
 // saw: every field entry and every write in its causal past. A write the
@@ -33,8 +38,10 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -55,6 +62,7 @@ struct RecordState {
   DotKernel<HlcTimestamp> presence;
   DotKernel<HlcTimestamp> deletes;
   absl::btree_map<std::string, FieldState> fields;
+  absl::btree_set<std::string> former_scopes;
 
   friend bool operator==(const RecordState&, const RecordState&) = default;
 };
@@ -92,6 +100,14 @@ class Record {
   bool alive() const { return !state_.presence.empty(); }
   // The current scope (the lww read of the scope register), if ever set.
   std::optional<std::string> scope() const;
+  // Scopes under which some node may hold this record although scope() is
+  // elsewhere now: the former scopes, and the losing values of concurrent
+  // reassignments (a node may have received one of those first). Sorted,
+  // without duplicates, never containing scope().
+  std::vector<std::string> DepartedScopes() const;
+  // The greatest HLC timestamp anywhere in the record (the skew check of a
+  // received record reads it).
+  HlcTimestamp NewestTimestamp() const;
   const VersionVector& context() const { return state_.context; }
   const RecordState& state() const { return state_; }
   // nullptr when the field holds nothing.

@@ -1,5 +1,8 @@
 #include "store/batch_builder.h"
 
+#include <memory>
+
+#include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "codec/record_codec.h"
 #include "codec/record_writer.h"
@@ -62,15 +65,64 @@ void BatchBuilder::StageEviction(absl::string_view collection, absl::string_view
                                  const conflict::Record& before) {
   const std::string record_key = RecordKey(collection, key);
   batch_.Delete(record_key);
+  batch_.Delete(DepartureKey(collection, key));
+  departures_.erase(DepartureKey(collection, key));
   for (const auto& [origin, counter] : before.context().entries()) {
     batch_.Delete(OriginIndexKey(origin, counter));
   }
   staged_.insert_or_assign(record_key, nullptr);
 }
 
+absl::Status BatchBuilder::StageDeparture(absl::string_view collection, absl::string_view key) {
+  const std::string departure_key = DepartureKey(collection, key);
+  if (!departures_.insert(departure_key).second) return absl::OkStatus();  // staged already
+  std::string unused;
+  leveldb::Status status = db_->Get(leveldb::ReadOptions(), departure_key, &unused);
+  if (status.ok()) return absl::OkStatus();  // marked already: re-applying changes nothing
+  if (!status.IsNotFound()) {
+    return FromLevelDb(status,
+                       absl::StrCat("reading the departure of \"", collection, "\"/\"", key, "\""));
+  }
+  batch_.Put(departure_key, "");
+  departure_written_ = true;
+  return absl::OkStatus();
+}
+
 void BatchBuilder::StageConflictResolution(uint64_t sequence, conflict::HlcTimestamp resolved_at) {
   batch_.Put(ConflictResolutionKey(sequence), EncodeConflictResolution(resolved_at));
   progress_changed_ = true;  // the HLC moved
+}
+
+absl::Status BatchBuilder::StageCloudDot(const conflict::Dot& dot) {
+  if (cloud_added_.contains(dot)) return absl::OkStatus();
+  const std::string key = KnowledgeCloudKey(dot);
+  std::string unused;
+  leveldb::Status status = db_->Get(leveldb::ReadOptions(), key, &unused);
+  if (status.ok()) return absl::OkStatus();
+  if (!status.IsNotFound()) return FromLevelDb(status, "reading the knowledge cloud");
+  batch_.Put(key, "");
+  cloud_added_.insert(dot);
+  return absl::OkStatus();
+}
+
+absl::Status BatchBuilder::StageCloudRemoval(const conflict::Origin& origin, uint64_t after,
+                                             uint64_t upto) {
+  const std::string end = KnowledgeCloudKey(conflict::Dot{origin, upto});
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(KnowledgeCloudKey(conflict::Dot{origin, after + 1}));
+       it->Valid() && it->key().compare(end) <= 0; it->Next()) {
+    batch_.Delete(it->key());
+    progress_changed_ = true;  // something is written
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status(), "reading the knowledge cloud");
+  // Dots an earlier writer of this group commit added (a Delete after the
+  // Put in one WriteBatch wins).
+  absl::erase_if(cloud_added_, [&](const conflict::Dot& dot) {
+    if (dot.origin != origin || dot.counter <= after || dot.counter > upto) return false;
+    batch_.Delete(KnowledgeCloudKey(dot));
+    return true;
+  });
+  return absl::OkStatus();
 }
 
 leveldb::WriteBatch* BatchBuilder::Finish() {

@@ -17,7 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "conflict/conflict_event.h"
@@ -64,13 +67,25 @@ class BatchBuilder {
   // and of its origin index entries.
   void StageEviction(absl::string_view collection, absl::string_view key,
                      const conflict::Record& before);
+  // Marks the record as departed and kept (key_layout.h, 0x07); an eviction
+  // removes the mark.
+  // Stages nothing if the mark is there already. Errors: a read error.
+  absl::Status StageDeparture(absl::string_view collection, absl::string_view key);
+
+  // Adds `dot` to the knowledge cloud (key_layout.h, 0x08) unless it is there
+  // already, so that re-applying a batch changes nothing.
+  absl::Status StageCloudDot(const conflict::Dot& dot);
+  // Removes the cloud dots of `origin` in (after, upto], stored or staged.
+  absl::Status StageCloudRemoval(const conflict::Origin& origin, uint64_t after, uint64_t upto);
 
   // Stages the resolution of conflict event `sequence`.
   void StageConflictResolution(uint64_t sequence, conflict::HlcTimestamp resolved_at);
 
   // What this batch advances; writers update it as they stage.
   Progress& progress() { return progress_; }
-  bool empty() const { return staged_.empty() && !progress_changed_; }
+  bool empty() const {
+    return staged_.empty() && !departure_written_ && cloud_added_.empty() && !progress_changed_;
+  }
   // Marks progress changed without a record (knowledge-only remote batch).
   void MarkProgressChanged() { progress_changed_ = true; }
 
@@ -81,6 +96,11 @@ class BatchBuilder {
   leveldb::DB* const db_;
   Progress progress_;
   bool progress_changed_ = false;
+  // Departure marks this batch looked at (keys), and whether it wrote one.
+  absl::flat_hash_set<std::string> departures_;
+  bool departure_written_ = false;
+  // Cloud dots staged by this batch.
+  absl::btree_set<conflict::Dot> cloud_added_;
   leveldb::WriteBatch batch_;
   // By record key; null for a record this batch removes.
   absl::flat_hash_map<std::string, const conflict::Record*> staged_;

@@ -168,6 +168,39 @@ void CheckConflictResolutions(leveldb::DB* db, const leveldb::ReadOptions& optio
   }
 }
 
+// Every departure mark names a stored record; every knowledge cloud dot is
+// above the knowledge (the knowledge removes the dots it covers).
+void CheckDeparturesAndCloud(leveldb::DB* db, const leveldb::ReadOptions& options,
+                             const conflict::VersionVector& knowledge, Problems& problems) {
+  std::unique_ptr<leveldb::Iterator> it(db->NewIterator(options));
+  const std::string departures = DepartureSpacePrefix();
+  for (it->Seek(departures); it->Valid() && it->key().starts_with(departures); it->Next()) {
+    std::string collection;
+    std::string key;
+    if (!ParseRecordName(View(it->key()).substr(departures.size()), &collection, &key)) {
+      problems.Add("a malformed departure key");
+      continue;
+    }
+    std::string unused;
+    if (db->Get(options, RecordKey(collection, key), &unused).IsNotFound()) {
+      problems.Add(absl::StrCat("departure of ", Name(collection, key), " names no record"));
+    }
+  }
+  const std::string cloud = KnowledgeCloudSpacePrefix();
+  for (it->Seek(cloud); it->Valid() && it->key().starts_with(cloud); it->Next()) {
+    conflict::Dot dot;
+    if (!ParseKnowledgeCloudKey(View(it->key()), &dot)) {
+      problems.Add("a malformed knowledge cloud key");
+    } else if (knowledge.Covers(dot)) {
+      problems.Add(absl::StrCat("knowledge cloud dot ", dot.origin.ToString(), ":", dot.counter,
+                                " is covered by the knowledge"));
+    }
+  }
+  if (!it->status().ok()) {
+    problems.Add(FromLevelDb(it->status(), "scanning departures and the cloud").ToString());
+  }
+}
+
 }  // namespace
 
 absl::Status Store::CheckConsistency() const {
@@ -198,6 +231,7 @@ absl::Status Store::CheckConsistency() const {
     CheckIndex(db_.get(), options, problems);
     CheckConflictLog(db_.get(), options, stored.conflict_next, problems);
     CheckConflictResolutions(db_.get(), options, stored.conflict_next, problems);
+    CheckDeparturesAndCloud(db_.get(), options, stored.knowledge, problems);
   }
   db_->ReleaseSnapshot(snapshot);
   return problems.ToStatus();

@@ -53,31 +53,59 @@ bool ParseRecordKey(absl::string_view key, std::string* collection, std::string*
   return ConsumeTag(&key, KeySpace::kRecord) && ParseRecordName(key, collection, record_key);
 }
 
-std::string OriginIndexPrefix(const conflict::Origin& origin) {
-  std::string prefix = Tag(KeySpace::kOriginIndex);
+namespace {
+
+// esc(node_id) fixed32 BE incarnation [fixed64 BE counter] after `space`'s tag.
+std::string DotPrefix(KeySpace space, const conflict::Origin& origin) {
+  std::string prefix = Tag(space);
   PutEscaped(&prefix, origin.node_id.str());
   PutFixed32BigEndian(&prefix, origin.incarnation);
   return prefix;
 }
 
-std::string OriginIndexKey(const conflict::Origin& origin, uint64_t counter) {
-  std::string key = OriginIndexPrefix(origin);
+std::string DotKey(KeySpace space, const conflict::Origin& origin, uint64_t counter) {
+  std::string key = DotPrefix(space, origin);
   PutFixed64BigEndian(&key, counter);
   return key;
 }
 
-std::string OriginIndexSpacePrefix() { return Tag(KeySpace::kOriginIndex); }
-
-bool ParseOriginIndexKey(absl::string_view key, conflict::Origin* origin, uint64_t* counter) {
+bool ParseDotKey(KeySpace space, absl::string_view key, conflict::Origin* origin,
+                 uint64_t* counter) {
   std::string node_id;
   uint32_t incarnation = 0;
-  if (!ConsumeTag(&key, KeySpace::kOriginIndex) || !GetEscaped(&key, &node_id) ||
+  if (!ConsumeTag(&key, space) || !GetEscaped(&key, &node_id) ||
       !GetFixed32BigEndian(&key, &incarnation) || !GetFixed64BigEndian(&key, counter) ||
       !key.empty()) {
     return false;
   }
   *origin = conflict::Origin{conflict::NodeId(node_id), incarnation};
   return true;
+}
+
+}  // namespace
+
+std::string OriginIndexPrefix(const conflict::Origin& origin) {
+  return DotPrefix(KeySpace::kOriginIndex, origin);
+}
+
+std::string OriginIndexKey(const conflict::Origin& origin, uint64_t counter) {
+  return DotKey(KeySpace::kOriginIndex, origin, counter);
+}
+
+std::string OriginIndexSpacePrefix() { return Tag(KeySpace::kOriginIndex); }
+
+bool ParseOriginIndexKey(absl::string_view key, conflict::Origin* origin, uint64_t* counter) {
+  return ParseDotKey(KeySpace::kOriginIndex, key, origin, counter);
+}
+
+std::string KnowledgeCloudKey(const conflict::Dot& dot) {
+  return DotKey(KeySpace::kKnowledgeCloud, dot.origin, dot.counter);
+}
+
+std::string KnowledgeCloudSpacePrefix() { return Tag(KeySpace::kKnowledgeCloud); }
+
+bool ParseKnowledgeCloudKey(absl::string_view key, conflict::Dot* dot) {
+  return ParseDotKey(KeySpace::kKnowledgeCloud, key, &dot->origin, &dot->counter);
 }
 
 std::string KnowledgeKey() { return Tag(KeySpace::kKnowledge); }
@@ -93,6 +121,15 @@ std::string ConflictResolutionKey(uint64_t sequence) {
   PutFixed64BigEndian(&key, sequence);
   return key;
 }
+
+std::string DepartureKey(absl::string_view collection, absl::string_view key) {
+  std::string departure_key = Tag(KeySpace::kDeparture);
+  PutEscaped(&departure_key, collection);
+  PutEscaped(&departure_key, key);
+  return departure_key;
+}
+
+std::string DepartureSpacePrefix() { return Tag(KeySpace::kDeparture); }
 
 std::string ConflictLogSpacePrefix() { return Tag(KeySpace::kConflictLog); }
 

@@ -52,6 +52,20 @@
 //        apart from the event so the log entries stay write-once. Added in
 //        format version 1 before any release: a store without it simply has
 //        no resolved events.
+//   0x07 departures    0x07 esc(collection) esc(key)       -> ""
+//        Records that left this node's filter (a move-out, RemoteBatch::
+//        Eviction) while this node held changes the move-out lacked, so they
+//        were kept: sync pushes them to the parent and evicts them once the
+//        parent has them (replication/DESIGN.md, "Move-outs"). The key goes
+//        when the record is evicted. Added in format version 1 before any
+//        release, like 0x06.
+//   0x08 knowledge cloud  0x08 esc(node_id) fixed32 BE incarnation fixed64 BE counter -> ""
+//        Dots of records this node holds beyond its knowledge (a record that
+//        came in the stream of one origin also carries a dot of another
+//        origin whose watermark has not arrived yet). Sync announces them, so
+//        a resumed session does not send those records again
+//        (replication/DESIGN.md, "Resume"). A key goes once the knowledge
+//        covers its dot. Added in format version 1 before any release.
 //
 // esc() is the escaped, terminated string encoding of store/coding.h, so every
 // key is unambiguous and sorts in the natural order of its parts.
@@ -100,6 +114,8 @@ enum class KeySpace : char {
   kKnowledge = 0x04,
   kConflictLog = 0x05,
   kConflictResolution = 0x06,
+  kDeparture = 0x07,
+  kKnowledgeCloud = 0x08,
 };
 
 // Metadata names (see the file comment for their values).
@@ -138,6 +154,10 @@ bool ParseOriginIndexKey(absl::string_view key, conflict::Origin* origin, uint64
 
 std::string KnowledgeKey();
 
+std::string KnowledgeCloudKey(const conflict::Dot& dot);
+std::string KnowledgeCloudSpacePrefix();
+bool ParseKnowledgeCloudKey(absl::string_view key, conflict::Dot* dot);
+
 std::string ConflictLogKey(uint64_t sequence);
 std::string ConflictLogSpacePrefix();
 bool ParseConflictLogKey(absl::string_view key, uint64_t* sequence);
@@ -145,6 +165,9 @@ bool ParseConflictLogKey(absl::string_view key, uint64_t* sequence);
 std::string ConflictResolutionKey(uint64_t sequence);
 std::string ConflictResolutionSpacePrefix();
 bool ParseConflictResolutionKey(absl::string_view key, uint64_t* sequence);
+
+std::string DepartureKey(absl::string_view collection, absl::string_view key);
+std::string DepartureSpacePrefix();
 
 }  // namespace sanji::store
 

@@ -105,6 +105,10 @@ struct RemoteBatch {
   std::vector<Item> items;
   conflict::VersionVector knowledge;
   std::vector<Eviction> evictions;
+  // Dots of the items beyond the knowledge (after joining `knowledge`): the
+  // store keeps them as its knowledge cloud (key_layout.h, 0x08) until its
+  // knowledge covers them. replication/ computes them.
+  std::vector<conflict::Dot> held_dots;
 };
 
 struct ListEntry {
@@ -182,8 +186,9 @@ class Store {
   // an older copy); every eviction names a known collection and a valid key.
   // After the items are merged, each eviction whose record is stored with a
   // context covered by the eviction's (every entry <=) removes the record
-  // and its origin index entries; an eviction of a record not stored, or
-  // holding a dot the eviction's context lacks, changes nothing. An eviction
+  // and its origin index entries; an eviction of a record not stored changes
+  // nothing, and one of a record holding a dot the eviction's context lacks
+  // keeps the record and marks it departed (Departures()). An eviction
   // leaves no tombstone, logs no conflict and does not change the knowledge
   // (the changes were known here; they are just no longer held). Applying a
   // batch twice changes nothing the second time.
@@ -215,6 +220,11 @@ class Store {
   std::unique_ptr<StoreSnapshot> Snapshot() const;
 
   conflict::VersionVector Knowledge() const;
+
+  // The records an eviction kept because they held changes the eviction
+  // lacked (key_layout.h, 0x07), as (collection, key), in key order. Few:
+  // sync pushes them up and evicts them. Errors: DataLoss, I/O.
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Departures() const;
 
   // Conflict events with sequence > after_sequence, oldest first, at most
   // `limit` (0 means 100), read from one snapshot; with kUnresolved, only
@@ -266,13 +276,17 @@ class Store {
   std::optional<Progress> CommitGroup(const std::vector<Writer*>& group, const Progress& start);
   absl::Status StageLocal(Writer* writer, BatchBuilder& batch);
   absl::Status StageRemote(const RemoteBatch& remote, BatchBuilder& batch);
+  // Adds `held_dots` beyond the knowledge to the knowledge cloud and removes
+  // the cloud dots the knowledge now covers (it was `before`).
+  absl::Status StageKnowledgeCloud(const std::vector<conflict::Dot>& held_dots,
+                                   const conflict::VersionVector& before, BatchBuilder& batch);
   // Reads and joins the records of `remote` that change something.
   // `newest` holds each item's greatest HLC timestamp.
   absl::Status MergeRemoteItems(const RemoteBatch& remote,
                                 const std::vector<conflict::HlcTimestamp>& newest,
                                 BatchBuilder& batch, std::vector<Merge>& merges);
-  // The evictions of `remote` that apply to the state after `merges`, each
-  // with that state. Reads only; stages nothing.
+  // The evictions of `remote` of records that will be stored after
+  // `merges`, each with that state. Reads only; stages nothing.
   absl::Status FindEvictions(
       const RemoteBatch& remote, const BatchBuilder& batch, const std::vector<Merge>& merges,
       std::vector<std::pair<const RemoteBatch::Eviction*, conflict::Record>>& evictions);

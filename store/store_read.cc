@@ -114,6 +114,24 @@ absl::Status Store::CheckOpen() const {
                    " is closed: reopening it after a failed write failed; the next write retries"));
 }
 
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Store::Departures() const {
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+  SANJI_RETURN_IF_ERROR(CheckOpen());
+  std::vector<std::pair<std::string, std::string>> departures;
+  const std::string prefix = DepartureSpacePrefix();
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    std::string collection;
+    std::string key;
+    if (!ParseRecordName(View(it->key()).substr(prefix.size()), &collection, &key)) {
+      return absl::DataLossError(absl::StrCat("malformed departure key in ", options_.path));
+    }
+    departures.emplace_back(std::move(collection), std::move(key));
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status(), "listing departures");
+  return departures;
+}
+
 absl::StatusOr<std::vector<ConflictLogEntry>> Store::ListConflicts(uint64_t after_sequence,
                                                                    size_t limit,
                                                                    ConflictFilter filter) const {

@@ -67,6 +67,24 @@ StoreSnapshot::StoreSnapshot(std::shared_ptr<const DbSnapshot> snapshot)
   frontier_ = *std::move(frontier);
 }
 
+absl::StatusOr<std::vector<conflict::Dot>> StoreSnapshot::KnowledgeCloud(size_t limit) const {
+  SANJI_RETURN_IF_ERROR(status_);
+  std::vector<conflict::Dot> cloud;
+  std::unique_ptr<leveldb::Iterator> it(
+      snapshot_->db()->NewIterator(snapshot_->ReadOptions(/*fill_cache=*/true)));
+  const std::string space = KnowledgeCloudSpacePrefix();
+  for (it->Seek(space); it->Valid() && it->key().starts_with(space) && cloud.size() < limit;
+       it->Next()) {
+    conflict::Dot dot;
+    if (!ParseKnowledgeCloudKey(absl::string_view(it->key().data(), it->key().size()), &dot)) {
+      return absl::DataLossError("malformed knowledge cloud key");
+    }
+    cloud.push_back(std::move(dot));
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status(), "reading the knowledge cloud");
+  return cloud;
+}
+
 std::unique_ptr<ChangeIterator> StoreSnapshot::ChangesSince(const conflict::Origin& origin,
                                                             uint64_t after_counter) const {
   if (!status_.ok()) return std::make_unique<ChangeIterator>(status_);

@@ -22,8 +22,10 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "conflict/dot.h"
 #include "conflict/version_vector.h"
 #include "store/change_iterator.h"
@@ -50,6 +52,10 @@ class StoreSnapshot {
 
   // The node's knowledge as stored at the snapshot.
   conflict::VersionVector Knowledge() const { return knowledge_; }
+
+  // At most `limit` dots of the knowledge cloud (key_layout.h, 0x08): dots
+  // of records held beyond the knowledge, in key order. Errors: DataLoss, I/O.
+  absl::StatusOr<std::vector<conflict::Dot>> KnowledgeCloud(size_t limit) const;
 
   // For every origin with at least one origin index entry at the snapshot,
   // the highest counter indexed: ChangesSince(origin, c) yields nothing for

@@ -322,9 +322,7 @@ absl::Status Store::FindEvictions(
     } else {
       SANJI_ASSIGN_OR_RETURN(state, batch.Lookup(eviction.collection, eviction.key));
     }
-    if (state.has_value() && eviction.context.Covers(state->context())) {
-      evictions.emplace_back(&eviction, *std::move(state));
-    }
+    if (state.has_value()) evictions.emplace_back(&eviction, *std::move(state));
   }
   return absl::OkStatus();
 }
@@ -369,13 +367,34 @@ absl::Status Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) 
     }
   }
   for (const auto& [eviction, stored] : evictions) {
-    batch.StageEviction(eviction->collection, eviction->key, stored);
+    if (eviction->context.Covers(stored.context())) {
+      batch.StageEviction(eviction->collection, eviction->key, stored);
+    } else {
+      SANJI_RETURN_IF_ERROR(batch.StageDeparture(eviction->collection, eviction->key));
+    }
   }
+  const conflict::VersionVector before = progress.knowledge;
   conflict::VersionVector knowledge = progress.knowledge;
   knowledge.Join(remote.knowledge);
   if (knowledge != progress.knowledge) {
     progress.knowledge = std::move(knowledge);
     batch.MarkProgressChanged();
+  }
+  return StageKnowledgeCloud(remote.held_dots, before, batch);
+}
+
+absl::Status Store::StageKnowledgeCloud(const std::vector<conflict::Dot>& held_dots,
+                                        const conflict::VersionVector& before,
+                                        BatchBuilder& batch) {
+  const conflict::VersionVector& knowledge = batch.progress().knowledge;
+  for (const conflict::Dot& dot : held_dots) {
+    if (!knowledge.Covers(dot)) SANJI_RETURN_IF_ERROR(batch.StageCloudDot(dot));
+  }
+  // Cloud dots at or below `before` went when the knowledge reached them, so
+  // only (before, now] of each origin that advanced can hold any.
+  for (const auto& [origin, counter] : knowledge.entries()) {
+    const uint64_t was = before.Get(origin);
+    if (counter > was) SANJI_RETURN_IF_ERROR(batch.StageCloudRemoval(origin, was, counter));
   }
   return absl::OkStatus();
 }

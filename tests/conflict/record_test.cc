@@ -477,6 +477,45 @@ TEST_F(RecordTest, ScopeChangeConcurrentWithFieldWrite) {
   EXPECT_EQ(LwwRead(merged, "title"), Text("路灯坏了"));
 }
 
+// A move-out must be told to the nodes that may still hold the record under an
+// old scope (replication/DESIGN.md, "Move-outs"): the record remembers them.
+TEST_F(RecordTest, ReassignmentRemembersTheScopeItLeft) {
+  Replica village(kXiaban);
+  CreateRequest(village);
+  EXPECT_THAT(village.record().DepartedScopes(), IsEmpty());
+  Replica township(kFengpu);
+  township.Receive(village);
+
+  ASSERT_TRUE(township.Write(*requests_, MakeChange({}, kShangban)).ok());
+  EXPECT_THAT(township.record().DepartedScopes(), ElementsAre(std::string(kXiaban)));
+  // A write that keeps the scope adds nothing; moving back keeps both.
+  ASSERT_TRUE(township.Write(*requests_, MakeChange({}, kShangban)).ok());
+  ASSERT_TRUE(township.Write(*requests_, MakeChange({}, kXiaban)).ok());
+  EXPECT_THAT(township.record().DepartedScopes(), ElementsAre(std::string(kShangban)));
+  EXPECT_THAT(township.record().state().former_scopes,
+              UnorderedElementsAre(std::string(kXiaban), std::string(kShangban)));
+  // Former scopes travel with the state.
+  village.Receive(township);
+  EXPECT_EQ(village.record().state().former_scopes, township.record().state().former_scopes);
+}
+
+// Two concurrent reassignments: the loser's scope may hold the record already.
+TEST_F(RecordTest, ConcurrentReassignmentsDepartTheLosingScope) {
+  Replica village(kXiaban);
+  CreateRequest(village);
+  Replica township(kFengpu);
+  Replica county("gutian");
+  township.Receive(village);
+  county.Receive(village);
+  ASSERT_TRUE(township.Write(*requests_, MakeChange({}, kShangban)).ok());
+  county.clock().Advance(kSecond);
+  ASSERT_TRUE(county.Write(*requests_, MakeChange({}, "gutian/fengpu/zhongban")).ok());
+
+  const Record merged = Joined(township.record(), county.record());
+  EXPECT_EQ(merged.scope(), "gutian/fengpu/zhongban");
+  EXPECT_THAT(merged.DepartedScopes(), ElementsAre(std::string(kShangban), std::string(kXiaban)));
+}
+
 // --- FromState and CheckAgainst: what a decoder or a peer may hand us. -------
 
 const Origin kVillageOrigin{std::string(kXiaban), 1};

@@ -79,11 +79,10 @@ TEST_P(EvictionTest, KeepsARecordHoldingADotTheEvictionLacks) {
   ApplyTwo(*store);
   // The village changed R-1 and has not passed that change up yet.
   ASSERT_TRUE(store->Write(kTickets, "R-1", SetTitle("村里改的", std::nullopt)).ok());
-  const auto files = StoreFiles();
   RemoteBatch batch;
   batch.evictions.push_back({kTickets, "R-1", Township(9)});
   ASSERT_TRUE(store->ApplyRemote(batch).ok());
-  EXPECT_EQ(StoreFiles(), files);
+  ExpectReapplyChangesNothing(*store, batch);  // the mark is written once
   EXPECT_EQ(TitleOf(*store->Get(kTickets, "R-1")), "村里改的");
   EXPECT_EQ(Indexed(*store, township_), (std::vector<uint64_t>{1, 2}));
 
@@ -93,6 +92,32 @@ TEST_P(EvictionTest, KeepsARecordHoldingADotTheEvictionLacks) {
   ASSERT_TRUE(store->ApplyRemote(older).ok());
   EXPECT_TRUE(store->Get(kTickets, "R-2").ok());
   EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
+}
+
+// A kept record is marked departed, so that sync finds it again after a
+// restart; the mark goes with the record.
+TEST_P(EvictionTest, AKeptRecordIsListedAsDepartedUntilEvicted) {
+  auto store = OpenStore();
+  ApplyTwo(*store);
+  EXPECT_THAT(*store->Departures(), ::testing::IsEmpty());
+  absl::StatusOr<WriteResult> village =
+      store->Write(kTickets, "R-1", SetTitle("村里改的", std::nullopt));
+  ASSERT_TRUE(village.ok()) << village.status();
+  RemoteBatch moved;
+  moved.evictions.push_back({kTickets, "R-1", Township(9)});
+  ASSERT_TRUE(store->ApplyRemote(moved).ok());
+  using Name = std::pair<std::string, std::string>;
+  EXPECT_THAT(*store->Departures(), ::testing::ElementsAre(Name{kTickets, "R-1"}));
+  EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
+
+  // The parent has the village's change now: the record goes, and its mark.
+  RemoteBatch evict;
+  VersionVector covering = Township(9);
+  covering.Join(village->record.context());
+  evict.evictions.push_back({kTickets, "R-1", covering});
+  ASSERT_TRUE(store->ApplyRemote(evict).ok());
+  EXPECT_EQ(store->Get(kTickets, "R-1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(*store->Departures(), ::testing::IsEmpty());
 }
 
 TEST_P(EvictionTest, UnknownKeyChangesNothing) {

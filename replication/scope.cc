@@ -1,0 +1,24 @@
+#include "replication/scope.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+
+namespace sanji::replication {
+
+bool IsAncestorOrSelf(absl::string_view ancestor, absl::string_view scope) {
+  if (!absl::StartsWith(scope, ancestor)) return false;
+  return scope.size() == ancestor.size() || scope[ancestor.size()] == '/';
+}
+
+bool Holds(const conflict::Record& record, absl::string_view node, bool relays) {
+  const std::optional<std::string> scope = record.scope();
+  if (!scope.has_value()) return false;
+  if (InFilter(*scope, node)) return true;
+  if (!relays) return false;
+  const std::vector<std::string> departed = record.DepartedScopes();
+  return std::any_of(departed.begin(), departed.end(),
+                     [&](const std::string& former) { return InFilter(former, node); });
+}
+
+}  // namespace sanji::replication

@@ -1,0 +1,616 @@
+#include "replication/session.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "codec/record_codec.h"
+#include "codec/vector_codec.h"
+#include "replication/scope.h"
+
+namespace sanji::replication {
+
+using conflict::Dot;
+using conflict::Origin;
+using conflict::Record;
+using conflict::VersionVector;
+
+namespace {
+
+constexpr uint64_t kUnbounded = std::numeric_limits<uint64_t>::max();
+
+std::string DotText(const Origin& origin, uint64_t counter) {
+  return absl::StrCat(origin.node_id.str(), "#", origin.incarnation, ":", counter);
+}
+
+}  // namespace
+
+Session::Session(SessionOptions options, const conflict::Schema* schema,
+                 const ReplicaReader* replica)
+    : options_(std::move(options)),
+      schema_(schema),
+      replica_(replica),
+      self_(replica->origin().node_id.str()) {}
+
+void Session::Start(int64_t now_micros) {
+  now_micros_ = now_micros;
+  started_ = true;
+  const std::unique_ptr<ReplicaSnapshot> snapshot = replica_->Snapshot();
+  if (!snapshot->status().ok()) return Close(snapshot->status());
+  // The cloud is a hint (a dot left out costs a resend, never a loss), so a
+  // large one is cut rather than making the hello O(records).
+  absl::StatusOr<std::vector<Dot>> cloud = snapshot->KnowledgeCloud(options_.max_hello_cloud);
+  if (!cloud.ok()) return Close(cloud.status());
+  conflict::DotContext sent(snapshot->Knowledge());
+  for (const Dot& dot : *cloud) sent.Insert(dot);
+  v1::SyncFrame frame;
+  v1::Hello& hello = *frame.mutable_hello();
+  hello.set_protocol_version(kProtocolVersion);
+  codec::EncodeOrigin(replica_->origin(), hello.mutable_origin());
+  hello.set_schema_fingerprint(schema_->Fingerprint());
+  codec::EncodeDotContext(sent, hello.mutable_knowledge());
+  frames_.push_back(std::move(frame));
+}
+
+void Session::Receive(const v1::SyncFrame& frame) {
+  if (closed_) return;
+  if (frame.frame_case() == v1::SyncFrame::kRefusal) {
+    Close(absl::FailedPreconditionError(absl::StrCat("the peer ended the session (",
+                                                     v1::Refusal::Code_Name(frame.refusal().code()),
+                                                     "): ", frame.refusal().message())));
+    return;
+  }
+  if (frame.frame_case() == v1::SyncFrame::kHello) {
+    if (peer_.has_value()) return Refuse(v1::Refusal::BAD_FRAME, "a second hello");
+    return OnHello(frame.hello());
+  }
+  if (!peer_.has_value()) {
+    return Refuse(v1::Refusal::BAD_FRAME, "a frame before the hello");
+  }
+  switch (frame.frame_case()) {
+    case v1::SyncFrame::kBatch:
+      return OnBatch(frame.batch());
+    case v1::SyncFrame::kAck:
+      return OnAck(frame.ack());
+    default:
+      return Refuse(v1::Refusal::BAD_FRAME, "an empty frame");
+  }
+}
+
+void Session::OnHello(const v1::Hello& hello) {
+  absl::StatusOr<Origin> origin = codec::DecodeOrigin(hello.origin());
+  if (!origin.ok()) return Refuse(v1::Refusal::BAD_FRAME, std::string(origin.status().message()));
+  const std::string& id = origin->node_id.str();
+  if (hello.protocol_version() != kProtocolVersion) {
+    return Refuse(v1::Refusal::PROTOCOL_VERSION,
+                  absl::StrCat("protocol version ", hello.protocol_version(), " at ", id, ", ",
+                               kProtocolVersion, " at ", self_));
+  }
+  if (hello.schema_fingerprint() != schema_->Fingerprint()) {
+    return Refuse(v1::Refusal::SCHEMA_MISMATCH,
+                  absl::StrFormat("schema fingerprint %016x at %s, %016x at %s",
+                                  hello.schema_fingerprint(), id, schema_->Fingerprint(), self_));
+  }
+  if (!options_.authenticated_peer.empty() && id != options_.authenticated_peer) {
+    return Refuse(v1::Refusal::WRONG_PLACE,
+                  absl::StrCat("the hello names ", id, " but the peer authenticated as ",
+                               options_.authenticated_peer));
+  }
+  const bool parent = options_.role == SessionOptions::Role::kChild;
+  if (id == self_ || (parent ? !IsAncestorOrSelf(id, self_) : !InSubtree(id, self_))) {
+    return Refuse(v1::Refusal::WRONG_PLACE,
+                  absl::StrCat(id, " is not ", parent ? "an ancestor" : "a descendant", " of ",
+                               self_, ", so it cannot be its ", parent ? "parent" : "child"));
+  }
+  absl::StatusOr<conflict::DotContext> knowledge = codec::DecodeDotContext(hello.knowledge());
+  if (!knowledge.ok()) {
+    return Refuse(v1::Refusal::BAD_FRAME, std::string(knowledge.status().message()));
+  }
+  peer_ = *origin;
+  peer_id_ = id;
+  peer_known_ = knowledge->compact();
+  peer_cloud_ = knowledge->cloud();
+  told_ = peer_known_;
+  if (options_.role == SessionOptions::Role::kChild) {
+    absl::StatusOr<std::vector<std::pair<std::string, std::string>>> departures =
+        replica_->Departures();
+    if (!departures.ok()) return Close(departures.status());
+    departures_to_send_ = *std::move(departures);
+    for (const auto& name : departures_to_send_) departed_.try_emplace(name);
+  }
+  pass_wanted_ = true;
+  Pump();
+}
+
+void Session::OnAck(const v1::Ack& ack) {
+  if (in_flight_.empty() || ack.sequence() != in_flight_.front().sequence) {
+    return Refuse(v1::Refusal::BAD_FRAME, absl::StrCat("an ack of batch ", ack.sequence(),
+                                                       ", which is not the oldest in flight"));
+  }
+  // The parent holds the departed records this batch carried, unless it
+  // refused some item of it: they may go from here.
+  if (!in_flight_.front().departures.empty() && ack.refused_items() == 0) {
+    ApplyBatch evict;
+    for (DepartureSent& sent : in_flight_.front().departures) {
+      evict.evictions.push_back(ApplyBatch::Eviction{std::move(sent.collection),
+                                                     std::move(sent.key), std::move(sent.context)});
+    }
+    applies_.push_back(std::move(evict));
+  }
+  in_flight_.pop_front();
+  Pump();
+}
+
+void Session::OnBatch(const v1::SyncBatch& batch) {
+  if (batch.sequence() != next_receive_sequence_) {
+    return Refuse(v1::Refusal::BAD_FRAME, absl::StrCat("batch ", batch.sequence(), " where batch ",
+                                                       next_receive_sequence_, " was due"));
+  }
+  ++next_receive_sequence_;
+  ++stats_.batches_received;
+  absl::StatusOr<VersionVector> watermark = codec::DecodeVersionVector(batch.watermark());
+  if (!watermark.ok()) {
+    return Refuse(v1::Refusal::BAD_FRAME, std::string(watermark.status().message()));
+  }
+  // The peer holds what its watermark names, adopted here or not: nothing
+  // below it needs to go back.
+  peer_known_.Join(*watermark);
+
+  const std::unique_ptr<ReplicaSnapshot> snapshot = replica_->Snapshot();
+  if (!snapshot->status().ok()) return Close(snapshot->status());
+  const VersionVector known = snapshot->Knowledge();
+  ApplyBatch apply;
+  apply.sequence = batch.sequence();
+  PendingApply pending{batch.sequence(), 0, {}};
+  for (const v1::SyncItem& item : batch.items()) {
+    ++stats_.items_received;
+    std::string reason;
+    ApplyBatch::Item decoded;
+    if (item.collection() >= static_cast<uint32_t>(batch.collections_size())) {
+      reason = absl::StrCat("collection index ", item.collection(), " beyond the batch's ",
+                            batch.collections_size(), " collections");
+    } else {
+      decoded.collection = batch.collections(static_cast<int>(item.collection()));
+      decoded.key = item.key();
+      decoded.move_out = item.move_out();
+      absl::StatusOr<Record> record = codec::ParseRecord(item.record());
+      if (record.ok()) {
+        decoded.record = *std::move(record);
+        reason = CheckItem(decoded);
+        // A node that relays the move-out to nodes below keeps the record.
+        decoded.move_out = decoded.move_out && !Holds(decoded.record, self_, options_.has_children);
+      } else {
+        reason = std::string(record.status().message());
+      }
+    }
+    if (!reason.empty()) {
+      ++stats_.items_refused;
+      ++pending.refused;
+      // What the item would have brought must not be claimed by adopting the
+      // peer's watermark past it, until the same changes arrive in an item
+      // that is accepted.
+      for (const auto& [origin, counter] : decoded.record.context().entries()) {
+        if (counter > known.Get(origin)) refused_dots_.insert(Dot{origin, counter});
+      }
+      refused_.push_back(RefusedItem{decoded.collection, decoded.key, std::move(reason)});
+      continue;
+    }
+    // A move-out this node may keep for changes of its own the parent lacks.
+    if (decoded.move_out) pending.departing.emplace_back(decoded.collection, decoded.key);
+    for (const auto& [origin, counter] : decoded.record.context().entries()) {
+      refused_dots_.erase(Dot{origin, counter});
+    }
+    apply.items.push_back(std::move(decoded));
+  }
+  for (const auto& [origin, counter] : watermark->entries()) {
+    if (!Adopts(origin)) continue;
+    uint64_t cap = kUnbounded;
+    for (auto it = refused_dots_.lower_bound(Dot{origin, 0});
+         it != refused_dots_.end() && it->origin == origin; ++it) {
+      cap = std::min(cap, it->counter - 1);
+    }
+    apply.knowledge.Set(origin, std::min(counter, cap));
+  }
+  for (const ApplyBatch::Item& item : apply.items) {
+    if (item.move_out) continue;
+    for (const auto& [origin, counter] : item.record.context().entries()) {
+      if (counter > known.Get(origin) && counter > apply.knowledge.Get(origin)) {
+        apply.held_dots.push_back(Dot{origin, counter});
+      }
+    }
+  }
+  applies_.push_back(std::move(apply));
+  pending_applies_.push_back(std::move(pending));
+}
+
+std::string Session::CheckItem(const ApplyBatch::Item& item) {
+  const Record& record = item.record;
+  absl::StatusOr<const conflict::CollectionSchema*> collection =
+      schema_->Collection(item.collection);
+  if (!collection.ok()) return std::string(collection.status().message());
+  absl::Status valid = record.CheckAgainst(**collection);
+  if (!valid.ok()) return std::string(valid.message());
+  // As the store's HLC checks it (conflict/hlc.h), so that an item that
+  // passes here is not refused by the store, failing its whole batch.
+  int64_t ahead = 0;
+  if (__builtin_sub_overflow(record.NewestTimestamp().physical_micros, now_micros_, &ahead) ||
+      ahead > options_.max_skew_micros) {
+    return absl::StrCat("a timestamp ", ahead / 1'000'000, " s ahead of the clock of ", self_,
+                        " (the bound is ", options_.max_skew_micros / 1'000'000, " s)");
+  }
+  const std::optional<std::string> scope = record.scope();
+  if (!scope.has_value()) return "a record without a scope";
+  if (options_.role == SessionOptions::Role::kChild) {
+    // From the parent: only what this node's filter holds, or a move-out.
+    if (!item.move_out && !InFilter(*scope, self_)) {
+      return absl::StrCat("scope ", *scope, " is outside the filter of ", self_);
+    }
+    return "";
+  }
+  // From a child: only changes its subtree made, to records it had authority
+  // over when it made them.
+  if (item.move_out) return "a move-out from a child";
+  if (!Holds(record, self_, /*relays=*/true))
+    return absl::StrCat("scope ", *scope, " is outside ", self_);
+  // A change from outside the child's subtree can only be one this node holds
+  // on this very record: it came down through this node (or to the child by
+  // failover, and to this node from above). A dot this node merely knows of
+  // is not enough: a child could pair it with content of its own.
+  std::optional<Record> stored;
+  bool stored_read = false;
+  auto stored_holds = [&](const Origin& origin, uint64_t counter) {
+    if (!stored_read) {
+      stored_read = true;
+      absl::StatusOr<Record> got = replica_->Get(item.collection, item.key);
+      if (got.ok()) stored = *std::move(got);
+    }
+    return stored.has_value() && stored->context().Get(origin) >= counter;
+  };
+  for (const auto& [origin, counter] : record.context().entries()) {
+    if (InSubtree(origin.node_id.str(), peer_id_)) continue;
+    if (!stored_holds(origin, counter)) {
+      return absl::StrCat("it carries change ", DotText(origin, counter), " from outside ",
+                          peer_id_, "'s subtree, which ", self_, " does not hold on this record");
+    }
+  }
+  if (!InSubtree(*scope, peer_id_)) {
+    const Dot& scope_dot = record.state().scope.Winner().dot;
+    if (InSubtree(scope_dot.origin.node_id.str(), peer_id_)) {
+      return absl::StrCat(DotText(scope_dot.origin, scope_dot.counter), " moves it to ", *scope,
+                          ", outside ", peer_id_, "'s subtree");
+    }
+    // A change made before a move away is legitimate; one to a record that
+    // never was in the child's subtree (a county notice) is not.
+    const std::vector<std::string> departed = record.DepartedScopes();
+    if (std::none_of(departed.begin(), departed.end(),
+                     [&](const std::string& s) { return InSubtree(s, peer_id_); })) {
+      return absl::StrCat("it changes a record of scope ", *scope, ", outside ", peer_id_,
+                          "'s authority");
+    }
+  }
+  return "";
+}
+
+void Session::Applied(uint64_t sequence, const absl::Status& status) {
+  if (closed_) return;
+  if (sequence == 0) {
+    if (!status.ok()) Close(status);
+    return;
+  }
+  if (pending_applies_.empty() || pending_applies_.front().sequence != sequence) {
+    Close(absl::InternalError(absl::StrCat("batch ", sequence, " reported applied out of order")));
+    return;
+  }
+  PendingApply pending = std::move(pending_applies_.front());
+  pending_applies_.pop_front();
+  if (!status.ok()) {
+    frames_.emplace_back();
+    v1::Refusal& refusal = *frames_.back().mutable_refusal();
+    refusal.set_code(v1::Refusal::STORE_ERROR);
+    refusal.set_message(
+        absl::StrCat(self_, " could not apply batch ", sequence, ": ", status.ToString()));
+    Close(status);
+    return;
+  }
+  frames_.emplace_back();
+  v1::Ack& ack = *frames_.back().mutable_ack();
+  ack.set_sequence(sequence);
+  ack.set_refused_items(pending.refused);
+  for (auto& name : pending.departing) {
+    departed_.try_emplace(name);
+    departures_to_send_.push_back(std::move(name));
+  }
+  Pump();
+}
+
+void Session::StoreChanged() {
+  if (closed_ || !peer_.has_value()) return;
+  if (options_.push_delay_micros <= 0) {
+    pass_wanted_ = true;
+    Pump();
+  } else if (!push_at_micros_.has_value()) {
+    push_at_micros_ = now_micros_ + options_.push_delay_micros;
+  }
+}
+
+void Session::Tick(int64_t now_micros) {
+  now_micros_ = now_micros;  // a clock may be set back
+  if (closed_ || !push_at_micros_.has_value() || now_micros_ < *push_at_micros_) return;
+  push_at_micros_.reset();
+  pass_wanted_ = true;
+  Pump();
+}
+
+bool Session::idle() const {
+  return peer_.has_value() && !closed_ && pass_ == nullptr && !pass_wanted_ &&
+         !push_at_micros_.has_value() && in_flight_.empty() && pending_applies_.empty() &&
+         departures_to_send_.empty();
+}
+
+void Session::Refuse(v1::Refusal::Code code, const std::string& message) {
+  frames_.emplace_back();
+  v1::Refusal& refusal = *frames_.back().mutable_refusal();
+  refusal.set_code(code);
+  refusal.set_message(message);
+  Close(absl::FailedPreconditionError(
+      absl::StrCat("refused the peer (", v1::Refusal::Code_Name(code), "): ", message)));
+}
+
+void Session::Close(absl::Status status) {
+  closed_ = true;
+  close_status_ = std::move(status);
+  pass_.reset();
+}
+
+// --- Sending ---------------------------------------------------------------
+
+bool Session::Streams(const Origin& origin) const {
+  // A parent adopts from a child only the knowledge of origins in the child's
+  // subtree (DESIGN.md, "Adoption"), so only those are streamed up.
+  return options_.role == SessionOptions::Role::kParent || InSubtree(origin.node_id.str(), self_);
+}
+
+bool Session::Adopts(const Origin& origin) const {
+  return options_.role == SessionOptions::Role::kChild || InSubtree(origin.node_id.str(), peer_id_);
+}
+
+bool Session::PeerKnows(const Dot& dot) const {
+  return dot.counter <= peer_known_.Get(dot.origin) || peer_cloud_.contains(dot);
+}
+
+std::optional<Origin> Session::StreamOf(const Record& record) const {
+  for (const auto& [origin, counter] : record.context().entries()) {
+    if (!Streams(origin)) continue;
+    if (counter <= pass_->reference.Get(origin) || pass_->cloud.contains(Dot{origin, counter})) {
+      continue;
+    }
+    return origin;
+  }
+  return std::nullopt;
+}
+
+bool Session::ParentWouldRefuse(const Record& record) const {
+  if (options_.role != SessionOptions::Role::kChild) return false;
+  for (const auto& [origin, counter] : record.context().entries()) {
+    if (!Streams(origin) && !PeerKnows(Dot{origin, counter})) return true;
+  }
+  return false;
+}
+
+void Session::Pump() {
+  while (!closed_ && peer_.has_value() && in_flight_.size() < options_.window) {
+    v1::SyncFrame frame;
+    v1::SyncBatch& batch = *frame.mutable_batch();
+    size_t bytes = 0;
+    SendPending(batch, bytes);
+    if (pass_ == nullptr && pass_wanted_) {
+      pass_wanted_ = false;
+      StartPass();
+      if (closed_) return;
+    }
+    if (pass_ != nullptr && !FillFromPass(batch, bytes)) EndPass();
+    if (closed_) return;
+    AddWatermark(batch);
+    if (batch.items_size() == 0 && batch.watermark().entries_size() == 0) return;
+    batch.set_sequence(next_send_sequence_++);
+    in_flight_.push_back(InFlight{batch.sequence(), std::exchange(departures_in_batch_, {})});
+    ++stats_.batches_sent;
+    stats_.frame_bytes_sent += frame.ByteSizeLong();
+    frames_.push_back(std::move(frame));
+  }
+}
+
+void Session::SendPending(v1::SyncBatch& batch, size_t& bytes) {
+  for (const auto& [collection, key] : std::exchange(departures_to_send_, {})) {
+    absl::StatusOr<Record> record = replica_->Get(collection, key);
+    if (!record.ok() || Holds(*record, self_, options_.has_children) ||
+        !Holds(*record, peer_id_, /*relays=*/true)) {
+      departed_.erase({collection, key});  // evicted, or back in the filter
+      continue;
+    }
+    if (ParentWouldRefuse(*record)) {
+      HoldBack(collection, key, *record, peer_known_, peer_cloud_);
+      continue;
+    }
+    AddDeparture(batch, bytes, collection, key, *record);
+  }
+  // Held-back items go once the parent's watermarks show it has what made
+  // them refusable.
+  std::erase_if(held_back_, [&](const HeldBack& held) {
+    absl::StatusOr<Record> record = replica_->Get(held.collection, held.key);
+    if (!record.ok()) return true;
+    if (ParentWouldRefuse(*record)) return false;
+    AddStreamed(batch, bytes, held.collection, held.key, *record, /*move_out=*/false);
+    return true;
+  });
+}
+
+void Session::HoldBack(const std::string& collection, const std::string& key, const Record& record,
+                       const VersionVector& reference, const absl::btree_set<Dot>& cloud) {
+  ++stats_.items_held_back;
+  HeldBack held{collection, key, {}};
+  for (const auto& [origin, counter] : record.context().entries()) {
+    if (Streams(origin) && counter > reference.Get(origin) &&
+        !cloud.contains(Dot{origin, counter})) {
+      held.missing.push_back(Dot{origin, counter});
+    }
+  }
+  std::erase_if(held_back_, [&](const HeldBack& other) {
+    return other.collection == collection && other.key == key;
+  });
+  held_back_.push_back(std::move(held));
+}
+
+void Session::AddStreamed(v1::SyncBatch& batch, size_t& bytes, const std::string& collection,
+                          const std::string& key, const Record& record, bool move_out) {
+  if (!departed_.empty() && departed_.contains({collection, key})) {
+    AddDeparture(batch, bytes, collection, key, record);
+  } else {
+    AddItem(batch, bytes, collection, key, record, move_out);
+  }
+}
+
+void Session::StartPass() {
+  auto pass = std::make_unique<Pass>();
+  pass->snapshot = replica_->Snapshot();
+  if (!pass->snapshot->status().ok()) return Close(pass->snapshot->status());
+  pass->knowledge = pass->snapshot->Knowledge();
+  pass->reference = peer_known_;
+  pass->cloud = peer_cloud_;
+  const VersionVector frontier = pass->snapshot->IndexFrontier();
+  for (const auto& [origin, top] : frontier.entries()) {
+    if (Streams(origin) && top > peer_known_.Get(origin)) pass->origins.emplace_back(origin, top);
+  }
+  pass->position = pass->origins.empty() ? 0 : pass->reference.Get(pass->origins.front().first);
+  pass_ = std::move(pass);
+  ++stats_.passes;
+}
+
+void Session::EndPass() {
+  // Only up to this store's knowledge: a record of the origin below the
+  // frontier but above the knowledge may still arrive here (it travels with
+  // another origin's change), and the next pass must find it. What went out
+  // above the knowledge is in peer_cloud_, so it does not go twice.
+  for (const auto& [origin, top] : pass_->origins) {
+    peer_known_.Advance(Dot{origin, std::min(top, pass_->knowledge.Get(origin))});
+  }
+  absl::erase_if(peer_cloud_, [&](const Dot& dot) { return peer_known_.Covers(dot); });
+  last_knowledge_ = std::move(pass_->knowledge);
+  pass_.reset();
+}
+
+bool Session::FillFromPass(v1::SyncBatch& batch, size_t& bytes) {
+  Pass& pass = *pass_;
+  while (pass.current < pass.origins.size()) {
+    const Origin& origin = pass.origins[pass.current].first;
+    if (pass.cursor == nullptr) pass.cursor = pass.snapshot->ChangesSince(origin, pass.position);
+    ChangeCursor& cursor = *pass.cursor;
+    for (; cursor.Valid(); cursor.Next()) {
+      if (static_cast<size_t>(batch.items_size()) >= options_.max_batch_items ||
+          bytes >= options_.max_batch_bytes) {
+        return true;
+      }
+      const Record& record = cursor.record();
+      pass.position = cursor.counter();
+      const std::optional<std::string> scope = record.scope();
+      if (!scope.has_value()) continue;
+      // To a child, a record that left its filter goes as a move-out.
+      bool move_out = false;
+      if (!InFilter(*scope, peer_id_)) {
+        const std::vector<std::string> departed = record.DepartedScopes();
+        const bool held_there =
+            options_.role == SessionOptions::Role::kChild
+                ? Holds(record, peer_id_, /*relays=*/true)
+                : std::any_of(departed.begin(), departed.end(),
+                              [&](const std::string& s) { return InFilter(s, peer_id_); });
+        if (!held_there) continue;
+        move_out = options_.role == SessionOptions::Role::kParent;
+      }
+      // Sent once per pass: in the stream of the first origin (in session
+      // order) whose dot the peer lacks.
+      if (StreamOf(record) != origin) continue;
+      if (ParentWouldRefuse(record)) {
+        HoldBack(cursor.collection(), cursor.key(), record, pass.reference, pass.cloud);
+        continue;
+      }
+      AddStreamed(batch, bytes, cursor.collection(), cursor.key(), record, move_out);
+    }
+    if (!cursor.status().ok()) {
+      Close(cursor.status());
+      return false;
+    }
+    pass.cursor.reset();
+    if (++pass.current < pass.origins.size()) {
+      pass.position = pass.reference.Get(pass.origins[pass.current].first);
+    }
+  }
+  return false;
+}
+
+void Session::AddItem(v1::SyncBatch& batch, size_t& bytes, absl::string_view collection,
+                      absl::string_view key, const Record& record, bool move_out) {
+  if (pass_ != nullptr) {
+    for (const auto& [origin, counter] : record.context().entries()) {
+      if (counter > pass_->knowledge.Get(origin)) peer_cloud_.insert(Dot{origin, counter});
+    }
+  }
+  int index = 0;
+  while (index < batch.collections_size() && batch.collections(index) != collection) ++index;
+  if (index == batch.collections_size()) batch.add_collections(std::string(collection));
+  v1::SyncItem& item = *batch.add_items();
+  item.set_collection(static_cast<uint32_t>(index));
+  item.set_key(std::string(key));
+  item.set_record(codec::SerializeRecord(record));
+  item.set_move_out(move_out);
+  const size_t payload = collection.size() + key.size() + item.record().size();
+  bytes += payload;
+  stats_.item_payload_bytes_sent += payload;
+  ++stats_.items_sent;
+  if (move_out) ++stats_.move_outs_sent;
+}
+
+void Session::AddDeparture(v1::SyncBatch& batch, size_t& bytes, const std::string& collection,
+                           const std::string& key, const Record& record) {
+  std::optional<VersionVector>& sent = departed_[{collection, key}];
+  if (sent == record.context()) return;
+  sent = record.context();
+  AddItem(batch, bytes, collection, key, record, /*move_out=*/false);
+  departures_in_batch_.push_back(DepartureSent{collection, key, record.context()});
+}
+
+void Session::AddWatermark(v1::SyncBatch& batch) {
+  const VersionVector& knowledge = pass_ != nullptr ? pass_->knowledge : last_knowledge_;
+  // Where each origin's scan stands: everything at or below it that the peer
+  // lacked has gone out (in this batch or an earlier one).
+  auto scanned_to = [&](const Origin& origin) -> uint64_t {
+    if (pass_ == nullptr) return kUnbounded;
+    for (size_t i = 0; i < pass_->origins.size(); ++i) {
+      if (pass_->origins[i].first != origin) continue;
+      if (i < pass_->current) return kUnbounded;
+      return i == pass_->current ? pass_->position : pass_->reference.Get(origin);
+    }
+    return kUnbounded;
+  };
+  // A held-back item keeps the peer from claiming the dots it would bring.
+  absl::btree_map<Origin, uint64_t> cap;
+  for (const HeldBack& held : held_back_) {
+    for (const Dot& dot : held.missing) {
+      auto [it, inserted] = cap.try_emplace(dot.origin, dot.counter - 1);
+      if (!inserted) it->second = std::min(it->second, dot.counter - 1);
+    }
+  }
+  v1::VersionVector* out = batch.mutable_watermark();
+  for (const auto& [origin, counter] : knowledge.entries()) {
+    if (!Streams(origin)) continue;
+    uint64_t mark = std::min(counter, scanned_to(origin));
+    if (auto it = cap.find(origin); it != cap.end()) mark = std::min(mark, it->second);
+    if (mark <= told_.Get(origin)) continue;
+    told_.Set(origin, mark);
+    v1::VersionVector::Entry& entry = *out->add_entries();
+    codec::EncodeOrigin(origin, entry.mutable_origin());
+    entry.set_counter(mark);
+  }
+}
+
+}  // namespace sanji::replication

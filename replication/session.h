@@ -1,0 +1,267 @@
+// Session: one side of a sync session, as a deterministic state machine
+// (replication/DESIGN.md has the frames, the state diagram and why each rule
+// holds). Frames, apply results, store-change notices and ticks go in; frames
+// to send, batches to apply and refusal records come out. No threads,
+// sockets, files or clock inside: the driver owns them.
+//
+// The driver's contract:
+//  - Start() once; send every frame TakeFrames() returns, in order.
+//  - Receive() each frame from the peer, in order.
+//  - Apply each ApplyBatch from TakeApplies() to the store, in order, and
+//    report each with Applied() once durable (or failed).
+//  - Call StoreChanged() after any commit to the store that this session did
+//    not ask for (a local write, another session's batch), and Tick() with the
+//    time now and then (the push delay and skew checks read it).
+//  - Drain TakeFrames(), TakeApplies() and TakeRefusedItems() after each call.
+//  - Stop when closed(); the session does nothing more.
+//
+// Thread-safety: not thread-safe; one driver thread per session.
+#ifndef SANJI_REPLICATION_SESSION_H_
+#define SANJI_REPLICATION_SESSION_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
+#include "absl/status/status.h"
+#include "conflict/dot_context.h"
+#include "conflict/record.h"
+#include "conflict/schema.h"
+#include "conflict/version_vector.h"
+#include "replication/replica.h"
+#include "sync.pb.h"
+
+namespace sanji::replication {
+
+// Bumped on any change of the frames or their meaning; peers must match.
+inline constexpr uint32_t kProtocolVersion = 1;
+
+struct SessionOptions {
+  // kChild: this node dialed the peer, which must be one of its ancestors.
+  // kParent: the peer dialed this node and must be in its subtree.
+  enum class Role { kChild, kParent };
+  Role role = Role::kChild;
+  // The peer's node id as the transport authenticated it (its certificate).
+  // A hello naming another id is refused. Empty: not checked here.
+  std::string authenticated_peer;
+  // A batch closes at whichever limit it reaches first.
+  size_t max_batch_items = 1000;
+  size_t max_batch_bytes = 1 << 20;
+  // Batches sent and not yet acknowledged, at most.
+  size_t window = 4;
+  // After a store change, wait this long before pushing it, so that changes
+  // committed close together travel in one batch.
+  int64_t push_delay_micros = 5'000;
+  // Items with a timestamp further ahead of the last Tick() are refused.
+  int64_t max_skew_micros = 5 * 60 * 1'000'000LL;
+  // This node has children (it accepts their sessions), so it keeps records
+  // moved away from its filter to tell them of the move (scope.h, Holds).
+  bool has_children = false;
+  // At most this many dots of the knowledge cloud go into the hello.
+  size_t max_hello_cloud = 10'000;
+};
+
+struct SessionStats {
+  uint64_t batches_sent = 0;
+  uint64_t items_sent = 0;
+  uint64_t move_outs_sent = 0;
+  uint64_t frame_bytes_sent = 0;
+  uint64_t item_payload_bytes_sent = 0;  // collection + key + record bytes
+  uint64_t batches_received = 0;
+  uint64_t items_received = 0;
+  uint64_t items_refused = 0;
+  // Items held back because the peer (a parent) would refuse them: they carry
+  // a change from outside this node's subtree that the parent lacks.
+  uint64_t items_held_back = 0;
+  uint64_t passes = 0;
+};
+
+// An item this node refused, for the driver to log and count.
+struct RefusedItem {
+  std::string collection;
+  std::string key;
+  std::string reason;
+};
+
+class Session {
+ public:
+  // REQUIRES: `schema` and `replica` outlive the session.
+  Session(SessionOptions options, const conflict::Schema* schema, const ReplicaReader* replica);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Sends the hello. `now_micros` is the first tick.
+  void Start(int64_t now_micros);
+  void Receive(const v1::SyncFrame& frame);
+  // The ApplyBatch with this sequence is durable (ok) or failed (the session
+  // then ends with a STORE_ERROR refusal).
+  void Applied(uint64_t sequence, const absl::Status& status);
+  void StoreChanged();
+  void Tick(int64_t now_micros);
+
+  std::vector<v1::SyncFrame> TakeFrames() { return std::exchange(frames_, {}); }
+  std::vector<ApplyBatch> TakeApplies() { return std::exchange(applies_, {}); }
+  std::vector<RefusedItem> TakeRefusedItems() { return std::exchange(refused_, {}); }
+
+  bool closed() const { return closed_; }
+  // Why the session ended: OK never; FailedPrecondition for a refusal either
+  // side sent (the message says what differs), DataLoss for a bad frame, the
+  // store's error for a failed apply.
+  const absl::Status& close_status() const { return close_status_; }
+  // True once the hellos are exchanged, nothing is in flight either way and
+  // nothing is waiting to be sent: the two stores are in sync as far as this
+  // session can tell.
+  bool idle() const;
+  // The peer's origin, once its hello arrived.
+  const std::optional<conflict::Origin>& peer() const { return peer_; }
+  const SessionStats& stats() const { return stats_; }
+
+ private:
+  // One scan of the store for what the peer lacks (DESIGN.md, "Passes").
+  struct Pass {
+    std::unique_ptr<ReplicaSnapshot> snapshot;
+    conflict::VersionVector knowledge;  // this store's, at the snapshot
+    // Origins to scan, in order, with the highest counter indexed for each.
+    std::vector<std::pair<conflict::Origin, uint64_t>> origins;
+    size_t current = 0;
+    std::unique_ptr<ChangeCursor> cursor;
+    // The last counter of the current origin handled (sent or passed over).
+    uint64_t position = 0;
+    // The peer held every record whose dot for an origin is at or below this
+    // when the pass began, and the records of these dots (peer_cloud_ then):
+    // fixed for the pass, so that each record goes in exactly one stream.
+    conflict::VersionVector reference;
+    absl::btree_set<conflict::Dot> cloud;
+  };
+
+  void OnHello(const v1::Hello& hello);
+  void OnBatch(const v1::SyncBatch& batch);
+  void OnAck(const v1::Ack& ack);
+  // Sends a refusal and closes.
+  void Refuse(v1::Refusal::Code code, const std::string& message);
+  void Close(absl::Status status);
+
+  // Sends batches while the window has room and there is something to send.
+  void Pump();
+  void StartPass();
+  // The pass reached the end of its snapshot: the peer now has everything
+  // indexed in it that its filter takes.
+  void EndPass();
+  // Departed records to push up and held-back items that may go now.
+  void SendPending(v1::SyncBatch& batch, size_t& bytes);
+  // Appends the next items of the pass to `batch`; returns false when the
+  // pass is finished.
+  bool FillFromPass(v1::SyncBatch& batch, size_t& bytes);
+  void AddItem(v1::SyncBatch& batch, size_t& bytes, absl::string_view collection,
+               absl::string_view key, const conflict::Record& record, bool move_out);
+  // AddItem, or AddDeparture for a departed record.
+  void AddStreamed(v1::SyncBatch& batch, size_t& bytes, const std::string& collection,
+                   const std::string& key, const conflict::Record& record, bool move_out);
+  // Keeps a record the parent would refuse for later (ParentWouldRefuse);
+  // `reference` and `cloud` say which of its dots the parent lacks.
+  void HoldBack(const std::string& collection, const std::string& key,
+                const conflict::Record& record, const conflict::VersionVector& reference,
+                const absl::btree_set<conflict::Dot>& cloud);
+  // AddItem for a departed record, unless it went unchanged already; it is
+  // dropped here once the batch is acknowledged.
+  void AddDeparture(v1::SyncBatch& batch, size_t& bytes, const std::string& collection,
+                    const std::string& key, const conflict::Record& record);
+  // The watermark entries the peer may adopt now that are above what it
+  // was told.
+  void AddWatermark(v1::SyncBatch& batch);
+
+  // Sending rules.
+  bool Streams(const conflict::Origin& origin) const;
+  bool PeerKnows(const conflict::Dot& dot) const;
+  // The first origin in session order whose dot of `record` the peer lacks,
+  // among the origins this side streams.
+  std::optional<conflict::Origin> StreamOf(const conflict::Record& record) const;
+  // True if the record carries a dot from outside this node's subtree that
+  // the parent lacks (only when the peer is the parent).
+  bool ParentWouldRefuse(const conflict::Record& record) const;
+
+  // Receiving rules: an empty string accepts the item.
+  std::string CheckItem(const ApplyBatch::Item& item);
+  bool Adopts(const conflict::Origin& origin) const;
+
+  const SessionOptions options_;
+  const conflict::Schema* const schema_;
+  const ReplicaReader* const replica_;
+  const std::string self_;  // this node's id, its scope
+
+  int64_t now_micros_ = 0;
+  bool started_ = false;
+  bool closed_ = false;
+  absl::Status close_status_;
+  std::optional<conflict::Origin> peer_;
+  std::string peer_id_;
+
+  // Sending side.
+  conflict::VersionVector peer_known_;  // see Pass::reference
+  // Dots of records the peer holds beyond peer_known_: from its hello, and
+  // those sent above this store's knowledge.
+  absl::btree_set<conflict::Dot> peer_cloud_;
+  conflict::VersionVector told_;  // the watermark entries sent so far
+  std::unique_ptr<Pass> pass_;
+  // This store's knowledge at the last pass's snapshot.
+  conflict::VersionVector last_knowledge_;
+  // Items a parent would refuse for now (see ParentWouldRefuse).
+  struct HeldBack {
+    std::string collection;
+    std::string key;
+    // Its dots of streamed origins the parent lacked: the watermark stays
+    // below them while the item is held.
+    std::vector<conflict::Dot> missing;
+  };
+  std::vector<HeldBack> held_back_;
+  bool pass_wanted_ = false;
+  std::optional<int64_t> push_at_micros_;
+  uint64_t next_send_sequence_ = 1;
+  struct DepartureSent {
+    std::string collection;
+    std::string key;
+    conflict::VersionVector context;
+  };
+  struct InFlight {
+    uint64_t sequence;
+    // Departed records in the batch: dropped here once the parent has them.
+    std::vector<DepartureSent> departures;
+  };
+  std::deque<InFlight> in_flight_;
+  std::vector<DepartureSent> departures_in_batch_;
+  // Records that left this node's filter while it held changes the parent
+  // lacked (DESIGN.md, "Move-outs"): pushed up, then dropped.
+  std::vector<std::pair<std::string, std::string>> departures_to_send_;
+  // Every departed record this session knows of, with the context it last
+  // sent (the pass must not send it again unchanged).
+  absl::btree_map<std::pair<std::string, std::string>, std::optional<conflict::VersionVector>>
+      departed_;
+
+  // Receiving side.
+  uint64_t next_receive_sequence_ = 1;
+  struct PendingApply {
+    uint64_t sequence;
+    uint32_t refused;
+    // Move-outs in the batch: a record this node keeps must go up.
+    std::vector<std::pair<std::string, std::string>> departing;
+  };
+  std::deque<PendingApply> pending_applies_;
+  // New dots of refused items: what may be adopted for their origins stays
+  // below them until an accepted item brings them.
+  absl::btree_set<conflict::Dot> refused_dots_;
+
+  std::vector<v1::SyncFrame> frames_;
+  std::vector<ApplyBatch> applies_;
+  std::vector<RefusedItem> refused_;
+  SessionStats stats_;
+};
+
+}  // namespace sanji::replication
+
+#endif  // SANJI_REPLICATION_SESSION_H_
