@@ -5,6 +5,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/strings/str_cat.h"
 #include "codec/record_codec.h"
+#include "codec/record_writer.h"
 #include "store/conflict_log.h"
 #include "store/files.h"
 #include "store/key_layout.h"
@@ -13,7 +14,12 @@ namespace sanji::store {
 
 absl::StatusOr<std::optional<conflict::Record>> BatchBuilder::Lookup(absl::string_view collection,
                                                                      absl::string_view key) const {
-  const std::string record_key = RecordKey(collection, key);
+  return Lookup(RecordKey(collection, key), collection, key);
+}
+
+absl::StatusOr<std::optional<conflict::Record>> BatchBuilder::Lookup(const std::string& record_key,
+                                                                     absl::string_view collection,
+                                                                     absl::string_view key) const {
   if (auto it = staged_.find(record_key); it != staged_.end()) {
     if (it->second == nullptr) return std::optional<conflict::Record>();
     return std::optional<conflict::Record>(*it->second);
@@ -32,13 +38,15 @@ absl::StatusOr<std::optional<conflict::Record>> BatchBuilder::Lookup(absl::strin
   return std::optional<conflict::Record>(*std::move(record));
 }
 
-void BatchBuilder::StageRecord(absl::string_view collection, absl::string_view key,
-                               const conflict::Record* before, const conflict::Record& after,
+void BatchBuilder::StageRecord(const std::string& record_key, absl::string_view collection,
+                               absl::string_view key, const conflict::Record* before,
+                               const conflict::Record& after,
                                const std::vector<conflict::ConflictEvent>& events,
                                conflict::HlcTimestamp recorded_at) {
-  const std::string record_key = RecordKey(collection, key);
   const absl::string_view name = RecordNameIn(record_key);
-  batch_.Put(record_key, codec::SerializeRecord(after));
+  value_.clear();
+  codec::AppendRecordBytes(after, value_);
+  batch_.Put(record_key, value_);
   for (const auto& [origin, counter] : after.context().entries()) {
     const uint64_t old_counter = before == nullptr ? 0 : before->context().Get(origin);
     if (old_counter == counter) continue;

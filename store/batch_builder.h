@@ -38,17 +38,23 @@ class BatchBuilder {
   BatchBuilder(leveldb::DB* db, Progress start) : db_(db), progress_(std::move(start)) {}
 
   // The record as staged in this batch, else as stored, else nullopt.
+  // `record_key` is RecordKey(collection, key), for a caller that has it.
   // Errors: DataLoss for an undecodable stored record; I/O errors.
+  absl::StatusOr<std::optional<conflict::Record>> Lookup(const std::string& record_key,
+                                                         absl::string_view collection,
+                                                         absl::string_view key) const;
   absl::StatusOr<std::optional<conflict::Record>> Lookup(absl::string_view collection,
                                                          absl::string_view key) const;
 
-  // Stages `after` as the new state of (collection, key), whose state was
+  // Stages `after` as the new state of (collection, key) at `record_key`
+  // (its RecordKey), whose state was
   // `before` (nullptr if none), and appends `events` to the conflict log at
   // time `recorded_at`. `after` is kept by reference, not copied (a remote
   // batch's records are staged as they came): REQUIRES: it outlives the
   // builder; a state made while staging goes through Keep().
-  void StageRecord(absl::string_view collection, absl::string_view key,
-                   const conflict::Record* before, const conflict::Record& after,
+  void StageRecord(const std::string& record_key, absl::string_view collection,
+                   absl::string_view key, const conflict::Record* before,
+                   const conflict::Record& after,
                    const std::vector<conflict::ConflictEvent>& events,
                    conflict::HlcTimestamp recorded_at);
 
@@ -99,6 +105,7 @@ class BatchBuilder {
   // By record key; null for a record this batch removes.
   absl::flat_hash_map<std::string, const conflict::Record*> staged_;
   std::deque<conflict::Record> kept_;  // stable addresses
+  std::string value_;                  // reused to encode each record
 };
 
 }  // namespace sanji::store

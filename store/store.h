@@ -281,8 +281,10 @@ class Store {
   absl::Status StageKnowledgeCloud(const std::vector<conflict::Dot>& held_dots,
                                    const conflict::VersionVector& before, BatchBuilder& batch);
   // Reads and joins the records of `remote` that change something.
-  absl::Status MergeRemoteItems(const RemoteBatch& remote, BatchBuilder& batch,
-                                std::vector<Merge>& merges);
+  // `newest` holds each item's greatest HLC timestamp.
+  absl::Status MergeRemoteItems(const RemoteBatch& remote,
+                                const std::vector<conflict::HlcTimestamp>& newest,
+                                BatchBuilder& batch, std::vector<Merge>& merges);
   // The evictions of `remote` of records that will be stored after
   // `merges`, each with that state. Reads only; stages nothing.
   absl::Status FindEvictions(
@@ -300,7 +302,9 @@ class Store {
   // GetConflict with its resolution. REQUIRES: db_mu_ held (shared).
   absl::StatusOr<ConflictLogEntry> GetConflictLocked(
       uint64_t sequence, const leveldb::Snapshot* snapshot = nullptr) const;
-  absl::Status CheckRemoteItem(const RemoteBatch::Item& item, uint64_t counter);
+  // Checks one item of a remote batch; returns its greatest HLC timestamp.
+  absl::StatusOr<conflict::HlcTimestamp> CheckRemoteItem(const RemoteBatch::Item& item,
+                                                         uint64_t counter);
   absl::StatusOr<const conflict::CollectionSchema*> CollectionFor(absl::string_view collection,
                                                                   absl::string_view key) const;
 

@@ -15,9 +15,9 @@ namespace sanji::store {
 namespace {
 
 // Per origin: parse the first key of its run, seek past the run, step back to
-// its last key (the highest counter, since counters are big-endian), then
-// step forward to the first key of the next run. Three iterator moves per
-// origin, none per entry.
+// its last key (the highest counter, since counters are big-endian), and seek
+// past the run again, to the first key of the next origin. Three iterator
+// moves per origin, none per entry.
 absl::StatusOr<conflict::VersionVector> ReadIndexFrontier(const DbSnapshot& snapshot) {
   std::unique_ptr<leveldb::Iterator> it(
       snapshot.db()->NewIterator(snapshot.ReadOptions(/*fill_cache=*/true)));

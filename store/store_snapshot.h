@@ -4,7 +4,7 @@
 // state, whatever commits in the meantime.
 //
 // Taking one (Store::Snapshot) reads the knowledge key and computes the index
-// frontier with one seek and one step back per origin in the origin index,
+// frontier with two seeks and one step back per origin in the origin index,
 // never a scan of its entries: the cost grows with the number of origins, not
 // with the number of records.
 //

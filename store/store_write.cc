@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "conflict/status_macros.h"
 #include "store/files.h"
+#include "store/key_layout.h"
 #include "store/store.h"
 
 namespace sanji::store {
@@ -188,7 +189,8 @@ absl::Status Store::StageLocal(Writer* writer, BatchBuilder& batch) {
   const absl::string_view collection = writer->collection;
   const absl::string_view key = writer->key;
   SANJI_ASSIGN_OR_RETURN(const CollectionSchema* schema, CollectionFor(collection, key));
-  SANJI_ASSIGN_OR_RETURN(std::optional<Record> before, batch.Lookup(collection, key));
+  const std::string record_key = RecordKey(collection, key);
+  SANJI_ASSIGN_OR_RETURN(std::optional<Record> before, batch.Lookup(record_key, collection, key));
   Progress& progress = batch.progress();
   const Dot dot{origin_, progress.counter + 1};
   Record after;
@@ -210,8 +212,8 @@ absl::Status Store::StageLocal(Writer* writer, BatchBuilder& batch) {
   std::vector<ConflictEvent> events = NewConflicts(*schema, before.value_or(Record()), after);
   // The writer waits for the commit, so its result outlives the batch.
   writer->result = WriteResult{dot, timestamp, std::move(after), std::move(events)};
-  batch.StageRecord(collection, key, before.has_value() ? &*before : nullptr, writer->result.record,
-                    writer->result.conflicts, timestamp);
+  batch.StageRecord(record_key, collection, key, before.has_value() ? &*before : nullptr,
+                    writer->result.record, writer->result.conflicts, timestamp);
   progress.counter = dot.counter;
   progress.knowledge.Set(origin_, dot.counter);
   return absl::OkStatus();
@@ -227,7 +229,8 @@ absl::Status Store::StageResolve(Writer* writer, BatchBuilder& batch) {
   return absl::OkStatus();
 }
 
-absl::Status Store::CheckRemoteItem(const RemoteBatch::Item& item, uint64_t counter) {
+absl::StatusOr<HlcTimestamp> Store::CheckRemoteItem(const RemoteBatch::Item& item,
+                                                    uint64_t counter) {
   // The name is built only for an error: this runs for every remote record.
   auto name = [&] { return absl::StrCat("remote record ", Name(item.collection, item.key)); };
   auto schema = CollectionFor(item.collection, item.key);
@@ -240,9 +243,10 @@ absl::Status Store::CheckRemoteItem(const RemoteBatch::Item& item, uint64_t coun
         " of this node, beyond its counter ", counter,
         "; this store is older than changes it made (restored from a copy?)"));
   }
-  absl::Status skew = hlc_.CheckSkew(MaxTimestamp(item.record));
+  const HlcTimestamp newest = MaxTimestamp(item.record);
+  absl::Status skew = hlc_.CheckSkew(newest);
   if (!skew.ok()) return Annotate(skew, name());
-  return absl::OkStatus();
+  return newest;
 }
 
 // One merge of a remote batch: the item (the first, if the batch names the
@@ -250,34 +254,44 @@ absl::Status Store::CheckRemoteItem(const RemoteBatch::Item& item, uint64_t coun
 // when nothing was stored (no copy), else a state the batch builder keeps.
 struct Store::Merge {
   const RemoteBatch::Item* item;
+  std::string record_key;
   std::optional<Record> before;
   const Record* after;
   HlcTimestamp newest;  // the greatest timestamp the batch brings to it
 };
 
-absl::Status Store::MergeRemoteItems(const RemoteBatch& remote, BatchBuilder& batch,
+absl::Status Store::MergeRemoteItems(const RemoteBatch& remote,
+                                     const std::vector<HlcTimestamp>& newest, BatchBuilder& batch,
                                      std::vector<Merge>& merges) {
   // One merge per record, so a batch naming a record twice merges both. The
   // common case (every record once) copies nothing but the merged result.
   absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, size_t> seen;
   seen.reserve(remote.items.size());
-  std::vector<std::pair<const RemoteBatch::Item*, std::optional<Record>>> incoming;
+  struct Incoming {
+    const RemoteBatch::Item* item;
+    std::optional<Record> joined;  // set if the batch names the record again
+    HlcTimestamp newest;
+  };
+  std::vector<Incoming> incoming;
   incoming.reserve(remote.items.size());
-  for (const RemoteBatch::Item& item : remote.items) {
+  for (size_t i = 0; i < remote.items.size(); ++i) {
+    const RemoteBatch::Item& item = remote.items[i];
     auto [it, inserted] = seen.try_emplace({item.collection, item.key}, incoming.size());
     if (inserted) {
-      incoming.emplace_back(&item, std::nullopt);
+      incoming.push_back(Incoming{&item, std::nullopt, newest[i]});
       continue;
     }
-    auto& [first, joined] = incoming[it->second];
-    if (!joined.has_value()) joined = first->record;
-    joined->Join(item.record);
+    Incoming& first = incoming[it->second];
+    if (!first.joined.has_value()) first.joined = first.item->record;
+    first.joined->Join(item.record);
+    first.newest = std::max(first.newest, newest[i]);
   }
   // Every read before the first stage, so a failed read leaves the batch as it was.
-  for (auto& [item, joined] : incoming) {
+  for (auto& [item, joined, newest] : incoming) {
     const Record& record = joined.has_value() ? *joined : item->record;
-    SANJI_ASSIGN_OR_RETURN(std::optional<Record> before, batch.Lookup(item->collection, item->key));
-    const HlcTimestamp newest = MaxTimestamp(record);
+    std::string record_key = RecordKey(item->collection, item->key);
+    SANJI_ASSIGN_OR_RETURN(std::optional<Record> before,
+                           batch.Lookup(record_key, item->collection, item->key));
     const Record* after = &record;  // bottom joined with it
     if (before.has_value()) {
       Record merged = *before;
@@ -287,7 +301,7 @@ absl::Status Store::MergeRemoteItems(const RemoteBatch& remote, BatchBuilder& ba
     } else if (joined.has_value()) {
       after = &batch.Keep(*std::move(joined));
     }
-    merges.push_back(Merge{item, std::move(before), after, newest});
+    merges.push_back(Merge{item, std::move(record_key), std::move(before), after, newest});
   }
   return absl::OkStatus();
 }
@@ -315,8 +329,11 @@ absl::Status Store::FindEvictions(
 
 absl::Status Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) {
   Progress& progress = batch.progress();
+  std::vector<HlcTimestamp> newest;
+  newest.reserve(remote.items.size());
   for (const RemoteBatch::Item& item : remote.items) {
-    SANJI_RETURN_IF_ERROR(CheckRemoteItem(item, progress.counter));
+    SANJI_ASSIGN_OR_RETURN(HlcTimestamp item_newest, CheckRemoteItem(item, progress.counter));
+    newest.push_back(item_newest);
   }
   for (const RemoteBatch::Eviction& eviction : remote.evictions) {
     absl::Status checked = CollectionFor(eviction.collection, eviction.key).status();
@@ -332,19 +349,19 @@ absl::Status Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) 
                      "; this store is older than changes it made (restored from a copy?)"));
   }
   std::vector<Merge> merges;
-  SANJI_RETURN_IF_ERROR(MergeRemoteItems(remote, batch, merges));
+  SANJI_RETURN_IF_ERROR(MergeRemoteItems(remote, newest, batch, merges));
   std::vector<std::pair<const RemoteBatch::Eviction*, Record>> evictions;
   SANJI_RETURN_IF_ERROR(FindEvictions(remote, batch, merges, evictions));
   if (!merges.empty()) {
-    HlcTimestamp newest;
-    for (const Merge& merge : merges) newest = std::max(newest, merge.newest);
-    SANJI_ASSIGN_OR_RETURN(HlcTimestamp now, hlc_.Observe(newest));
+    HlcTimestamp batch_newest;
+    for (const Merge& merge : merges) batch_newest = std::max(batch_newest, merge.newest);
+    SANJI_ASSIGN_OR_RETURN(HlcTimestamp now, hlc_.Observe(batch_newest));
     const Record empty;
     for (const Merge& merge : merges) {
       const CollectionSchema* schema = *options_.schema->Collection(merge.item->collection);
       std::vector<ConflictEvent> events =
           NewConflicts(*schema, merge.before.has_value() ? *merge.before : empty, *merge.after);
-      batch.StageRecord(merge.item->collection, merge.item->key,
+      batch.StageRecord(merge.record_key, merge.item->collection, merge.item->key,
                         merge.before.has_value() ? &*merge.before : nullptr, *merge.after, events,
                         now);
     }
