@@ -302,6 +302,7 @@ struct NoopTimes {
   // Snapshot()s per side (hello, then the pass) and the village's
   // Departures().
   std::vector<double> store_read_micros;
+  std::vector<double> snapshot_micros;  // of those, the four Snapshot()s
   uint64_t frames = 0;
   uint64_t frame_bytes = 0;
 };
@@ -318,8 +319,10 @@ absl::Status NoopOnce(const SyncedPair& pair, NoopTimes& times) {
   for (BenchNode* node : {pair.village->get(), pair.township->get()}) {
     for (int i = 0; i < 2; ++i) SANJI_RETURN_IF_ERROR(node->store().Snapshot()->status());
   }
+  const Clock::time_point snapshots_done = Clock::now();
   SANJI_RETURN_IF_ERROR((*pair.village)->store().Departures().status());
   times.store_read_micros.push_back(Seconds(Clock::now() - start) * 1e6);
+  times.snapshot_micros.push_back(Seconds(snapshots_done - start) * 1e6);
   times.engine_micros.push_back((run.child_times.session + run.parent_times.session) * 1e6);
   times.frames = run.up.frames + run.down.frames;
   times.frame_bytes = run.up.frame_bytes + run.down.frame_bytes;
@@ -351,6 +354,7 @@ void ReportNoop(benchmark::State& state, const std::string& name, const NoopTime
   state.counters[name + "_first_us"] = times.micros.front();
   state.counters[name + "_engine_median_us"] = Quantile(times.engine_micros, 0.5);
   state.counters[name + "_store_reads_median_us"] = Quantile(times.store_read_micros, 0.5);
+  state.counters[name + "_snapshots_median_us"] = Quantile(times.snapshot_micros, 0.5);
   state.counters[name + "_frames"] = static_cast<double>(times.frames);
   state.counters[name + "_frame_bytes"] = static_cast<double>(times.frame_bytes);
 }
@@ -462,7 +466,7 @@ SANJI_BENCH_INIT(EngineUnits) {
   }
   for (const char* size : {"small", "big", "live_small", "live_big"}) {
     for (const char* figure : {"_median_us", "_p90_us", "_min_us", "_first_us", "_engine_median_us",
-                               "_store_reads_median_us"}) {
+                               "_store_reads_median_us", "_snapshots_median_us"}) {
       SetCounterUnit(absl::StrCat(size, figure), "us");
     }
     SetCounterUnit(absl::StrCat(size, "_frames"), "frames");
