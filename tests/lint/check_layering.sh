@@ -8,6 +8,9 @@
 #      no absl::Now(), absl::GetCurrentTimeNanos(), *_clock::now, random_device,
 #      time(nullptr), clock_gettime(), gettimeofday() elsewhere (inject a Clock/Rng).
 #   3. No sleeps in tests/: wait on conditions with deadlines instead.
+#   4. The sync engine is pure: replication/ includes no gRPC, LevelDB,
+#      store/ or threads, except store_replica.* (the engine's view of the
+#      store, a library of its own).
 # Text after "//" on a line is ignored, so comments may name what they forbid.
 # Exit status: 0 if clean, 1 if anything was found, 2 on usage errors.
 set -euo pipefail
@@ -53,6 +56,11 @@ mapfile -t conflict_files < <(sources conflict)
 check "conflict/ must not include gRPC, LevelDB or generated protobuf headers" \
   '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]((grpc|grpcpp|grpc\+\+|leveldb)/|[^">]*\.pb\.h[">])' \
   "${conflict_files[@]}"
+
+mapfile -t engine_files < <(sources replication | grep -vE '^replication/store_replica\.' || true)
+check "the sync engine (replication/) must not include gRPC, LevelDB, store/ or threads" \
+  '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]((grpc|grpcpp|grpc\+\+|leveldb|store)/|thread>|mutex>|condition_variable>)' \
+  "${engine_files[@]}"
 
 mapfile -t env_files < <(sources . | grep -vE '^(node|cli|bench|tests)/' || true)
 check "real time/randomness outside node/, cli/ (inject a Clock or Rng)" \
