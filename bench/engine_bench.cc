@@ -411,28 +411,6 @@ BENCHMARK(BM_StoreApply)->Iterations(1)->UseManualTime()->Unit(benchmark::kMilli
 BENCHMARK(BM_CatchUp)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_NoopSession)->Iterations(1)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
-// "<run>/<counter>" as the harness names it.
-std::string Metric(const std::string& run, const std::string& counter) {
-  return absl::StrCat(run, "/iterations:1/manual_time/", counter);
-}
-
-TargetFn Ratio(std::string numerator, std::string denominator) {
-  return [numerator, denominator](const Figures& figures) -> std::optional<double> {
-    const std::optional<double> top = figures.Get(numerator);
-    const std::optional<double> bottom = figures.Get(denominator);
-    if (!top.has_value() || !bottom.has_value() || *bottom == 0) return std::nullopt;
-    return *top / *bottom;
-  };
-}
-
-TargetFn Scaled(std::string metric, double factor) {
-  return [metric, factor](const Figures& figures) -> std::optional<double> {
-    const std::optional<double> value = figures.Get(metric);
-    if (!value.has_value()) return std::nullopt;
-    return *value * factor;
-  };
-}
-
 SANJI_BENCH_INIT(EngineUnits) {
   SetBenchName("engine");
   // Another 1M catch-up: minutes more, so only on request.
@@ -475,17 +453,20 @@ SANJI_BENCH_INIT(EngineUnits) {
 }
 
 SANJI_BENCH_INIT(EngineTargets) {
-  AddComputedTarget(
-      "catchup_vs_store_apply",
-      Ratio(Metric("BM_CatchUp", "records_per_s"), Metric("BM_StoreApply", "records_per_s")), 0.75,
-      Goal::kAtLeast);
-  AddTarget("frame_overhead_vs_record_key", Metric("BM_CatchUp", "overhead_vs_record_key"), 0.10,
+  AddComputedTarget("catchup_vs_store_apply",
+                    Ratio(ManualRunMetric("BM_CatchUp", "records_per_s"),
+                          ManualRunMetric("BM_StoreApply", "records_per_s")),
+                    0.75, Goal::kAtLeast);
+  AddTarget("frame_overhead_vs_record_key", ManualRunMetric("BM_CatchUp", "overhead_vs_record_key"),
+            0.10, Goal::kAtMost);
+  AddComputedTarget("noop_session_1k_ms",
+                    Scaled(ManualRunMetric("BM_NoopSession", "small_median_us"), 1e-3), 1.0,
+                    Goal::kAtMost);
+  AddComputedTarget("noop_session_1m_ms",
+                    Scaled(ManualRunMetric("BM_NoopSession", "big_median_us"), 1e-3), 1.0,
+                    Goal::kAtMost);
+  AddTarget("noop_session_1m_vs_1k", ManualRunMetric("BM_NoopSession", "big_vs_small"), 1.5,
             Goal::kAtMost);
-  AddComputedTarget("noop_session_1k_ms", Scaled(Metric("BM_NoopSession", "small_median_us"), 1e-3),
-                    1.0, Goal::kAtMost);
-  AddComputedTarget("noop_session_1m_ms", Scaled(Metric("BM_NoopSession", "big_median_us"), 1e-3),
-                    1.0, Goal::kAtMost);
-  AddTarget("noop_session_1m_vs_1k", Metric("BM_NoopSession", "big_vs_small"), 1.5, Goal::kAtMost);
 }
 
 }  // namespace

@@ -413,20 +413,6 @@ BENCHMARK(BM_StoreRemoteApply)->Iterations(1)->UseManualTime()->Unit(benchmark::
 BENCHMARK(BM_OpenMillion)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StreamMillion)->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
 
-// "<run>/<counter>" as the harness names it.
-std::string Metric(const std::string& run, const std::string& counter) {
-  return absl::StrCat(run, "/iterations:1/manual_time/", counter);
-}
-
-TargetFn Ratio(std::string numerator, std::string denominator) {
-  return [numerator, denominator](const Figures& figures) -> std::optional<double> {
-    const std::optional<double> top = figures.Get(numerator);
-    const std::optional<double> bottom = figures.Get(denominator);
-    if (!top.has_value() || !bottom.has_value() || *bottom == 0) return std::nullopt;
-    return *top / *bottom;
-  };
-}
-
 SANJI_BENCH_INIT(StorageTargets) {
   if (const char* child = std::getenv(kStreamChildEnv); child != nullptr) {
     const std::string spec = child;
@@ -451,16 +437,16 @@ SANJI_BENCH_INIT(StorageTargets) {
       SetCounterUnit(absl::StrCat(prefix, figure), "MB");
     }
   }
-  AddComputedTarget(
-      "local_writes_64_vs_raw_fsync",
-      Ratio(Metric("BM_StoreWrites/64", "writes_per_s"), Metric("BM_RawSyncPuts", "writes_per_s")),
-      20, Goal::kAtLeast);
+  AddComputedTarget("local_writes_64_vs_raw_fsync",
+                    Ratio(ManualRunMetric("BM_StoreWrites/64", "writes_per_s"),
+                          ManualRunMetric("BM_RawSyncPuts", "writes_per_s")),
+                    20, Goal::kAtLeast);
   AddComputedTarget("remote_apply_vs_raw",
-                    Ratio(Metric("BM_StoreRemoteApply", "records_per_s"),
-                          Metric("BM_RawBatchWrites", "records_per_s")),
+                    Ratio(ManualRunMetric("BM_StoreRemoteApply", "records_per_s"),
+                          ManualRunMetric("BM_RawBatchWrites", "records_per_s")),
                     0.5, Goal::kAtLeast);
-  AddTarget("open_1m_ms", Metric("BM_OpenMillion", "open_ms"), 100, Goal::kAtMost);
-  AddTarget("stream_1m_rss_growth_mb", Metric("BM_StreamMillion", "rss_growth_mb"), 32,
+  AddTarget("open_1m_ms", ManualRunMetric("BM_OpenMillion", "open_ms"), 100, Goal::kAtMost);
+  AddTarget("stream_1m_rss_growth_mb", ManualRunMetric("BM_StreamMillion", "rss_growth_mb"), 32,
             Goal::kAtMost);
 }
 

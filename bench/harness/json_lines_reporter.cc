@@ -180,4 +180,25 @@ void JsonLinesReporter::Finalize() {
   GetOutputStream().flush();
 }
 
+std::string ManualRunMetric(const std::string& run, const std::string& counter) {
+  return run + "/iterations:1/manual_time/" + counter;
+}
+
+TargetFn Ratio(std::string numerator, std::string denominator) {
+  return [numerator, denominator](const Figures& figures) -> std::optional<double> {
+    const std::optional<double> top = figures.Get(numerator);
+    const std::optional<double> bottom = figures.Get(denominator);
+    if (!top.has_value() || !bottom.has_value() || *bottom == 0) return std::nullopt;
+    return *top / *bottom;
+  };
+}
+
+TargetFn Scaled(std::string metric, double factor) {
+  return [metric, factor](const Figures& figures) -> std::optional<double> {
+    const std::optional<double> value = figures.Get(metric);
+    if (!value.has_value()) return std::nullopt;
+    return *value * factor;
+  };
+}
+
 }  // namespace sanji::bench

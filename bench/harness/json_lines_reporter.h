@@ -96,6 +96,14 @@ void AddTarget(std::string name, std::string metric, double goal, Goal goal_kind
 // REQUIRES: `name` is unique among targets; `compute` is callable.
 void AddComputedTarget(std::string name, TargetFn compute, double goal, Goal goal_kind);
 
+// The metric name of counter `counter` of a run with Iterations(1) and
+// UseManualTime(), as the reporter names it: "<run>/iterations:1/manual_time/<counter>".
+std::string ManualRunMetric(const std::string& run, const std::string& counter);
+// numerator / denominator; nullopt if either is missing or the denominator is 0.
+TargetFn Ratio(std::string numerator, std::string denominator);
+// metric * factor (a unit change); nullopt if the metric is missing.
+TargetFn Scaled(std::string metric, double factor);
+
 // A Google Benchmark reporter that writes the JSON lines described above to
 // its output stream (std::cout unless SetOutputStream() says otherwise) and,
 // if `human` is not null, forwards every call to it for a readable view
