@@ -35,7 +35,6 @@ Session::Session(SessionOptions options, const conflict::Schema* schema,
 
 void Session::Start(int64_t now_micros) {
   now_micros_ = now_micros;
-  started_ = true;
   const std::unique_ptr<ReplicaSnapshot> snapshot = replica_->Snapshot();
   if (!snapshot->status().ok()) return Close(snapshot->status());
   // The cloud is a hint (a dot left out costs a resend, never a loss), so a

@@ -196,7 +196,6 @@ class Session {
   const std::string self_;  // this node's id, its scope
 
   int64_t now_micros_ = 0;
-  bool started_ = false;
   bool closed_ = false;
   absl::Status close_status_;
   std::optional<conflict::Origin> peer_;
