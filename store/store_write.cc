@@ -28,21 +28,6 @@ std::string Name(absl::string_view collection, absl::string_view key) {
   return absl::StrCat("\"", collection, "\"/\"", key, "\"");
 }
 
-// The greatest HLC timestamp anywhere in `record`.
-HlcTimestamp MaxTimestamp(const Record& record) {
-  const conflict::RecordState& state = record.state();
-  HlcTimestamp max;
-  for (const auto& entry : state.scope.entries()) max = std::max(max, entry.payload.timestamp);
-  for (const auto& entry : state.presence.entries()) max = std::max(max, entry.payload);
-  for (const auto& entry : state.deletes.entries()) max = std::max(max, entry.payload);
-  for (const auto& [name, field] : state.fields) {
-    if (const auto* values = std::get_if<conflict::ValueRegister>(&field)) {
-      for (const auto& entry : values->entries()) max = std::max(max, entry.payload.timestamp);
-    }
-  }
-  return max;
-}
-
 }  // namespace
 
 struct Store::Writer {
@@ -243,7 +228,7 @@ absl::StatusOr<HlcTimestamp> Store::CheckRemoteItem(const RemoteBatch::Item& ite
         " of this node, beyond its counter ", counter,
         "; this store is older than changes it made (restored from a copy?)"));
   }
-  const HlcTimestamp newest = MaxTimestamp(item.record);
+  const HlcTimestamp newest = item.record.NewestTimestamp();
   absl::Status skew = hlc_.CheckSkew(newest);
   if (!skew.ok()) return Annotate(skew, name());
   return newest;
