@@ -41,7 +41,8 @@ void Session::Start(int64_t now_micros) {
   // large one is cut rather than making the hello O(records).
   absl::StatusOr<std::vector<Dot>> cloud = snapshot->KnowledgeCloud(options_.max_hello_cloud);
   if (!cloud.ok()) return Close(cloud.status());
-  conflict::DotContext sent(snapshot->Knowledge());
+  announced_ = snapshot->Knowledge();
+  conflict::DotContext sent(announced_);
   for (const Dot& dot : *cloud) sent.Insert(dot);
   v1::SyncFrame frame;
   v1::Hello& hello = *frame.mutable_hello();
@@ -604,8 +605,11 @@ void Session::AddWatermark(v1::SyncBatch& batch) {
     if (!Streams(origin)) continue;
     uint64_t mark = std::min(counter, scanned_to(origin));
     if (auto it = cap.find(origin); it != cap.end()) mark = std::min(mark, it->second);
-    if (mark <= told_.Get(origin)) continue;
-    told_.Set(origin, mark);
+    // Worth sending if the peer may adopt more, or if it shows this side knows
+    // more than its hello said (the peer may be holding items back for that).
+    if (mark <= told_.Get(origin) && mark <= announced_.Get(origin)) continue;
+    if (mark > told_.Get(origin)) told_.Set(origin, mark);
+    if (mark > announced_.Get(origin)) announced_.Set(origin, mark);
     v1::VersionVector::Entry& entry = *out->add_entries();
     codec::EncodeOrigin(origin, entry.mutable_origin());
     entry.set_counter(mark);

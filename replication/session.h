@@ -206,7 +206,11 @@ class Session {
   // Dots of records the peer holds beyond peer_known_: from its hello, and
   // those sent above this store's knowledge.
   absl::btree_set<conflict::Dot> peer_cloud_;
-  conflict::VersionVector told_;  // the watermark entries sent so far
+  // The peer's knowledge as far as this side knows it (its hello, raised by
+  // the watermarks sent), and this side's as the peer knows it (the hello,
+  // raised likewise).
+  conflict::VersionVector told_;
+  conflict::VersionVector announced_;
   std::unique_ptr<Pass> pass_;
   // This store's knowledge at the last pass's snapshot.
   conflict::VersionVector last_knowledge_;
