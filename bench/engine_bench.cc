@@ -60,16 +60,7 @@ constexpr int kNoopRounds = 300;
 
 double Seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
 
-uint64_t Seed() {
-  static const uint64_t seed = [] {
-    const char* text = std::getenv("SANJI_SEED");
-    const uint64_t value = text != nullptr ? std::strtoull(text, nullptr, 10) : 20261128;
-    std::fprintf(stderr, "engine bench seed %llu (SANJI_SEED replays)\n",
-                 static_cast<unsigned long long>(value));
-    return value;
-  }();
-  return seed;
-}
+uint64_t Seed() { return WorkloadSeed("engine"); }
 
 size_t Records() {
   static const size_t records = [] {

@@ -61,16 +61,7 @@ constexpr char kStreamChildEnv[] = "SANJI_STORAGE_BENCH_STREAM";
 
 double Seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
 
-uint64_t Seed() {
-  static const uint64_t seed = [] {
-    const char* text = std::getenv("SANJI_SEED");
-    const uint64_t value = text != nullptr ? std::strtoull(text, nullptr, 10) : 20261128;
-    std::fprintf(stderr, "storage bench seed %llu (SANJI_SEED replays)\n",
-                 static_cast<unsigned long long>(value));
-    return value;
-  }();
-  return seed;
-}
+uint64_t Seed() { return WorkloadSeed("storage"); }
 
 std::unique_ptr<leveldb::DB> OpenRaw(const std::string& path) {
   leveldb::Options options;  // LevelDB's defaults: the baseline as it comes

@@ -30,10 +30,7 @@ std::string RecordName(absl::string_view collection, absl::string_view key) {
 }
 
 std::string RecordKey(absl::string_view collection, absl::string_view key) {
-  std::string record_key = Tag(KeySpace::kRecord);
-  PutEscaped(&record_key, collection);
-  PutEscaped(&record_key, key);
-  return record_key;
+  return Tag(KeySpace::kRecord) + RecordName(collection, key);
 }
 
 std::string RecordRangePrefix(absl::string_view collection, absl::string_view key_prefix) {
@@ -123,10 +120,7 @@ std::string ConflictResolutionKey(uint64_t sequence) {
 }
 
 std::string DepartureKey(absl::string_view collection, absl::string_view key) {
-  std::string departure_key = Tag(KeySpace::kDeparture);
-  PutEscaped(&departure_key, collection);
-  PutEscaped(&departure_key, key);
-  return departure_key;
+  return Tag(KeySpace::kDeparture) + RecordName(collection, key);
 }
 
 std::string DepartureSpacePrefix() { return Tag(KeySpace::kDeparture); }

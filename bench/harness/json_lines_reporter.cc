@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 namespace sanji::bench {
@@ -178,6 +179,17 @@ void JsonLinesReporter::Finalize() {
                       << ",\"met\":" << (met ? "true" : "false") << "}\n";
   }
   GetOutputStream().flush();
+}
+
+uint64_t WorkloadSeed(const char* bench) {
+  static const uint64_t seed = [bench] {
+    const char* text = std::getenv("SANJI_SEED");
+    const uint64_t value = text != nullptr ? std::strtoull(text, nullptr, 10) : 20261128;
+    std::fprintf(stderr, "%s bench seed %llu (SANJI_SEED replays)\n", bench,
+                 static_cast<unsigned long long>(value));
+    return value;
+  }();
+  return seed;
 }
 
 std::string ManualRunMetric(const std::string& run, const std::string& counter) {

@@ -44,6 +44,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -95,6 +96,10 @@ void AddTarget(std::string name, std::string metric, double goal, Goal goal_kind
 // ratio of two runs. `compute` runs once, after all benchmarks.
 // REQUIRES: `name` is unique among targets; `compute` is callable.
 void AddComputedTarget(std::string name, TargetFn compute, double goal, Goal goal_kind);
+
+// The seed of a benchmark's random workload: SANJI_SEED if set, else a fixed
+// default; printed to stderr once, naming `bench`, so a run can be replayed.
+uint64_t WorkloadSeed(const char* bench);
 
 // The metric name of counter `counter` of a run with Iterations(1) and
 // UseManualTime(), as the reporter names it: "<run>/iterations:1/manual_time/<counter>".
