@@ -1,0 +1,39 @@
+// The node's log: one line per event on stderr, each with the time and the
+// node id, so the logs of a whole county's nodes can be merged and grepped.
+//
+//   2026-11-28T15:04:05.123456Z gutian/fengpu I link to gutian: in sync
+//
+// Thread-safety: thread-safe; a line is written whole (one write call).
+#ifndef SANJI_NODE_LOG_H_
+#define SANJI_NODE_LOG_H_
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+namespace sanji::node {
+
+enum class LogLevel { kInfo, kWarning, kError };
+
+// Names the node in every later line. Call once, before other threads log.
+void SetLogNodeId(std::string node_id);
+
+void LogLine(LogLevel level, absl::string_view message);
+
+template <typename... Parts>
+void LogInfo(const Parts&... parts) {
+  LogLine(LogLevel::kInfo, absl::StrCat(parts...));
+}
+template <typename... Parts>
+void LogWarning(const Parts&... parts) {
+  LogLine(LogLevel::kWarning, absl::StrCat(parts...));
+}
+template <typename... Parts>
+void LogError(const Parts&... parts) {
+  LogLine(LogLevel::kError, absl::StrCat(parts...));
+}
+
+}  // namespace sanji::node
+
+#endif  // SANJI_NODE_LOG_H_

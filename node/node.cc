@@ -1,0 +1,234 @@
+#include "node/node.h"
+
+#include <random>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "codec/vector_codec.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "node/log.h"
+#include "node/tls.h"
+#include "node/version.h"
+
+namespace sanji::node {
+namespace {
+
+// The bytes a new incarnation of the store takes as its identity token
+// (store/options.h): random, so that a store copied to another machine is
+// told apart from the original.
+std::string RandomIdentityToken() {
+  std::random_device device;
+  std::string token(16, '\0');
+  for (char& byte : token) byte = static_cast<char>(device() & 0xff);
+  return token;
+}
+
+bool CompressTo(const v1::ParentConfig& parent) {
+  switch (parent.compression()) {
+    case v1::ParentConfig::COMPRESSION_NONE:
+      return false;
+    case v1::ParentConfig::COMPRESSION_ZSTD:
+      return true;
+    default:
+      // Village links are slow 4G; a link on this machine is not.
+      return !IsLoopbackAddress(parent.address());
+  }
+}
+
+}  // namespace
+
+Node::Node(LoadedConfig config, NodeOptions options)
+    : config_(std::move(config)),
+      options_(options),
+      started_micros_(absl::GetCurrentTimeNanos() / 1000) {}
+
+Node::~Node() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<Node>> Node::Start(LoadedConfig config, NodeOptions options) {
+  std::unique_ptr<Node> node(new Node(std::move(config), options));
+  if (absl::Status opened = node->Open(); !opened.ok()) {
+    node->Shutdown();
+    return opened;
+  }
+  return node;
+}
+
+absl::Status Node::Open() {
+  const v1::NodeConfig& config = config_.config;
+  if (options_.insecure) {
+    if (!IsLoopbackAddress(config.listen_address())) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("--insecure is refused on ", config.listen_address(),
+                       ", which is not a loopback address: plaintext may only stay on this "
+                       "machine"));
+    }
+    for (const v1::ParentConfig& parent : config.parents()) {
+      if (!IsLoopbackAddress(parent.address())) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("--insecure is refused: parent ", parent.id(), " at ", parent.address(),
+                         " is not a loopback address"));
+      }
+    }
+    LogWarning("--insecure: plaintext links, no certificates, peers not authenticated; "
+               "for tests on this machine only");
+  } else {
+    absl::StatusOr<std::string> own = CertificateNodeId(config.tls().cert_file());
+    if (!own.ok()) return own.status();
+    if (*own != config.node_id()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("certificate ", config.tls().cert_file(), " names node ", *own,
+                       ", but this node is ", config.node_id()));
+    }
+  }
+
+  store::Options store_options;
+  store_options.path = config.data_dir();
+  store_options.node_id = config.node_id();
+  store_options.schema = &config_.schema;
+  store_options.clock = &clock_;
+  store_options.max_skew_micros = int64_t{config.max_clock_skew_seconds()} * 1'000'000;
+  store_options.identity_token = RandomIdentityToken();
+  absl::StatusOr<std::unique_ptr<store::Store>> store = store::Store::Open(store_options);
+  if (!store.ok()) return store.status();
+  store_ = *std::move(store);
+  replica_ = std::make_unique<replication::StoreReplica>(store_.get());
+  LogInfo("store open at ", config.data_dir(), ": incarnation ", store_->origin().incarnation,
+          ", counter ", store_->progress().counter);
+
+  const LinkEnvironment environment{store_.get(), replica_.get(), &config_.schema, &notifier_,
+                                    &clock_};
+  SyncLinkOptions link;
+  link.session.max_batch_items = config.sync().max_batch_items();
+  link.session.max_batch_bytes = config.sync().max_batch_bytes();
+  link.session.window = config.sync().window();
+  link.session.push_delay_micros = int64_t{config.sync().push_delay_ms()} * 1000;
+  link.session.max_skew_micros = store_options.max_skew_micros;
+  link.session.has_children = !config.leaf();
+  link.max_frame_bytes = config.max_message_bytes();
+  link.hello_timeout = std::chrono::milliseconds(config.timeouts().call_deadline_ms());
+
+  SyncServiceImpl::Options sync_options;
+  sync_options.node_id = config.node_id();
+  sync_options.leaf = config.leaf();
+  sync_options.link = link;
+  if (options_.insecure) {
+    sync_options.identify = [](const grpc::ServerContext&) -> absl::StatusOr<std::string> {
+      return std::string();
+    };
+  } else {
+    sync_options.identify = [](const grpc::ServerContext& context) {
+      return PeerNodeId(*context.auth_context());
+    };
+  }
+  sync_service_ = std::make_unique<SyncServiceImpl>(environment, sync_options, &children_);
+  record_service_ =
+      std::make_unique<RecordServiceImpl>(store_.get(), &config_.schema, &notifier_);
+  admin_service_ = std::make_unique<AdminServiceImpl>(store_.get(), [this] { return Status(); });
+
+  std::shared_ptr<grpc::ServerCredentials> server_credentials;
+  if (options_.insecure) {
+    server_credentials = grpc::InsecureServerCredentials();
+  } else {
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+        ServerCredentials(config.tls());
+    if (!credentials.ok()) return credentials.status();
+    server_credentials = *std::move(credentials);
+  }
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen_address(), server_credentials, &port_);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes()));
+  builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes()));
+  // The server pings its children too (a village that vanished is noticed),
+  // and lets them ping as often as the shortest keepalive a config allows.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             static_cast<int>(config.timeouts().keepalive_time_ms()));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             static_cast<int>(config.timeouts().keepalive_timeout_ms()));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 500);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  builder.RegisterService(sync_service_.get());
+  builder.RegisterService(record_service_.get());
+  builder.RegisterService(admin_service_.get());
+  server_ = builder.BuildAndStart();
+  if (server_ == nullptr || port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen_address(),
+                                               ": the port is in use or the address is not "
+                                               "one of this machine's"));
+  }
+  server_->GetHealthCheckService()->SetServingStatus(true);
+  LogInfo("sanjid ", kSanjiVersion, " serving on ", config.listen_address(), " (port ", port_,
+          options_.insecure ? ", plaintext)" : ", mutual TLS)");
+
+  if (config.parents_size() > 0) {
+    DialerOptions dialer;
+    for (const v1::ParentConfig& parent : config.parents()) {
+      dialer.parents.push_back({parent.id(), parent.address(), CompressTo(parent)});
+    }
+    dialer.timeouts = config.timeouts();
+    dialer.max_message_bytes = config.max_message_bytes();
+    dialer.link = link;
+    if (options_.insecure) {
+      dialer.credentials =
+          [](const std::string&) -> absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> {
+        return grpc::InsecureChannelCredentials();
+      };
+    } else {
+      const v1::TlsConfig tls = config.tls();
+      dialer.credentials = [tls](const std::string& id) { return ChannelCredentials(tls, id); };
+    }
+    dialer_ = std::make_unique<ParentDialer>(environment, std::move(dialer));
+    dialer_->Start();
+  }
+  return absl::OkStatus();
+}
+
+void Node::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (server_ != nullptr) server_->GetHealthCheckService()->SetServingStatus(false);
+  if (dialer_ != nullptr) dialer_->Stop();
+  children_.StopAll();
+  notifier_.WakeAll();
+  if (server_ != nullptr) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    server_->Wait();
+  }
+  dialer_.reset();
+  server_.reset();
+  admin_service_.reset();
+  record_service_.reset();
+  sync_service_.reset();
+  replica_.reset();
+  if (store_ != nullptr) {
+    store_.reset();
+    LogInfo("store flushed and closed");
+  }
+}
+
+v1::NodeStatus Node::Status() const {
+  v1::NodeStatus status;
+  status.set_node_id(config_.config.node_id());
+  status.set_version(kSanjiVersion);
+  status.set_started_micros(started_micros_);
+  status.set_listen_address(config_.config.listen_address());
+  if (store_ == nullptr) return status;
+  status.set_incarnation(store_->origin().incarnation);
+  codec::EncodeVersionVector(store_->Knowledge(), status.mutable_knowledge());
+  if (dialer_ != nullptr) *status.add_links() = dialer_->Status();
+  std::vector<v1::LinkStatus> children = children_.Statuses();
+  for (v1::LinkStatus& link : children) *status.add_links() = std::move(link);
+  uint64_t refused = 0;
+  for (const v1::LinkStatus& link : status.links()) refused += link.items_refused();
+  status.set_refused_items(refused);
+  const store::StoreStats stats = store_->stats();
+  status.set_commits(stats.commits);
+  status.set_refused_remote_timestamps(stats.refused_remote_timestamps);
+  return status;
+}
+
+}  // namespace sanji::node

@@ -1,0 +1,91 @@
+// Node: one sanjid, assembled from its parts (ARCHITECTURE.md §6). It owns
+// nothing clever itself: it opens the store, builds the services over it
+// (RecordService for applications, AdminService for sanjictl, Sync for
+// children, gRPC's health and reflection services), starts the server and,
+// below the root, the dialer that keeps a session open to a parent.
+//
+// Where the threads are: gRPC's server threads run the unary calls and one
+// per child session or watch stream; each sync link adds a reader thread
+// (node/sync_link.h, which holds all of a session's concurrency); the dialer
+// has its own thread. Everything they share is thread-safe: the store, the
+// commit notifier, the link registry.
+//
+// Shutdown (SIGTERM): health turns NOT_SERVING, the dialer and every child
+// session stop (a batch being applied finishes: each is one atomic commit;
+// batches not yet applied are abandoned and resent by the next session,
+// which nothing already applied crosses again), the server drains calls
+// within a few seconds, and the store flushes and closes.
+//
+// Thread-safety: Start and Shutdown from one thread; Status from any.
+#ifndef SANJI_NODE_NODE_H_
+#define SANJI_NODE_NODE_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "admin.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "node/admin_service.h"
+#include "node/commit_notifier.h"
+#include "node/config.h"
+#include "node/link_registry.h"
+#include "node/parent_dialer.h"
+#include "node/record_service.h"
+#include "node/sync_service.h"
+#include "node/system_clock.h"
+#include "replication/store_replica.h"
+#include "store/store.h"
+
+namespace sanji::node {
+
+struct NodeOptions {
+  // Plaintext instead of mutual TLS (sanjid --insecure): allowed only when
+  // the listen address and every parent address are loopback.
+  bool insecure = false;
+};
+
+class Node {
+ public:
+  // Opens the store and starts serving. Errors name what failed: the
+  // store (store::Store::Open's errors), the certificate files or their
+  // identity, an address it cannot listen on, --insecure off loopback.
+  static absl::StatusOr<std::unique_ptr<Node>> Start(LoadedConfig config, NodeOptions options);
+  // Shuts down if Shutdown was not called.
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // See the file comment. Idempotent.
+  void Shutdown();
+
+  // The port the server listens on (the configured one, or the one the
+  // system chose for port 0).
+  int port() const { return port_; }
+  v1::NodeStatus Status() const;
+
+ private:
+  Node(LoadedConfig config, NodeOptions options);
+  absl::Status Open();
+
+  const LoadedConfig config_;
+  const NodeOptions options_;
+  const int64_t started_micros_;
+  SystemClock clock_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<replication::StoreReplica> replica_;
+  CommitNotifier notifier_;
+  LinkRegistry children_;
+  std::unique_ptr<SyncServiceImpl> sync_service_;
+  std::unique_ptr<RecordServiceImpl> record_service_;
+  std::unique_ptr<AdminServiceImpl> admin_service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<ParentDialer> dialer_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace sanji::node
+
+#endif  // SANJI_NODE_NODE_H_

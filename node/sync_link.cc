@@ -1,0 +1,230 @@
+#include "node/sync_link.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "node/log.h"
+
+namespace sanji::node {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// With nothing to push, the session still ticks now and then (its skew
+// checks read the time).
+constexpr std::chrono::milliseconds kIdleTick{1000};
+
+}  // namespace
+
+SyncLink::SyncLink(LinkEnvironment environment, SyncLinkOptions options, FrameStream* stream)
+    : environment_(environment),
+      options_(std::move(options)),
+      stream_(stream),
+      session_(options_.session, environment_.schema, environment_.replica),
+      encoder_(options_.compress),
+      decoder_(options_.max_frame_bytes) {
+  status_.set_role(options_.session.role == replication::SessionOptions::Role::kChild
+                       ? v1::LinkStatus::PARENT
+                       : v1::LinkStatus::CHILD);
+  status_.set_peer(options_.peer_label);
+  status_.set_address(options_.address);
+  status_.set_state(v1::LinkStatus::CONNECTING);
+  status_.set_since_micros(NowMicros());
+  status_.set_compressed(options_.compress);
+}
+
+SyncLink::~SyncLink() {
+  if (reader_.joinable()) reader_.join();
+}
+
+void SyncLink::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+}
+
+bool SyncLink::established() const {
+  std::lock_guard<std::mutex> lock(status_mu_);
+  return status_.state() == v1::LinkStatus::CATCHING_UP || status_.state() == v1::LinkStatus::LIVE;
+}
+
+v1::LinkStatus SyncLink::Status() const {
+  std::lock_guard<std::mutex> lock(status_mu_);
+  return status_;
+}
+
+absl::Status SyncLink::Run() {
+  listener_ = environment_.notifier->AddListener([this] {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      store_changed_ = true;
+    }
+    wake_.notify_one();
+  });
+  reader_ = std::thread([this] {
+    v1::WireFrame frame;
+    while (stream_->Read(frame)) {
+      std::lock_guard<std::mutex> lock(mu_);
+      wire_bytes_received_ += frame.payload().size();
+      inbox_.push_back(std::move(frame));
+      wake_.notify_one();
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    peer_closed_ = true;
+    wake_.notify_one();
+  });
+
+  const SteadyClock::time_point hello_deadline = SteadyClock::now() + options_.hello_timeout;
+  session_.Start(NowMicros());
+  absl::Status result;
+  bool stream_broken = !Flush();
+  // When a store change the session was told of is due to be pushed; max()
+  // when none is waiting.
+  constexpr SteadyClock::time_point kNoPush = SteadyClock::time_point::max();
+  SteadyClock::time_point push_due = kNoPush;
+  while (!stream_broken && !session_.closed()) {
+    std::deque<v1::WireFrame> frames;
+    bool changed = false, closed = false, stop = false;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      SteadyClock::time_point wake_at = SteadyClock::now() + kIdleTick;
+      wake_at = std::min(wake_at, push_due);
+      if (!session_.peer().has_value()) wake_at = std::min(wake_at, hello_deadline);
+      wake_.wait_until(lock, wake_at, [&] {
+        return !inbox_.empty() || store_changed_ || peer_closed_ || stop_;
+      });
+      frames.swap(inbox_);
+      changed = std::exchange(store_changed_, false);
+      closed = peer_closed_;
+      stop = stop_;
+    }
+    if (stop) {
+      result = absl::CancelledError("the node is stopping");
+      break;
+    }
+    for (v1::WireFrame& wire : frames) {
+      v1::SyncFrame frame;
+      if (absl::Status decoded = decoder_.Decode(wire, frame); !decoded.ok()) {
+        result = absl::DataLossError(
+            absl::StrCat("from ", options_.peer_label, ": ", decoded.message()));
+        stream_broken = true;
+        break;
+      }
+      session_.Receive(frame);
+      if (!Flush()) stream_broken = true;
+      if (stream_broken || session_.closed()) break;
+    }
+    if (stream_broken || session_.closed()) break;
+    if (changed) {
+      session_.StoreChanged();
+      if (push_due == kNoPush) {
+        push_due = SteadyClock::now() +
+                   std::chrono::microseconds(options_.session.push_delay_micros);
+      }
+    }
+    session_.Tick(NowMicros());
+    if (SteadyClock::now() >= push_due) push_due = kNoPush;
+    if (!Flush()) break;
+    UpdateStatus();
+    if (closed && frames.empty()) {
+      result = absl::UnavailableError(absl::StrCat(options_.peer_label, " closed the stream"));
+      break;
+    }
+    if (!session_.peer().has_value() && SteadyClock::now() >= hello_deadline) {
+      result = absl::DeadlineExceededError(
+          absl::StrCat(options_.peer_label, " sent no hello within ",
+                       options_.hello_timeout.count(), " ms"));
+      break;
+    }
+  }
+  environment_.notifier->RemoveListener(listener_);
+
+  if (session_.closed()) {
+    // A refusal either way: the frames are written; let the peer see them
+    // and close, within a grace period.
+    result = session_.close_status();
+    stream_->CloseSend();
+    std::unique_lock<std::mutex> lock(mu_);
+    wake_.wait_for(lock, options_.close_grace, [&] { return peer_closed_; });
+  } else if (result.ok()) {
+    result = absl::UnavailableError(
+        absl::StrCat("the stream to ", options_.peer_label, " broke while writing"));
+  }
+  bool reader_done;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    reader_done = peer_closed_;
+  }
+  if (!reader_done) stream_->Cancel();
+  reader_.join();
+  UpdateStatus();
+  return result;
+}
+
+bool SyncLink::Flush() {
+  for (;;) {
+    for (const v1::SyncFrame& frame : session_.TakeFrames()) {
+      v1::WireFrame wire;
+      if (absl::Status encoded = encoder_.Encode(frame, wire); !encoded.ok()) {
+        LogError("link ", options_.peer_label, ": ", encoded.message());
+        return false;
+      }
+      if (!stream_->Write(wire)) return false;
+    }
+    for (const replication::RefusedItem& refused : session_.TakeRefusedItems()) {
+      LogWarning("link ", options_.peer_label, ": refused ", refused.collection, "/",
+                 refused.key, ": ", refused.reason);
+    }
+    std::vector<replication::ApplyBatch> applies = session_.TakeApplies();
+    if (applies.empty()) return true;
+    for (replication::ApplyBatch& batch : applies) {
+      const uint64_t sequence = batch.sequence;
+      const absl::Status applied =
+          replication::ApplyToStore(*environment_.store, std::move(batch));
+      if (applied.ok()) {
+        environment_.notifier->Notify(listener_);
+      } else {
+        LogError("link ", options_.peer_label, ": could not apply a batch: ", applied.message());
+      }
+      session_.Applied(sequence, applied);
+    }
+  }
+}
+
+void SyncLink::UpdateStatus() {
+  const replication::SessionStats& stats = session_.stats();
+  uint64_t received;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    received = wire_bytes_received_;
+  }
+  v1::LinkStatus::State state = v1::LinkStatus::CONNECTING;
+  if (session_.peer().has_value()) {
+    state = session_.idle() ? v1::LinkStatus::LIVE : v1::LinkStatus::CATCHING_UP;
+  }
+  const int64_t now = NowMicros();
+  std::lock_guard<std::mutex> lock(status_mu_);
+  if (state != status_.state()) {
+    if (state == v1::LinkStatus::LIVE) {
+      LogInfo("link ", options_.peer_label, ": in sync (", stats.items_sent, " items sent, ",
+              stats.items_received, " received)");
+    }
+    status_.set_state(state);
+    status_.set_since_micros(now);
+  }
+  if (received != status_.wire_bytes_received()) status_.set_last_contact_micros(now);
+  status_.set_batches_sent(stats.batches_sent);
+  status_.set_items_sent(stats.items_sent);
+  status_.set_batches_received(stats.batches_received);
+  status_.set_items_received(stats.items_received);
+  status_.set_items_refused(stats.items_refused);
+  status_.set_wire_bytes_sent(encoder_.payload_bytes());
+  status_.set_wire_bytes_received(received);
+  if (session_.closed()) status_.set_last_error(std::string(session_.close_status().message()));
+}
+
+}  // namespace sanji::node

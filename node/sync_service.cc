@@ -1,0 +1,87 @@
+#include "node/sync_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "node/log.h"
+#include "replication/scope.h"
+
+namespace sanji::node {
+namespace {
+
+class ServerFrameStream final : public FrameStream {
+ public:
+  ServerFrameStream(grpc::ServerContext* context,
+                    grpc::ServerReaderWriter<v1::WireFrame, v1::WireFrame>* stream)
+      : context_(context), stream_(stream) {}
+
+  bool Read(v1::WireFrame& frame) override { return stream_->Read(&frame); }
+  bool Write(const v1::WireFrame& frame) override { return stream_->Write(frame); }
+  // The server's side ends when the handler returns.
+  void CloseSend() override {}
+  void Cancel() override { context_->TryCancel(); }
+
+ private:
+  grpc::ServerContext* const context_;
+  grpc::ServerReaderWriter<v1::WireFrame, v1::WireFrame>* const stream_;
+};
+
+bool WantsCompression(const grpc::ServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  const auto found = metadata.find(kCompressionMetadataKey);
+  return found != metadata.end() &&
+         absl::string_view(found->second.data(), found->second.size()) == kCompressionZstd;
+}
+
+}  // namespace
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+grpc::Status SyncServiceImpl::Session(
+    grpc::ServerContext* context, grpc::ServerReaderWriter<v1::WireFrame, v1::WireFrame>* stream) {
+  const std::string address = context->peer();
+  absl::StatusOr<std::string> peer = options_.identify(*context);
+  if (!peer.ok()) {
+    LogWarning("refused a sync session from ", address, ": ", peer.status().message());
+    return ToGrpcStatus(peer.status());
+  }
+  if (options_.leaf) {
+    LogWarning("refused a sync session from ", *peer, " at ", address, ": ", options_.node_id,
+               " is a leaf and takes no children");
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        absl::StrCat(options_.node_id, " is a leaf node and takes no children"));
+  }
+  if (!peer->empty() && (*peer == options_.node_id ||
+                         !replication::InSubtree(*peer, options_.node_id))) {
+    LogWarning("refused a sync session from ", *peer, " at ", address, ": not below ",
+               options_.node_id);
+    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                        absl::StrCat("the certificate names ", *peer, ", which is not below ",
+                                     options_.node_id));
+  }
+
+  SyncLinkOptions link_options = options_.link;
+  link_options.session.role = replication::SessionOptions::Role::kParent;
+  link_options.session.authenticated_peer = *peer;
+  link_options.session.has_children = true;
+  link_options.compress = WantsCompression(*context);
+  const std::string label = peer->empty() ? address : *peer;
+  link_options.peer_label = label;
+  link_options.address = address;
+  ServerFrameStream frames(context, stream);
+  SyncLink link(environment_, std::move(link_options), &frames);
+  const uint64_t id = registry_->Add(label, &link);
+  if (id == 0) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        absl::StrCat(options_.node_id, " is stopping"));
+  }
+  LogInfo("session from ", label, " opened");
+  const absl::Status ended = link.Run();
+  registry_->Remove(id);
+  LogInfo("session from ", label, " ended: ",
+          ended.ok() ? "ok" : ended.ToString());
+  return ToGrpcStatus(ended);
+}
+
+}  // namespace sanji::node
