@@ -1,0 +1,304 @@
+#include "tests/integration/cluster.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+#include "health.grpc.pb.h"
+#include "node/tls.h"
+
+namespace sanji::integration {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+  ASSERT_TRUE(out.good()) << "cannot write " << path;
+}
+
+// A port no one listens on now: bound to port 0, read, released. Another
+// process could take it before the node does; on a test machine that is
+// rare, and the node's start fails loudly if it happens.
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+v1::FieldConfig Field(const std::string& name, v1::FieldConfig::Kind kind,
+                      std::vector<std::string> order = {}) {
+  v1::FieldConfig field;
+  field.set_name(name);
+  field.set_kind(kind);
+  for (std::string& value : order) field.add_status_order(std::move(value));
+  return field;
+}
+
+// Spawns argv with stdout and stderr into `log_path`; returns the pid.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path) {
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(log, STDOUT_FILENO);
+    dup2(log, STDERR_FILENO);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(log);
+  return pid;
+}
+
+// Waits for `pid` up to `timeout`; its exit code, 128 + signal, or -1.
+int WaitExit(pid_t pid, std::chrono::milliseconds timeout) {
+  int result = -1;
+  WaitFor(
+      [&] {
+        int status = 0;
+        const pid_t done = waitpid(pid, &status, WNOHANG);
+        if (done != pid) return false;
+        result = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return true;
+      },
+      timeout);
+  return result;
+}
+
+}  // namespace
+
+CommandResult RunCommand(const std::vector<std::string>& argv) {
+  char path[] = "/tmp/sanji-command-XXXXXX";
+  const int fd = mkstemp(path);
+  close(fd);
+  CommandResult result;
+  result.exit_code = WaitExit(Spawn(argv, path), std::chrono::seconds(60));
+  result.output = ReadFile(path);
+  unlink(path);
+  return result;
+}
+
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Polls with a short backoff: the conditions are RPCs to other processes,
+  // which have no way to notify this one.
+  auto pause = std::chrono::milliseconds(1);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+v1::SchemaConfig TestSchema() {
+  v1::SchemaConfig schema;
+  v1::CollectionConfig* requests = schema.add_collections();
+  requests->set_name("service_requests");
+  *requests->add_fields() = Field("title", v1::FieldConfig::LWW);
+  *requests->add_fields() =
+      Field("status", v1::FieldConfig::STATUS, {"open", "assigned", "resolved", "closed"});
+  *requests->add_fields() = Field("visits", v1::FieldConfig::COUNTER);
+  *requests->add_fields() = Field("tags", v1::FieldConfig::SET);
+  v1::CollectionConfig* notices = schema.add_collections();
+  notices->set_name("notices");
+  *notices->add_fields() = Field("title", v1::FieldConfig::LWW);
+  *notices->add_fields() = Field("body", v1::FieldConfig::LWW);
+  return schema;
+}
+
+Cluster::Cluster() {
+  const char* tmp = getenv("TEST_TMPDIR");
+  std::string pattern = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/sanji-cluster-XXXXXX");
+  dir_ = mkdtemp(pattern.data());
+  ca_dir_ = dir_ + "/ca";
+  const CommandResult ca = RunCommand(
+      {SANJICTL_PATH, "cert", "ca", "--dir", ca_dir_, "--county", "gutian"});
+  EXPECT_EQ(ca.exit_code, 0) << ca.output;
+  ca_file_ = ca_dir_ + "/ca.pem";
+  operator_tls_ = Issue("integration-test", /*node=*/false);
+}
+
+Cluster::~Cluster() {
+  for (auto& [id, node] : nodes_) {
+    if (node.pid > 0) {
+      kill(node.pid, SIGKILL);
+      WaitExit(node.pid, std::chrono::seconds(10));
+    }
+  }
+  if (getenv("SANJI_KEEP_CLUSTER") == nullptr) std::filesystem::remove_all(dir_);
+}
+
+v1::TlsConfig Cluster::Issue(const std::string& name, bool node) {
+  const std::string out = absl::StrCat(dir_, "/certs/", node ? "node-" : "client-",
+                                       absl::StrReplaceAll(name, {{"/", "_"}}));
+  const CommandResult issued =
+      RunCommand({SANJICTL_PATH, "cert", "issue", "--ca-dir", ca_dir_, node ? "--node" : "--client",
+                  name, "--out-dir", out});
+  EXPECT_EQ(issued.exit_code, 0) << issued.output;
+  v1::TlsConfig tls;
+  tls.set_ca_file(ca_file_);
+  const std::string base = absl::StrCat(out, "/", node ? "node" : "client");
+  tls.set_cert_file(base + ".pem");
+  tls.set_key_file(base + ".key");
+  return tls;
+}
+
+void Cluster::AddNode(const std::string& id, const std::vector<std::string>& parents, bool leaf) {
+  Node node;
+  node.id = id;
+  const std::string name = absl::StrReplaceAll(id, {{"/", "_"}});
+  node.address = absl::StrCat("127.0.0.1:", FreePort());
+  node.config_path = absl::StrCat(dir_, "/", name, ".conf");
+  node.log_path = absl::StrCat(dir_, "/", name, ".log");
+  v1::NodeConfig& config = node.config;
+  config.set_node_id(id);
+  config.set_listen_address(node.address);
+  config.set_data_dir(absl::StrCat(dir_, "/data/", name));
+  config.set_leaf(leaf);
+  *config.mutable_tls() = Issue(id, /*node=*/true);
+  *config.mutable_schema() = TestSchema();
+  for (const std::string& parent : parents) {
+    v1::ParentConfig* entry = config.add_parents();
+    entry->set_id(parent);
+    entry->set_address(nodes_.at(parent).address);
+  }
+  // Short enough that failures and failovers show within a second or two.
+  v1::TimeoutConfig* timeouts = config.mutable_timeouts();
+  timeouts->set_call_deadline_ms(5000);
+  timeouts->set_keepalive_time_ms(1000);
+  timeouts->set_keepalive_timeout_ms(1000);
+  timeouts->set_backoff_initial_ms(50);
+  timeouts->set_backoff_max_ms(500);
+  timeouts->set_failover_after_ms(1000);
+  timeouts->set_primary_probe_ms(300);
+  WriteConfig(node);
+  nodes_.emplace(id, std::move(node));
+}
+
+void Cluster::SetParentAddresses(const std::string& id,
+                                 const std::vector<std::pair<std::string, std::string>>& parents) {
+  Node& node = nodes_.at(id);
+  node.config.clear_parents();
+  for (const auto& [parent, address] : parents) {
+    v1::ParentConfig* entry = node.config.add_parents();
+    entry->set_id(parent);
+    entry->set_address(address);
+  }
+  WriteConfig(node);
+}
+
+void Cluster::WriteConfig(const Node& node) const {
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(node.config, &text);
+  std::filesystem::create_directories(std::filesystem::path(node.config_path).parent_path());
+  WriteFile(node.config_path, text);
+}
+
+void Cluster::Start(const std::string& id) {
+  Node& node = nodes_.at(id);
+  ASSERT_EQ(node.pid, 0) << id << " is running";
+  node.pid = Spawn({SANJID_PATH, "--config", node.config_path}, node.log_path);
+  std::shared_ptr<grpc::Channel> channel = Channel(id);
+  std::unique_ptr<grpc::health::v1::Health::Stub> health =
+      grpc::health::v1::Health::NewStub(channel);
+  const bool serving = WaitFor(
+      [&] {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+        grpc::health::v1::HealthCheckRequest request;
+        grpc::health::v1::HealthCheckResponse response;
+        return health->Check(&context, request, &response).ok() &&
+               response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+      },
+      std::chrono::seconds(30));
+  ASSERT_TRUE(serving) << id << " did not start serving:\n" << Log(id);
+}
+
+void Cluster::StartAll() {
+  for (auto& [id, node] : nodes_) {
+    if (node.pid == 0) Start(id);
+  }
+}
+
+int Cluster::Stop(const std::string& id) {
+  Node& node = nodes_.at(id);
+  if (node.pid == 0) return -1;
+  kill(node.pid, SIGTERM);
+  int code = WaitExit(node.pid, std::chrono::seconds(30));
+  if (code == -1) {
+    kill(node.pid, SIGKILL);
+    WaitExit(node.pid, std::chrono::seconds(10));
+  }
+  node.pid = 0;
+  return code;
+}
+
+void Cluster::Kill(const std::string& id) {
+  Node& node = nodes_.at(id);
+  if (node.pid == 0) return;
+  kill(node.pid, SIGKILL);
+  WaitExit(node.pid, std::chrono::seconds(10));
+  node.pid = 0;
+}
+
+bool Cluster::Running(const std::string& id) const { return nodes_.at(id).pid != 0; }
+
+std::string Cluster::Log(const std::string& id) const { return ReadFile(nodes_.at(id).log_path); }
+
+std::shared_ptr<grpc::Channel> Cluster::Channel(const std::string& id) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      node::ChannelCredentials(operator_tls_, id);
+  EXPECT_TRUE(credentials.ok()) << credentials.status();
+  return grpc::CreateChannel(nodes_.at(id).address, *credentials);
+}
+
+std::unique_ptr<v1::RecordService::Stub> Cluster::Records(const std::string& id) {
+  return v1::RecordService::NewStub(Channel(id));
+}
+
+std::unique_ptr<v1::AdminService::Stub> Cluster::Admin(const std::string& id) {
+  return v1::AdminService::NewStub(Channel(id));
+}
+
+absl::StatusOr<v1::NodeStatus> Cluster::Status(const std::string& id) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  v1::NodeStatus status;
+  const grpc::Status called = Admin(id)->Status(&context, v1::StatusRequest(), &status);
+  if (!called.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(called.error_code()),
+                        called.error_message());
+  }
+  return status;
+}
+
+}  // namespace sanji::integration
