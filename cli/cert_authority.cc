@@ -180,7 +180,9 @@ absl::Status WriteNewFile(const std::string& path, const std::string& data, mode
 }
 
 // Makes room for `files` in `dir` (created if missing): AlreadyExists if one
-// of them exists and `force` is false; removes them if it is true.
+// of them exists and `force` is false; removes them if it is true. Called
+// once the new pair is made, so that a failure never leaves a forced
+// overwrite with no files at all.
 absl::Status PrepareOutputs(const std::string& dir, const WrittenFiles& files, bool force) {
   std::error_code error;
   fs::create_directories(dir, error);
@@ -261,10 +263,10 @@ absl::StatusOr<WrittenFiles> Issue(const std::string& ca_dir, const CertificateS
   SANJI_ASSIGN_OR_RETURN(Authority ca, LoadAuthority(ca_dir));
   WrittenFiles files{(fs::path(out_dir) / absl::StrCat(stem, ".pem")).string(),
                      (fs::path(out_dir) / absl::StrCat(stem, ".key")).string()};
-  SANJI_RETURN_IF_ERROR(PrepareOutputs(out_dir, files, force));
   SANJI_ASSIGN_OR_RETURN(KeyPtr key, GenerateKey());
   SANJI_ASSIGN_OR_RETURN(X509Ptr cert,
                          MakeCertificate(spec, key.get(), ca.cert.get(), ca.key.get()));
+  SANJI_RETURN_IF_ERROR(PrepareOutputs(out_dir, files, force));
   SANJI_RETURN_IF_ERROR(WritePair(files, cert.get(), key.get()));
   return files;
 }
@@ -279,10 +281,10 @@ absl::StatusOr<WrittenFiles> CreateAuthority(const std::string& dir, const std::
         absl::StrCat("county name \"", county, "\" is invalid: use one or more of [a-z0-9_-]"));
   }
   WrittenFiles files{(fs::path(dir) / kCaCertName).string(), (fs::path(dir) / kCaKeyName).string()};
-  SANJI_RETURN_IF_ERROR(PrepareOutputs(dir, files, force));
   SANJI_ASSIGN_OR_RETURN(KeyPtr key, GenerateKey());
   CertificateSpec spec{absl::StrCat(county, " Sanji CA"), kAuthorityValidityDays, true, {}};
   SANJI_ASSIGN_OR_RETURN(X509Ptr cert, MakeCertificate(spec, key.get(), nullptr, key.get()));
+  SANJI_RETURN_IF_ERROR(PrepareOutputs(dir, files, force));
   SANJI_RETURN_IF_ERROR(WritePair(files, cert.get(), key.get()));
   return files;
 }

@@ -50,7 +50,11 @@ BioPtr MemoryBio(const std::string& data) {
 // The first certificate in `pem`, or null.
 X509Ptr ParseCertificate(const std::string& pem) {
   BioPtr bio = MemoryBio(pem);
-  return X509Ptr(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
+  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
+  // OpenSSL's error queue is per thread, and gRPC's handshakes on this thread
+  // must not find our parse errors in it.
+  if (cert == nullptr) ERR_clear_error();
+  return cert;
 }
 
 // Every certificate in `pem` (a CA file may hold several, e.g. during a CA
@@ -138,6 +142,7 @@ absl::StatusOr<KeyMaterial> LoadKeyMaterial(const v1::TlsConfig& tls) {
   BioPtr key_bio = MemoryBio(m.key_pem);
   KeyPtr key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
   if (key == nullptr) {
+    ERR_clear_error();
     return absl::InvalidArgumentError(
         absl::StrCat("key file ", tls.key_file(), " holds no unencrypted PEM private key"));
   }
@@ -255,7 +260,6 @@ absl::StatusOr<Identity> IdentityFromUris(const std::vector<std::string>& uris) 
 absl::StatusOr<std::vector<std::string>> CertificateUris(const std::string& pem) {
   X509Ptr cert = ParseCertificate(pem);
   if (cert == nullptr) {
-    ERR_clear_error();
     return absl::InvalidArgumentError("no PEM certificate found");
   }
   return UrisOf(cert.get());
