@@ -74,12 +74,9 @@ absl::Status Node::Open() {
     LogWarning("--insecure: plaintext links, no certificates, peers not authenticated; "
                "for tests on this machine only");
   } else {
-    absl::StatusOr<std::string> own = CertificateNodeId(config.tls().cert_file());
-    if (!own.ok()) return own.status();
-    if (*own != config.node_id()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("certificate ", config.tls().cert_file(), " names node ", *own,
-                       ", but this node is ", config.node_id()));
+    if (absl::Status named = CheckCertificateNamesNode(config.tls(), config.node_id());
+        !named.ok()) {
+      return named;
     }
   }
 

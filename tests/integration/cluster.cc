@@ -158,15 +158,16 @@ Cluster::~Cluster() {
 }
 
 v1::TlsConfig Cluster::Issue(const std::string& name, bool node) {
-  const std::string out = absl::StrCat(dir_, "/certs/", node ? "node-" : "client-",
-                                       absl::StrReplaceAll(name, {{"/", "_"}}));
+  const std::string out = absl::StrCat(dir_, "/certs");
   const CommandResult issued =
       RunCommand({SANJICTL_PATH, "cert", "issue", "--ca-dir", ca_dir_, node ? "--node" : "--client",
                   name, "--out-dir", out});
   EXPECT_EQ(issued.exit_code, 0) << issued.output;
   v1::TlsConfig tls;
   tls.set_ca_file(ca_file_);
-  const std::string base = absl::StrCat(out, "/", node ? "node" : "client");
+  // sanjictl names the files by kind and identity, '/' turned into '.'.
+  const std::string base =
+      absl::StrCat(out, "/", node ? "node." : "client.", absl::StrReplaceAll(name, {{"/", "."}}));
   tls.set_cert_file(base + ".pem");
   tls.set_key_file(base + ".key");
   return tls;

@@ -1,0 +1,74 @@
+// The county's certificate authority (ARCHITECTURE.md §4): creates the CA and
+// issues the certificates that node/tls.h reads identities from.
+//
+// A CA directory holds ca.pem (the CA certificate every node trusts) and
+// ca.key (its private key, mode 0600: whoever reads it can mint any node).
+// An issued certificate names exactly one identity, as a URI SAN
+// (sanji://node/<id> or sanji://client/<name>), with CN = the id or name for
+// humans only.
+//
+// Keys are EC P-256: a handshake signs and verifies with them, and ECDSA
+// P-256 does that an order of magnitude faster than RSA-2048 at the same
+// strength, which matters on a village mini PC that redials over a flaky 4G
+// link; every TLS stack speaks it.
+//
+// Thread-safety: the functions share no state, but two calls writing the same
+// files race on them; they are meant for one operator at a time.
+#ifndef SANJI_CLI_CERT_AUTHORITY_H_
+#define SANJI_CLI_CERT_AUTHORITY_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "node/tls.h"
+
+namespace sanji::cli {
+
+// Where a certificate and its key were written.
+struct WrittenFiles {
+  std::string cert_path;
+  std::string key_path;
+};
+
+// Validity of a CA: long, since replacing it means re-issuing every node.
+inline constexpr int kAuthorityValidityDays = 3650;
+// Longest validity of an issued certificate.
+inline constexpr int kMaxCertificateDays = 3650;
+
+// Creates the CA of county `county` (a node id segment such as "gutian") in
+// `dir` (created if missing): dir/ca.pem and dir/ca.key.
+// AlreadyExists if either file exists and `force` is false; InvalidArgument
+// for an invalid county name; Internal if OpenSSL fails; the filesystem's
+// error, naming the path, if a file cannot be written.
+absl::StatusOr<WrittenFiles> CreateAuthority(const std::string& dir, const std::string& county,
+                                             bool force);
+
+// The file stem of `identity`'s certificate: "node.gutian.fengpu.xiaban" for
+// node gutian/fengpu/xiaban, "client.desk" for client desk. '.' is in neither
+// alphabet, so no two identities share a stem.
+std::string CertificateStem(const node::Identity& identity);
+
+// Issues a certificate for `identity`, signed by the CA in `ca_dir`, valid for
+// `validity_days` from now, into `out_dir` (created if missing) as
+// <stem>.pem and <stem>.key (mode 0600).
+// NotFound naming the file if ca_dir has no ca.pem or ca.key;
+// InvalidArgument for an invalid identity, a validity outside
+// [1, kMaxCertificateDays], or CA files that are not a matching PEM pair;
+// AlreadyExists if an output file exists and `force` is false.
+absl::StatusOr<WrittenFiles> IssueCertificate(const std::string& ca_dir,
+                                              const node::Identity& identity,
+                                              const std::string& out_dir, int validity_days,
+                                              bool force);
+
+// Issues a certificate whose URI SANs are exactly `uri_sans` (none, several,
+// malformed), valid for 30 days, as out_dir/<stem>.pem and .key: for tests of
+// the identity rules, which IssueCertificate never breaks.
+absl::StatusOr<WrittenFiles> IssueCertificateWithUrisForTest(const std::string& ca_dir,
+                                                             std::vector<std::string> uri_sans,
+                                                             const std::string& out_dir,
+                                                             const std::string& stem);
+
+}  // namespace sanji::cli
+
+#endif  // SANJI_CLI_CERT_AUTHORITY_H_

@@ -1,0 +1,89 @@
+#include "cli/commands/cert_command.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "cli/cert_authority.h"
+#include "conflict/status_macros.h"
+
+namespace sanji::cli {
+namespace {
+
+// A node certificate is renewed yearly: with no revocation list yet, a stolen
+// village mini PC's certificate stops working within a year at most.
+constexpr int kDefaultCertificateDays = 365;
+
+struct CaFlags {
+  std::string dir;
+  std::string county;
+  bool force = false;
+};
+
+struct IssueFlags {
+  std::string ca_dir;
+  std::string node;
+  std::string client;
+  std::string out_dir;
+  int days = kDefaultCertificateDays;
+  bool force = false;
+};
+
+absl::Status RunCa(const CaFlags& flags, std::ostream& out) {
+  SANJI_ASSIGN_OR_RETURN(WrittenFiles files, CreateAuthority(flags.dir, flags.county, flags.force));
+  out << "wrote the CA of county " << flags.county << ": certificate " << files.cert_path
+      << ", key " << files.key_path << " (keep it secret)\n";
+  return absl::OkStatus();
+}
+
+absl::Status RunIssue(const IssueFlags& flags, std::ostream& out) {
+  node::Identity identity =
+      flags.node.empty() ? node::Identity::Client(flags.client) : node::Identity::Node(flags.node);
+  SANJI_ASSIGN_OR_RETURN(WrittenFiles files, IssueCertificate(flags.ca_dir, identity, flags.out_dir,
+                                                              flags.days, flags.force));
+  out << "wrote " << identity.Uri() << ": certificate " << files.cert_path << ", key "
+      << files.key_path << " (valid " << flags.days << " days)\n";
+  return absl::OkStatus();
+}
+
+void AddCaCommand(CLI::App& cert, Invocation& invocation) {
+  auto flags = std::make_shared<CaFlags>();
+  CLI::App* ca = cert.add_subcommand("ca", "Create the county's CA: DIR/ca.pem and DIR/ca.key");
+  ca->add_option("--dir", flags->dir, "Directory for ca.pem and ca.key (created if missing)")
+      ->required();
+  ca->add_option("--county", flags->county, "The county's node id, e.g. gutian")->required();
+  ca->add_flag("--force", flags->force,
+               "Replace an existing CA (every certificate it issued stops verifying)");
+  ca->callback([flags, &invocation] {
+    invocation.action = [flags](std::ostream& out) { return RunCa(*flags, out); };
+  });
+}
+
+void AddIssueCommand(CLI::App& cert, Invocation& invocation) {
+  auto flags = std::make_shared<IssueFlags>();
+  CLI::App* issue = cert.add_subcommand(
+      "issue", "Issue a certificate for a node or a client, signed by the county's CA");
+  issue->add_option("--ca-dir", flags->ca_dir, "Directory holding ca.pem and ca.key")->required();
+  CLI::Option_group* who = issue->add_option_group("identity", "Whom the certificate names");
+  who->add_option("--node", flags->node, "Node id, e.g. gutian/fengpu/xiaban");
+  who->add_option("--client", flags->client, "Client name, e.g. desk or sanjictl");
+  who->require_option(1);
+  issue->add_option("--out-dir", flags->out_dir, "Directory for <stem>.pem and <stem>.key")
+      ->required();
+  issue->add_option("--days", flags->days, "Validity in days")->capture_default_str();
+  issue->add_flag("--force", flags->force, "Overwrite existing files of this identity");
+  issue->callback([flags, &invocation] {
+    invocation.action = [flags](std::ostream& out) { return RunIssue(*flags, out); };
+  });
+}
+
+}  // namespace
+
+void RegisterCertCommands(CLI::App& parent, Invocation& invocation) {
+  CLI::App* cert = parent.add_subcommand("cert", "The county's certificate authority");
+  cert->require_subcommand(1);
+  AddCaCommand(*cert, invocation);
+  AddIssueCommand(*cert, invocation);
+}
+
+}  // namespace sanji::cli

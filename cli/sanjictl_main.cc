@@ -1,0 +1,29 @@
+// sanjictl: the county operator's tool (ARCHITECTURE.md §6). main only builds
+// the command tree, parses, runs the chosen action and maps its Status to the
+// exit code (cli/exit_code.h).
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/command.h"
+#include "cli/commands/cert_command.h"
+#include "cli/exit_code.h"
+
+int main(int argc, char** argv) {
+  CLI::App app("Drives a Sanji county network.", "sanjictl");
+  app.fallthrough();  // global flags work after a subcommand
+  app.require_subcommand(1);
+  app.footer(sanji::cli::ExitCodeHelp());
+
+  sanji::cli::Invocation invocation;
+  sanji::cli::RegisterCertCommands(app, invocation);
+
+  // CLI11 reports parse errors as exceptions; they stop here.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return sanji::cli::ParseExitCode(app.exit(error));
+  }
+  absl::Status status = invocation.action(std::cout);
+  if (!status.ok()) std::cerr << "sanjictl: " << status.message() << "\n";
+  return sanji::cli::ExitCode(status);
+}

@@ -1,0 +1,129 @@
+// sanjictl cert ca|issue, run as the built binary (ARCHITECTURE.md §4: "The
+// county runs the certificate authority; sanjictl issues node certificates";
+// §6: "exit codes that mean something").
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "node/tls.h"
+
+namespace sanji::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string Contents(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+fs::perms Permissions(const fs::path& path) {
+  return fs::status(path).permissions() & fs::perms::all;
+}
+
+class SanjictlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::path(::testing::TempDir()) /
+           absl::StrCat("sanjictl_test.", test->name(), ".", getpid());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs `sanjictl args` (paths in `args` are relative to the test's
+  // directory) and collects what it printed.
+  Result Run(const std::string& args) {
+    std::string command = absl::StrCat("cd '", dir_.string(), "' && '", SANJICTL_PATH, "' ", args,
+                                       " >stdout.txt 2>stderr.txt");
+    int raw = std::system(command.c_str());
+    Result result;
+    if (WIFEXITED(raw)) result.exit_code = WEXITSTATUS(raw);
+    result.out = Contents(dir_ / "stdout.txt");
+    result.err = Contents(dir_ / "stderr.txt");
+    return result;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(SanjictlTest, CaAndIssueWriteCertificatesThatNameTheIdentity) {
+  Result ca = Run("cert ca --dir ca --county gutian");
+  ASSERT_EQ(ca.exit_code, 0) << ca.err;
+  EXPECT_THAT(ca.out, HasSubstr("ca/ca.pem"));
+  EXPECT_EQ(Permissions(dir_ / "ca/ca.key"), fs::perms::owner_read | fs::perms::owner_write);
+
+  Result node = Run("cert issue --ca-dir ca --node gutian/fengpu --out-dir certs --days 30");
+  ASSERT_EQ(node.exit_code, 0) << node.err;
+  EXPECT_THAT(node.out, HasSubstr("certs/node.gutian.fengpu.pem"));
+  EXPECT_EQ(Permissions(dir_ / "certs/node.gutian.fengpu.key"),
+            fs::perms::owner_read | fs::perms::owner_write);
+  absl::StatusOr<node::Identity> identity =
+      node::ReadCertificateIdentity((dir_ / "certs/node.gutian.fengpu.pem").string());
+  EXPECT_EQ(identity.value_or(node::Identity()), node::Identity::Node("gutian/fengpu"));
+
+  ASSERT_EQ(Run("cert issue --ca-dir ca --client desk --out-dir certs").exit_code, 0);
+  identity = node::ReadCertificateIdentity((dir_ / "certs/client.desk.pem").string());
+  EXPECT_EQ(identity.value_or(node::Identity()), node::Identity::Client("desk"));
+}
+
+TEST_F(SanjictlTest, UsageErrorsExitWithTwo) {
+  ASSERT_EQ(Run("cert ca --dir ca --county gutian").exit_code, 0);
+  for (const char* args : {"", "cert", "cert ca --dir ca", "cert ca --dir ca --county gutian --bad",
+                           "cert issue --ca-dir ca --node a --client b --out-dir certs",
+                           "cert issue --ca-dir ca --out-dir certs"}) {
+    EXPECT_EQ(Run(args).exit_code, 2) << "sanjictl " << args;
+  }
+  Result bad_id = Run("cert issue --ca-dir ca --node gutian/Fengpu --out-dir certs");
+  EXPECT_EQ(bad_id.exit_code, 2);
+  EXPECT_THAT(bad_id.err, HasSubstr("invalid segment \"Fengpu\""));
+  EXPECT_EQ(Run("cert issue --ca-dir ca --node gutian --out-dir certs --days 0").exit_code, 2);
+}
+
+TEST_F(SanjictlTest, HelpListsTheExitCodes) {
+  Result help = Run("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("Exit codes:"));
+  EXPECT_THAT(help.out, HasSubstr("5  node unavailable"));
+}
+
+TEST_F(SanjictlTest, MissingCaDirectoryIsNotFound) {
+  Result result = Run("cert issue --ca-dir nowhere --node gutian --out-dir certs");
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_THAT(result.err, HasSubstr("nowhere/ca.pem does not exist"));
+  EXPECT_FALSE(fs::exists(dir_ / "certs"));
+}
+
+TEST_F(SanjictlTest, ExistingCaIsReplacedOnlyWithForce) {
+  ASSERT_EQ(Run("cert ca --dir ca --county gutian").exit_code, 0);
+  std::string key = Contents(dir_ / "ca/ca.key");
+
+  Result again = Run("cert ca --dir ca --county gutian");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err, HasSubstr("refusing to overwrite it without --force"));
+  EXPECT_EQ(Contents(dir_ / "ca/ca.key"), key);
+
+  EXPECT_EQ(Run("cert ca --dir ca --county gutian --force").exit_code, 0);
+  EXPECT_NE(Contents(dir_ / "ca/ca.key"), key);
+}
+
+}  // namespace
+}  // namespace sanji::cli
