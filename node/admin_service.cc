@@ -1,6 +1,6 @@
 #include "node/admin_service.h"
 
-#include "node/sync_service.h"
+#include "node/grpc_status.h"
 
 namespace sanji::node {
 

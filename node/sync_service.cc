@@ -33,11 +33,6 @@ bool WantsCompression(const grpc::ServerContext& context) {
 
 }  // namespace
 
-grpc::Status ToGrpcStatus(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
-}
-
 grpc::Status SyncServiceImpl::Session(
     grpc::ServerContext* context, grpc::ServerReaderWriter<v1::WireFrame, v1::WireFrame>* stream) {
   const std::string address = context->peer();

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "node/grpc_status.h"
 #include "node/link_registry.h"
 #include "node/sync_link.h"
 #include "sync.grpc.pb.h"
@@ -51,9 +52,6 @@ class SyncServiceImpl final : public v1::Sync::Service {
   const Options options_;
   LinkRegistry* const registry_;
 };
-
-// absl::Status -> grpc::Status, code for code, message kept.
-grpc::Status ToGrpcStatus(const absl::Status& status);
 
 }  // namespace sanji::node
 

@@ -1,0 +1,238 @@
+#include "node/record_service.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "conflict/status_macros.h"
+#include "node/grpc_status.h"
+#include "node/record_view.h"
+
+namespace sanji::node {
+
+namespace {
+
+// Errors: InvalidArgument naming the request field, e.g. "PutRequest.key".
+absl::Status CheckNotEmpty(absl::string_view request_field, const std::string& value) {
+  if (!value.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(request_field, " is empty"));
+}
+
+template <typename Response>
+void WriteResultToApi(const conflict::CollectionSchema& collection, absl::string_view key,
+                      const store::WriteResult& result, Response& response) {
+  RecordToApi(collection, key, result.record, response.mutable_record());
+  DotToApi(result.dot, response.mutable_change());
+  TimestampToApi(result.timestamp, response.mutable_timestamp());
+}
+
+// The origin whose stream sends `record` in a pass that started at `start`:
+// the first origin, in origin order, whose dot of the record is above it.
+// Every dot of a record is indexed, so that origin's stream holds the record.
+const conflict::Origin* StreamOf(const conflict::Record& record,
+                                 const conflict::VersionVector& start) {
+  for (const auto& [origin, counter] : record.context().entries()) {
+    if (counter > start.Get(origin)) return &origin;
+  }
+  return nullptr;
+}
+
+// One watch: its filter, its cursor and its passes over store snapshots
+// (the file comment of record_service.h).
+class WatchStream {
+ public:
+  WatchStream(const conflict::Schema& schema, const v1::WatchRequest& request,
+              conflict::VersionVector cursor, grpc::ServerWriter<v1::WatchEvent>& writer)
+      : schema_(schema), request_(request), cursor_(std::move(cursor)), writer_(writer) {}
+
+  // Sends every matching change of `snapshot` above the cursor and advances
+  // the cursor past the snapshot. Errors: the snapshot's read error;
+  // Cancelled when the client is gone.
+  absl::Status Pass(const store::StoreSnapshot& snapshot) {
+    SANJI_RETURN_IF_ERROR(snapshot.status());
+    const conflict::VersionVector start = cursor_;
+    const conflict::VersionVector frontier = snapshot.IndexFrontier();
+    for (const auto& [origin, top] : frontier.entries()) {
+      if (top <= start.Get(origin)) continue;
+      SANJI_RETURN_IF_ERROR(StreamOrigin(snapshot, origin, start));
+      cursor_.Set(origin, top);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::Status StreamOrigin(const store::StoreSnapshot& snapshot, const conflict::Origin& origin,
+                            const conflict::VersionVector& start) {
+    std::unique_ptr<store::ChangeIterator> changes =
+        snapshot.ChangesSince(origin, start.Get(origin));
+    for (; changes->Valid(); changes->Next()) {
+      cursor_.Set(origin, changes->counter());
+      if (!Matches(*changes)) continue;
+      // Sent already in the stream of an earlier origin of this pass. Never
+      // null: this origin's dot of the record is above `start`.
+      if (*StreamOf(changes->record(), start) != origin) continue;
+      SANJI_RETURN_IF_ERROR(Send(*changes));
+    }
+    return changes->status();
+  }
+
+  bool Matches(const store::ChangeIterator& change) const {
+    if (!request_.collection().empty() && change.collection() != request_.collection()) {
+      return false;
+    }
+    return absl::StartsWith(change.key(), request_.key_prefix());
+  }
+
+  absl::Status Send(const store::ChangeIterator& change) {
+    SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
+                           schema_.Collection(change.collection()));
+    v1::WatchEvent event;
+    event.set_collection(change.collection());
+    event.set_key(change.key());
+    RecordToApi(*collection, change.key(), change.record(), event.mutable_record());
+    event.set_cursor(EncodeCursor(cursor_));
+    if (!writer_.Write(event)) return absl::CancelledError("the watch's client went away");
+    return absl::OkStatus();
+  }
+
+  const conflict::Schema& schema_;
+  const v1::WatchRequest& request_;
+  conflict::VersionVector cursor_;
+  grpc::ServerWriter<v1::WatchEvent>& writer_;
+};
+
+}  // namespace
+
+RecordServiceImpl::RecordServiceImpl(store::Store* store, const conflict::Schema* schema,
+                                     CommitNotifier* notifier)
+    : store_(store), schema_(schema), notifier_(notifier) {}
+
+grpc::Status RecordServiceImpl::Put(grpc::ServerContext*, const v1::PutRequest* request,
+                                    v1::PutResponse* response) {
+  return ToGrpcStatus(DoPut(*request, *response));
+}
+
+grpc::Status RecordServiceImpl::Get(grpc::ServerContext*, const v1::GetRequest* request,
+                                    v1::Record* response) {
+  return ToGrpcStatus(DoGet(*request, *response));
+}
+
+grpc::Status RecordServiceImpl::Delete(grpc::ServerContext*, const v1::DeleteRequest* request,
+                                       v1::DeleteResponse* response) {
+  return ToGrpcStatus(DoDelete(*request, *response));
+}
+
+grpc::Status RecordServiceImpl::List(grpc::ServerContext*, const v1::ListRequest* request,
+                                     v1::ListResponse* response) {
+  return ToGrpcStatus(DoList(*request, *response));
+}
+
+grpc::Status RecordServiceImpl::Watch(grpc::ServerContext* context, const v1::WatchRequest* request,
+                                      grpc::ServerWriter<v1::WatchEvent>* writer) {
+  return ToGrpcStatus(DoWatch(*context, *request, *writer));
+}
+
+absl::Status RecordServiceImpl::DoPut(const v1::PutRequest& request, v1::PutResponse& response) {
+  SANJI_RETURN_IF_ERROR(CheckNotEmpty("PutRequest.collection", request.collection()));
+  SANJI_RETURN_IF_ERROR(CheckNotEmpty("PutRequest.key", request.key()));
+  SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
+                         schema_->Collection(request.collection()));
+  SANJI_ASSIGN_OR_RETURN(conflict::Change change, ChangeFromApi(request));
+  SANJI_ASSIGN_OR_RETURN(store::WriteResult result,
+                         store_->Write(request.collection(), request.key(), change));
+  notifier_->Notify();
+  WriteResultToApi(*collection, request.key(), result, response);
+  return absl::OkStatus();
+}
+
+absl::Status RecordServiceImpl::DoGet(const v1::GetRequest& request, v1::Record& response) const {
+  SANJI_RETURN_IF_ERROR(CheckNotEmpty("GetRequest.collection", request.collection()));
+  SANJI_RETURN_IF_ERROR(CheckNotEmpty("GetRequest.key", request.key()));
+  SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
+                         schema_->Collection(request.collection()));
+  SANJI_ASSIGN_OR_RETURN(conflict::Record record, store_->Get(request.collection(), request.key()));
+  RecordToApi(*collection, request.key(), record, &response);
+  return absl::OkStatus();
+}
+
+absl::Status RecordServiceImpl::DoDelete(const v1::DeleteRequest& request,
+                                         v1::DeleteResponse& response) {
+  SANJI_RETURN_IF_ERROR(CheckNotEmpty("DeleteRequest.collection", request.collection()));
+  SANJI_RETURN_IF_ERROR(CheckNotEmpty("DeleteRequest.key", request.key()));
+  SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
+                         schema_->Collection(request.collection()));
+  SANJI_ASSIGN_OR_RETURN(store::WriteResult result,
+                         store_->Delete(request.collection(), request.key()));
+  notifier_->Notify();
+  WriteResultToApi(*collection, request.key(), result, response);
+  return absl::OkStatus();
+}
+
+absl::Status RecordServiceImpl::DoList(const v1::ListRequest& request,
+                                       v1::ListResponse& response) const {
+  SANJI_RETURN_IF_ERROR(CheckNotEmpty("ListRequest.collection", request.collection()));
+  if (request.page_size() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("ListRequest.page_size is ", request.page_size(),
+                                                   "; it must be 0 (the default) or more"));
+  }
+  SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
+                         schema_->Collection(request.collection()));
+  const size_t limit = static_cast<size_t>(std::min(request.page_size(), kMaxListPageSize));
+  SANJI_ASSIGN_OR_RETURN(
+      store::ListPage page,
+      store_->List(request.collection(), request.key_prefix(), request.page_token(), limit));
+  for (const store::ListEntry& entry : page.entries) {
+    RecordToApi(*collection, entry.key, entry.record, response.add_records());
+  }
+  response.set_next_page_token(std::move(page.next_page_token));
+  return absl::OkStatus();
+}
+
+absl::Status RecordServiceImpl::DoWatch(grpc::ServerContext& context,
+                                        const v1::WatchRequest& request,
+                                        grpc::ServerWriter<v1::WatchEvent>& writer) {
+  if (!request.collection().empty()) {
+    SANJI_RETURN_IF_ERROR(schema_->Collection(request.collection()).status());
+  }
+  if (!request.cursor().empty() && request.from_start()) {
+    return absl::InvalidArgumentError(
+        "WatchRequest sets both cursor and from_start; a cursor already says where to start");
+  }
+  conflict::VersionVector cursor;
+  if (!request.cursor().empty()) {
+    SANJI_ASSIGN_OR_RETURN(cursor, DecodeCursor(request.cursor()));
+  }
+  // Read before each snapshot, so that a commit after the snapshot is waited
+  // for rather than missed (commit_notifier.h).
+  uint64_t seen = notifier_->commits();
+  std::unique_ptr<store::StoreSnapshot> snapshot = store_->Snapshot();
+  // "From now" is everything indexed at the first snapshot.
+  if (request.cursor().empty() && !request.from_start()) cursor = snapshot->IndexFrontier();
+  // Tells the client the starting point is fixed (api.proto, WatchRequest).
+  writer.SendInitialMetadata();
+  WatchStream stream(*schema_, request, std::move(cursor), writer);
+  while (true) {
+    SANJI_RETURN_IF_ERROR(stream.Pass(*snapshot));
+    // Not held while idle: a store reopen after a write error waits for it.
+    snapshot.reset();
+    const std::optional<uint64_t> commits = WaitForCommit(context, seen);
+    if (!commits.has_value()) return absl::CancelledError("the watch was cancelled");
+    seen = *commits;
+    snapshot = store_->Snapshot();
+  }
+}
+
+std::optional<uint64_t> RecordServiceImpl::WaitForCommit(grpc::ServerContext& context,
+                                                         uint64_t seen) {
+  while (!context.IsCancelled()) {
+    const uint64_t commits =
+        notifier_->WaitBeyond(seen, std::chrono::steady_clock::now() + kWatchPollInterval);
+    if (commits > seen) return commits;
+  }
+  return std::nullopt;
+}
+
+}  // namespace sanji::node

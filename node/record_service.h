@@ -1,0 +1,104 @@
+// RecordServiceImpl: the applications' gRPC API of a node (proto/api.proto,
+// ARCHITECTURE.md §6). Handlers check the request's shape, call the store,
+// convert with node/record_view.h and turn the absl::Status into a gRPC one
+// once (node/grpc_status.h). After each successful Put or Delete the service
+// calls CommitNotifier::Notify(), which wakes watches and sync sessions.
+//
+// Watch. The cursor is a version vector (per origin, the counter up to which
+// the watch has passed that origin's changes), serialized (record_view.h,
+// EncodeCursor). Each pass of a watch reads one store snapshot
+// (Store::Snapshot): for every origin whose index frontier is above the
+// cursor, in origin order, it streams the records whose dot for that origin
+// is above the cursor, in counter order (StoreSnapshot::ChangesSince). A
+// record that several origins new to the pass changed goes out once, in the
+// stream of the first of them, as the sync engine does (ARCHITECTURE.md §3);
+// the later streams skip it. After a pass the watch releases its snapshot,
+// waits on the notifier for the next commit (waking every
+// kWatchPollInterval to see whether the client cancelled), and makes another
+// pass from the advanced cursor. The initial metadata goes out once the
+// starting cursor is fixed, so a client knows when "from now" began.
+//
+// Each event's cursor is the pass's starting cursor with the origins already
+// streamed raised to the snapshot's frontier and the current origin raised to
+// the event's counter. Resuming from it repeats nothing already passed but
+// one case: a record of several origins, sent in the stream of the first,
+// comes again from the stream of a later one if the cursor was taken before
+// that stream passed it. So delivery is at-least-once, in counter order per
+// origin. A deleted record is an event with record.deleted = true; a record
+// evicted from this node (moved to another scope, Store::ApplyRemote) makes
+// no event. A change of a remote origin that arrives below a counter the
+// cursor has passed (relayed out of order, store.h RemoteBatch::held_dots) is
+// not delivered (api.proto says so); a later change to its record is.
+//
+// A watch ends only when its client cancels it: shut a server down with a
+// deadline (grpc::Server::Shutdown(deadline)), which cancels the calls left.
+// Memory per watch is bounded: one snapshot, one ChangeIterator and one
+// record at a time; a slow client holds the stream (and the snapshot) in
+// ServerWriter::Write, which blocks under gRPC flow control.
+//
+// Thread-safety: thread-safe; gRPC calls the handlers from many threads. Each
+// Watch occupies one server thread for its lifetime (synchronous API).
+#ifndef SANJI_NODE_RECORD_SERVICE_H_
+#define SANJI_NODE_RECORD_SERVICE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+#include "absl/status/status.h"
+#include "api.grpc.pb.h"
+#include "api.pb.h"
+#include "conflict/schema.h"
+#include "grpcpp/grpcpp.h"
+#include "node/commit_notifier.h"
+#include "store/store.h"
+
+namespace sanji::node {
+
+// How often a waiting watch checks whether its client went away: the
+// synchronous API has no cancellation callback, so this bounds how long a
+// cancelled watch holds its server thread.
+inline constexpr std::chrono::milliseconds kWatchPollInterval{100};
+
+// The largest ListRequest.page_size honoured; larger ones are read as this.
+inline constexpr int kMaxListPageSize = 1000;
+
+class RecordServiceImpl final : public v1::RecordService::Service {
+ public:
+  // REQUIRES: `store`, `schema` (the store's schema) and `notifier` are
+  // non-null and outlive the service and every server it is registered with.
+  RecordServiceImpl(store::Store* store, const conflict::Schema* schema, CommitNotifier* notifier);
+
+  // Status codes: api.proto, at its top.
+  grpc::Status Put(grpc::ServerContext* context, const v1::PutRequest* request,
+                   v1::PutResponse* response) override;
+  grpc::Status Get(grpc::ServerContext* context, const v1::GetRequest* request,
+                   v1::Record* response) override;
+  grpc::Status Delete(grpc::ServerContext* context, const v1::DeleteRequest* request,
+                      v1::DeleteResponse* response) override;
+  grpc::Status List(grpc::ServerContext* context, const v1::ListRequest* request,
+                    v1::ListResponse* response) override;
+  // Returns only when the client cancels (CANCELLED), the stream breaks, or
+  // the store fails (its code); see the file comment.
+  grpc::Status Watch(grpc::ServerContext* context, const v1::WatchRequest* request,
+                     grpc::ServerWriter<v1::WatchEvent>* writer) override;
+
+ private:
+  absl::Status DoPut(const v1::PutRequest& request, v1::PutResponse& response);
+  absl::Status DoGet(const v1::GetRequest& request, v1::Record& response) const;
+  absl::Status DoDelete(const v1::DeleteRequest& request, v1::DeleteResponse& response);
+  absl::Status DoList(const v1::ListRequest& request, v1::ListResponse& response) const;
+  absl::Status DoWatch(grpc::ServerContext& context, const v1::WatchRequest& request,
+                       grpc::ServerWriter<v1::WatchEvent>& writer);
+  // Waits for a commit beyond `seen` and returns the count then, or nullopt
+  // once the client has cancelled.
+  std::optional<uint64_t> WaitForCommit(grpc::ServerContext& context, uint64_t seen);
+
+  store::Store* const store_;
+  const conflict::Schema* const schema_;
+  CommitNotifier* const notifier_;
+};
+
+}  // namespace sanji::node
+
+#endif  // SANJI_NODE_RECORD_SERVICE_H_

@@ -1,0 +1,191 @@
+#include "node/record_view.h"
+
+#include <cassert>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "codec/vector_codec.h"
+#include "conflict/causal_counter.h"
+#include "conflict/or_set.h"
+#include "conflict/status_macros.h"
+#include "conflict/status_register.h"
+#include "conflict/value_register.h"
+#include "record.pb.h"
+
+namespace sanji::node {
+
+namespace {
+
+// Errors name the bad element as where[i].
+absl::StatusOr<std::vector<conflict::Value>> ValuesFromApi(const v1::ValueList& list,
+                                                           absl::string_view where) {
+  std::vector<conflict::Value> values;
+  values.reserve(list.values_size());
+  for (int i = 0; i < list.values_size(); ++i) {
+    SANJI_ASSIGN_OR_RETURN(conflict::Value value,
+                           ValueFromApi(list.values(i), absl::StrCat(where, "[", i, "]")));
+    values.push_back(std::move(value));
+  }
+  return values;
+}
+
+absl::StatusOr<conflict::FieldOperation> OperationFromApi(const v1::FieldOperation& op,
+                                                          absl::string_view where) {
+  switch (op.op_case()) {
+    case v1::FieldOperation::kAssign: {
+      SANJI_ASSIGN_OR_RETURN(conflict::Value value,
+                             ValueFromApi(op.assign(), absl::StrCat(where, ".assign")));
+      return conflict::Assign{std::move(value)};
+    }
+    case v1::FieldOperation::kIncrement:
+      return conflict::Increment{op.increment()};
+    case v1::FieldOperation::kAdd: {
+      SANJI_ASSIGN_OR_RETURN(auto elements,
+                             ValuesFromApi(op.add(), absl::StrCat(where, ".add.values")));
+      return conflict::AddElements{std::move(elements)};
+    }
+    case v1::FieldOperation::kRemove: {
+      SANJI_ASSIGN_OR_RETURN(auto elements,
+                             ValuesFromApi(op.remove(), absl::StrCat(where, ".remove.values")));
+      return conflict::RemoveElements{std::move(elements)};
+    }
+    case v1::FieldOperation::kSetStatus:
+      return conflict::SetStatus{op.set_status()};
+    case v1::FieldOperation::OP_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      where, " sets no operation; set one of assign, increment, add, remove, set_status"));
+}
+
+void ValuesToApi(const std::vector<conflict::Value>& values, v1::ValueList* out) {
+  for (const conflict::Value& value : values) ValueToApi(value, out->add_values());
+}
+
+// Reads `state` as a field of `spec`'s kind. REQUIRES: they match.
+void FieldToApi(const conflict::FieldSpec& spec, const conflict::FieldState& state,
+                v1::FieldValue* out) {
+  switch (spec.kind) {
+    case conflict::FieldKind::kLww:
+      ValueToApi(std::get<conflict::ValueRegister>(state).Winner().payload.value,
+                 out->mutable_lww());
+      return;
+    case conflict::FieldKind::kMv: {
+      v1::ValueList* siblings = out->mutable_mv();
+      for (const auto& entry : std::get<conflict::ValueRegister>(state).entries()) {
+        ValueToApi(entry.payload.value, siblings->add_values());
+      }
+      return;
+    }
+    case conflict::FieldKind::kCounter:
+      out->set_counter(std::get<conflict::CausalCounter>(state).Total());
+      return;
+    case conflict::FieldKind::kSet:
+      ValuesToApi(std::get<conflict::OrSet>(state).Elements(), out->mutable_set());
+      return;
+    case conflict::FieldKind::kStatus: {
+      // A non-empty register has a rank, and CheckAgainst bounds it.
+      const uint32_t rank = std::get<conflict::StatusRegister>(state).Rank().value_or(0);
+      assert(rank < spec.status_order.size());
+      out->set_status(spec.status_order[rank]);
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<conflict::Value> ValueFromApi(const v1::Value& value, absl::string_view where) {
+  switch (value.kind_case()) {
+    case v1::Value::kText:
+      return conflict::Value(value.text());
+    case v1::Value::kInteger:
+      return conflict::Value(value.integer());
+    case v1::Value::kReal:
+      return conflict::Value(value.real());
+    case v1::Value::kFlag:
+      return conflict::Value(value.flag());
+    case v1::Value::KIND_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(where, " is a Value with nothing set; set one of text, integer, real, flag"));
+}
+
+void ValueToApi(const conflict::Value& value, v1::Value* out) {
+  std::visit(
+      [out](const auto& held) {
+        using T = std::decay_t<decltype(held)>;
+        if constexpr (std::is_same_v<T, std::string>) out->set_text(held);
+        if constexpr (std::is_same_v<T, int64_t>) out->set_integer(held);
+        if constexpr (std::is_same_v<T, double>) out->set_real(held);
+        if constexpr (std::is_same_v<T, bool>) out->set_flag(held);
+      },
+      value);
+}
+
+absl::StatusOr<conflict::Change> ChangeFromApi(const v1::PutRequest& request) {
+  conflict::Change change;
+  if (request.has_scope()) change.scope = request.scope();
+  change.ops.reserve(request.ops_size());
+  for (int i = 0; i < request.ops_size(); ++i) {
+    const v1::FieldOperation& op = request.ops(i);
+    if (op.field().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("ops[", i, "].field is empty"));
+    }
+    const std::string where = absl::StrCat("ops[", i, "] (field \"", op.field(), "\")");
+    SANJI_ASSIGN_OR_RETURN(conflict::FieldOperation operation, OperationFromApi(op, where));
+    change.ops.push_back(conflict::FieldOp{op.field(), std::move(operation)});
+  }
+  return change;
+}
+
+void RecordToApi(const conflict::CollectionSchema& collection, absl::string_view key,
+                 const conflict::Record& record, v1::Record* out) {
+  out->set_collection(collection.name());
+  out->set_key(std::string(key));
+  out->set_scope(record.scope().value_or(""));
+  out->set_deleted(!record.alive());
+  auto& fields = *out->mutable_fields();
+  for (const auto& [name, spec] : collection.fields()) {
+    const conflict::FieldState* state = record.field(name);
+    if (state != nullptr) FieldToApi(spec, *state, &fields[name]);
+  }
+  for (const auto& [origin, counter] : record.context().entries()) {
+    DotToApi(conflict::Dot{origin, counter}, out->add_version());
+  }
+  TimestampToApi(record.NewestTimestamp(), out->mutable_updated());
+}
+
+void DotToApi(const conflict::Dot& dot, v1::ChangeId* out) {
+  out->set_node_id(dot.origin.node_id.str());
+  out->set_incarnation(dot.origin.incarnation);
+  out->set_counter(dot.counter);
+}
+
+void TimestampToApi(const conflict::HlcTimestamp& timestamp, v1::HybridTimestamp* out) {
+  out->set_physical_micros(timestamp.physical_micros);
+  out->set_logical(timestamp.logical);
+}
+
+std::string EncodeCursor(const conflict::VersionVector& cursor) {
+  v1::VersionVector message;
+  codec::EncodeVersionVector(cursor, &message);
+  return message.SerializeAsString();
+}
+
+absl::StatusOr<conflict::VersionVector> DecodeCursor(absl::string_view bytes) {
+  v1::VersionVector message;
+  if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError("cursor is not a watch cursor: it does not parse");
+  }
+  auto cursor = codec::DecodeVersionVector(message);
+  if (!cursor.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cursor is not a watch cursor: ", cursor.status().message()));
+  }
+  return cursor;
+}
+
+}  // namespace sanji::node
