@@ -94,8 +94,8 @@ absl::Status Node::Open() {
   LogInfo("store open at ", config.data_dir(), ": incarnation ", store_->origin().incarnation,
           ", counter ", store_->progress().counter);
 
-  const LinkEnvironment environment{store_.get(), replica_.get(), &config_.schema, &notifier_,
-                                    &clock_};
+  const LinkEnvironment environment{store_.get(), replica_.get(), &config_.schema,
+                                    &notifier_,   &clock_,        &totals_};
   SyncLinkOptions link;
   link.session.max_batch_items = config.sync().max_batch_items();
   link.session.max_batch_bytes = config.sync().max_batch_bytes();
@@ -219,9 +219,9 @@ v1::NodeStatus Node::Status() const {
   if (dialer_ != nullptr) *status.add_links() = dialer_->Status();
   std::vector<v1::LinkStatus> children = children_.Statuses();
   for (v1::LinkStatus& link : children) *status.add_links() = std::move(link);
-  uint64_t refused = 0;
-  for (const v1::LinkStatus& link : status.links()) refused += link.items_refused();
-  status.set_refused_items(refused);
+  status.set_refused_items(totals_.items_refused);
+  status.set_items_sent(totals_.items_sent);
+  status.set_items_received(totals_.items_received);
   const store::StoreStats stats = store_->stats();
   status.set_commits(stats.commits);
   status.set_refused_remote_timestamps(stats.refused_remote_timestamps);

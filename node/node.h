@@ -76,6 +76,7 @@ class Node {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<replication::StoreReplica> replica_;
   CommitNotifier notifier_;
+  LinkTotals totals_;
   LinkRegistry children_;
   std::unique_ptr<SyncServiceImpl> sync_service_;
   std::unique_ptr<RecordServiceImpl> record_service_;

@@ -206,6 +206,11 @@ void SyncLink::UpdateStatus() {
   if (session_.peer().has_value()) {
     state = session_.idle() ? v1::LinkStatus::LIVE : v1::LinkStatus::CATCHING_UP;
   }
+  LinkTotals& totals = *environment_.totals;
+  totals.items_sent += stats.items_sent - counted_.items_sent;
+  totals.items_received += stats.items_received - counted_.items_received;
+  totals.items_refused += stats.items_refused - counted_.items_refused;
+  counted_ = stats;
   const int64_t now = NowMicros();
   std::lock_guard<std::mutex> lock(status_mu_);
   if (state != status_.state()) {

@@ -28,6 +28,7 @@
 #ifndef SANJI_NODE_SYNC_LINK_H_
 #define SANJI_NODE_SYNC_LINK_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -65,6 +66,13 @@ class FrameStream {
   virtual void Cancel() = 0;
 };
 
+// Counts over every link of a node since it started.
+struct LinkTotals {
+  std::atomic<uint64_t> items_sent{0};
+  std::atomic<uint64_t> items_received{0};
+  std::atomic<uint64_t> items_refused{0};
+};
+
 // What a link works with; all owned by the node and outliving the link.
 struct LinkEnvironment {
   store::Store* store = nullptr;
@@ -72,6 +80,7 @@ struct LinkEnvironment {
   const conflict::Schema* schema = nullptr;
   CommitNotifier* notifier = nullptr;
   const conflict::PhysicalClock* clock = nullptr;
+  LinkTotals* totals = nullptr;
 };
 
 struct SyncLinkOptions {
@@ -137,6 +146,8 @@ class SyncLink {
   mutable std::mutex status_mu_;
   v1::LinkStatus status_;
   uint64_t wire_bytes_received_ = 0;  // reader thread's count, under mu_
+  // The session's counts already added to environment_.totals.
+  replication::SessionStats counted_;
 };
 
 }  // namespace sanji::node

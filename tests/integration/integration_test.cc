@@ -1,0 +1,464 @@
+// A county, townships and villages as real sanjid processes on loopback,
+// with mutual TLS (tests/integration/cluster.h). What ARCHITECTURE.md §1, §3
+// and §4 promise, checked end to end: records flow up and down within each
+// node's filter, a killed township's villages fail over to the county and
+// return, an offline village catches up, impostors are refused while the
+// node serves the others, and a bad config names its line.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "node/config.h"
+#include "node/frame_codec.h"
+#include "node/tls.h"
+#include "reflection.grpc.pb.h"
+#include "store/store.h"
+#include "sync.grpc.pb.h"
+#include "tests/integration/cluster.h"
+
+namespace sanji::integration {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kCounty[] = "gutian";
+constexpr char kFengpu[] = "gutian/fengpu";
+constexpr char kXikou[] = "gutian/xikou";
+constexpr char kXiaban[] = "gutian/fengpu/xiaban";
+constexpr char kDongkeng[] = "gutian/fengpu/dongkeng";
+constexpr char kShangcun[] = "gutian/xikou/shangcun";
+constexpr char kXiacun[] = "gutian/xikou/xiacun";
+
+// County, township fengpu with villages xiaban and dongkeng, and (when
+// `both_townships`) township xikou with villages shangcun and xiacun. Each
+// village's parents: its township, then the county.
+void AddCounty(Cluster& cluster, bool both_townships) {
+  cluster.AddNode(kCounty, {}, false);
+  cluster.AddNode(kFengpu, {kCounty}, false);
+  cluster.AddNode(kXiaban, {kFengpu, kCounty}, true);
+  cluster.AddNode(kDongkeng, {kFengpu, kCounty}, true);
+  if (!both_townships) return;
+  cluster.AddNode(kXikou, {kCounty}, false);
+  cluster.AddNode(kShangcun, {kXikou, kCounty}, true);
+  cluster.AddNode(kXiacun, {kXikou, kCounty}, true);
+}
+
+grpc::Status Put(Cluster& cluster, const std::string& node, const std::string& collection,
+                 const std::string& key, const std::string& scope, const std::string& title) {
+  v1::PutRequest request;
+  request.set_collection(collection);
+  request.set_key(key);
+  request.set_scope(scope);
+  v1::FieldOperation* op = request.add_ops();
+  op->set_field("title");
+  op->mutable_assign()->set_text(title);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::PutResponse response;
+  return cluster.Records(node)->Put(&context, request, &response);
+}
+
+// The record's title, or the error of the Get.
+absl::StatusOr<std::string> TitleAt(Cluster& cluster, const std::string& node,
+                                    const std::string& collection, const std::string& key) {
+  v1::GetRequest request;
+  request.set_collection(collection);
+  request.set_key(key);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::Record record;
+  const grpc::Status got = cluster.Records(node)->Get(&context, request, &record);
+  if (!got.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(got.error_code()), got.error_message());
+  }
+  return record.fields().at("title").lww().text();
+}
+
+bool HasTitle(Cluster& cluster, const std::string& node, const std::string& collection,
+              const std::string& key, const std::string& title) {
+  absl::StatusOr<std::string> found = TitleAt(cluster, node, collection, key);
+  return found.ok() && *found == title;
+}
+
+// `count` service requests at `node` in `scope`, keys "<prefix>-<i>", from
+// eight concurrent clients (their writes share fsyncs in the store).
+void PutMany(Cluster& cluster, const std::string& node, const std::string& scope,
+             const std::string& prefix, int count) {
+  std::shared_ptr<grpc::Channel> channel = cluster.Channel(node);
+  std::atomic<int> next{0}, failures{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&] {
+      std::unique_ptr<v1::RecordService::Stub> stub = v1::RecordService::NewStub(channel);
+      for (int i = next++; i < count; i = next++) {
+        v1::PutRequest request;
+        request.set_collection("service_requests");
+        request.set_key(absl::StrCat(prefix, "-", i));
+        request.set_scope(scope);
+        v1::FieldOperation* op = request.add_ops();
+        op->set_field("title");
+        op->mutable_assign()->set_text(absl::StrCat("水管漏水 ", prefix, " 第", i, "号"));
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+        v1::PutResponse response;
+        if (!stub->Put(&context, request, &response).ok()) ++failures;
+      }
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  ASSERT_EQ(failures, 0) << "puts at " << node << " failed";
+}
+
+// The highest counter `status`'s node knows of origin `node_id` (any
+// incarnation).
+uint64_t Knows(const v1::NodeStatus& status, const std::string& node_id) {
+  uint64_t counter = 0;
+  for (const v1::VersionVector::Entry& entry : status.knowledge().entries()) {
+    if (entry.origin().node_id() == node_id) counter = std::max(counter, entry.counter());
+  }
+  return counter;
+}
+
+// True once `node` knows every change `origin` made so far.
+bool Caught(Cluster& cluster, const std::string& node, const std::string& origin) {
+  absl::StatusOr<v1::NodeStatus> at_origin = cluster.Status(origin);
+  absl::StatusOr<v1::NodeStatus> at_node = cluster.Status(node);
+  return at_origin.ok() && at_node.ok() &&
+         Knows(*at_node, origin) >= Knows(*at_origin, origin);
+}
+
+const v1::LinkStatus* ParentLink(const v1::NodeStatus& status) {
+  for (const v1::LinkStatus& link : status.links()) {
+    if (link.role() == v1::LinkStatus::PARENT) return &link;
+  }
+  return nullptr;
+}
+
+// The node's parent link is live, to `parent`.
+bool LiveTo(Cluster& cluster, const std::string& node, const std::string& parent) {
+  absl::StatusOr<v1::NodeStatus> status = cluster.Status(node);
+  if (!status.ok()) return false;
+  const v1::LinkStatus* link = ParentLink(*status);
+  return link != nullptr && link->peer() == parent && link->state() == v1::LinkStatus::LIVE;
+}
+
+void StopAllCleanly(Cluster& cluster, const std::vector<std::string>& nodes) {
+  for (const std::string& node : nodes) {
+    if (cluster.Running(node)) {
+      EXPECT_EQ(cluster.Stop(node), 0) << node << " did not exit cleanly:\n" << cluster.Log(node);
+    }
+  }
+}
+
+TEST(IntegrationTest, RecordsFlowUpAndDownWithinEachFilter) {
+  Cluster cluster;
+  AddCounty(cluster, /*both_townships=*/true);
+  cluster.StartAll();
+  const std::vector<std::string> villages = {kXiaban, kDongkeng, kShangcun, kXiacun};
+
+  // Each village records a service request in its own scope.
+  for (const std::string& village : villages) {
+    ASSERT_TRUE(Put(cluster, village, "service_requests", village + "/r1", village,
+                    "修路灯 " + village)
+                    .ok());
+  }
+  for (const std::string& village : villages) {
+    EXPECT_TRUE(WaitFor([&] {
+      return HasTitle(cluster, kCounty, "service_requests", village + "/r1", "修路灯 " + village);
+    })) << village << "'s request did not reach the county";
+  }
+
+  // The county addresses a record to one village, then publishes a notice.
+  ASSERT_TRUE(
+      Put(cluster, kCounty, "service_requests", "county/for-xiaban", kXiaban, "县里派单").ok());
+  ASSERT_TRUE(Put(cluster, kCounty, "notices", "flood-warning", kCounty, "防汛通知").ok());
+  for (const std::string& village : villages) {
+    EXPECT_TRUE(WaitFor([&] {
+      return HasTitle(cluster, village, "notices", "flood-warning", "防汛通知");
+    })) << "the notice did not reach " << village;
+  }
+  EXPECT_TRUE(WaitFor([&] {
+    return HasTitle(cluster, kXiaban, "service_requests", "county/for-xiaban", "县里派单");
+  }));
+  // Every village has the notice, written after the addressed record: the
+  // record would have reached them first.
+  for (const char* village : {kDongkeng, kShangcun, kXiacun}) {
+    EXPECT_EQ(TitleAt(cluster, village, "service_requests", "county/for-xiaban").status().code(),
+              absl::StatusCode::kNotFound)
+        << village;
+  }
+  // A village never holds another village's records, nor a township another
+  // township's.
+  EXPECT_EQ(TitleAt(cluster, kDongkeng, "service_requests", std::string(kXiaban) + "/r1")
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(TitleAt(cluster, kXikou, "service_requests", std::string(kXiaban) + "/r1")
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(HasTitle(cluster, kFengpu, "service_requests", std::string(kXiaban) + "/r1",
+                       "修路灯 " + std::string(kXiaban)));
+
+  StopAllCleanly(cluster, {kXiacun, kShangcun, kDongkeng, kXiaban, kXikou, kFengpu, kCounty});
+}
+
+TEST(IntegrationTest, VillagesFailOverWhenTheirTownshipDiesAndReturn) {
+  Cluster cluster;
+  AddCounty(cluster, /*both_townships=*/false);
+  cluster.StartAll();
+  constexpr int kPerVillage = 3000;
+
+  std::thread xiaban([&] { PutMany(cluster, kXiaban, kXiaban, "x", kPerVillage); });
+  std::thread dongkeng([&] { PutMany(cluster, kDongkeng, kDongkeng, "d", kPerVillage); });
+  // Mid-sync: the township has started receiving.
+  EXPECT_TRUE(WaitFor([&] {
+    absl::StatusOr<v1::NodeStatus> status = cluster.Status(kFengpu);
+    return status.ok() && status->items_received() > 0;
+  }));
+  cluster.Kill(kFengpu);
+  xiaban.join();
+  dongkeng.join();
+
+  // Both villages fail over to the county and bring it everything.
+  for (const char* village : {kXiaban, kDongkeng}) {
+    EXPECT_TRUE(WaitFor([&] { return Caught(cluster, kCounty, village); }))
+        << village << " did not reach the county after the township died";
+    EXPECT_TRUE(WaitFor([&] { return LiveTo(cluster, village, kCounty); }));
+  }
+  // Nothing crossed twice into the county: each record once, whether the
+  // township relayed it before it died or the village sent it after.
+  absl::StatusOr<v1::NodeStatus> county = cluster.Status(kCounty);
+  ASSERT_TRUE(county.ok());
+  EXPECT_EQ(county->items_received(), 2u * kPerVillage);
+
+  // The township comes back; its villages return to it, and it catches up.
+  cluster.Start(kFengpu);
+  for (const char* village : {kXiaban, kDongkeng}) {
+    EXPECT_TRUE(WaitFor([&] { return LiveTo(cluster, village, kFengpu); }))
+        << village << " did not return to its township";
+    EXPECT_TRUE(WaitFor([&] { return Caught(cluster, kFengpu, village); }));
+  }
+  // A change made now goes village -> township -> county.
+  ASSERT_TRUE(Put(cluster, kXiaban, "service_requests", "after", kXiaban, "回来了").ok());
+  EXPECT_TRUE(
+      WaitFor([&] { return HasTitle(cluster, kCounty, "service_requests", "after", "回来了"); }));
+  county = cluster.Status(kCounty);
+  ASSERT_TRUE(county.ok());
+  EXPECT_EQ(county->items_received(), 2u * kPerVillage + 1);
+
+  StopAllCleanly(cluster, {kDongkeng, kXiaban, kFengpu, kCounty});
+}
+
+TEST(IntegrationTest, AVillageOfflineCatchesUpBothWays) {
+  Cluster cluster;
+  cluster.AddNode(kCounty, {}, false);
+  cluster.AddNode(kFengpu, {kCounty}, false);
+  cluster.AddNode(kXiaban, {kFengpu, kCounty}, true);
+  cluster.StartAll();
+  ASSERT_TRUE(WaitFor([&] { return LiveTo(cluster, kXiaban, kFengpu); }));
+
+  // Offline: the village runs with parents no one answers at.
+  ASSERT_EQ(cluster.Stop(kXiaban), 0);
+  cluster.SetParentAddresses(kXiaban, {{kFengpu, "127.0.0.1:1"}, {kCounty, "127.0.0.1:2"}});
+  cluster.Start(kXiaban);
+  constexpr int kEachSide = 10'000;
+  std::thread village([&] { PutMany(cluster, kXiaban, kXiaban, "offline", kEachSide); });
+  PutMany(cluster, kFengpu, kFengpu, "township", kEachSide);
+  village.join();
+
+  // Back online.
+  ASSERT_EQ(cluster.Stop(kXiaban), 0);
+  cluster.SetParentAddresses(
+      kXiaban, {{kFengpu, cluster.address(kFengpu)}, {kCounty, cluster.address(kCounty)}});
+  const auto start = std::chrono::steady_clock::now();
+  cluster.Start(kXiaban);
+  EXPECT_TRUE(WaitFor([&] {
+    return Caught(cluster, kFengpu, kXiaban) && Caught(cluster, kXiaban, kFengpu);
+  }));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("offline village caught up %d + %d changes in %.2f s\n", kEachSide, kEachSide,
+              seconds);
+  EXPECT_TRUE(WaitFor([&] { return Caught(cluster, kCounty, kXiaban); }));
+  EXPECT_TRUE(HasTitle(cluster, kXiaban, "service_requests", "township-9999",
+                       "水管漏水 township 第9999号"));
+  EXPECT_TRUE(HasTitle(cluster, kCounty, "service_requests", "offline-9999",
+                       "水管漏水 offline 第9999号"));
+
+  StopAllCleanly(cluster, {kXiaban, kFengpu, kCounty});
+}
+
+// Opens a sync stream to `node` with `tls` and says hello as `claimed_id`;
+// returns the first frame the node answers with, or the stream's error.
+absl::StatusOr<v1::SyncFrame> HelloAs(Cluster& cluster, const std::string& node,
+                                      const v1::TlsConfig& tls, const std::string& claimed_id) {
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      node::ChannelCredentials(tls, node);
+  if (!credentials.ok()) return credentials.status();
+  std::unique_ptr<v1::Sync::Stub> stub =
+      v1::Sync::NewStub(grpc::CreateChannel(cluster.address(node), *credentials));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto stream = stub->Session(&context);
+  v1::SyncFrame hello;
+  hello.mutable_hello()->set_protocol_version(1);
+  hello.mutable_hello()->mutable_origin()->set_node_id(claimed_id);
+  hello.mutable_hello()->mutable_origin()->set_incarnation(1);
+  absl::StatusOr<conflict::Schema> schema = node::BuildSchema(TestSchema());
+  if (!schema.ok()) return schema.status();
+  hello.mutable_hello()->set_schema_fingerprint(schema->Fingerprint());
+  node::FrameEncoder encoder(false);
+  v1::WireFrame wire;
+  if (absl::Status encoded = encoder.Encode(hello, wire); !encoded.ok()) return encoded;
+  stream->Write(wire);
+  v1::WireFrame answer;
+  while (stream->Read(&answer)) {
+    node::FrameDecoder decoder(1 << 20);
+    v1::SyncFrame frame;
+    if (absl::Status decoded = decoder.Decode(answer, frame); !decoded.ok()) return decoded;
+    if (!frame.has_hello()) {
+      context.TryCancel();
+      stream->Finish();
+      return frame;
+    }
+  }
+  const grpc::Status finished = stream->Finish();
+  return absl::Status(static_cast<absl::StatusCode>(finished.error_code()),
+                      finished.error_message());
+}
+
+TEST(IntegrationTest, ImpostorsAreRefusedAndTheNodeServesTheOthers) {
+  Cluster cluster;
+  cluster.AddNode(kCounty, {}, false);
+  cluster.AddNode(kFengpu, {kCounty}, false);
+  cluster.AddNode(kXiaban, {kFengpu, kCounty}, true);
+  cluster.AddNode(kDongkeng, {kFengpu, kCounty}, true);
+  cluster.StartAll();
+
+  // A certificate from another CA: the handshake fails.
+  const std::string other_ca = cluster.dir() + "/other-ca";
+  ASSERT_EQ(RunCommand({SANJICTL_PATH, "cert", "ca", "--dir", other_ca, "--county", "gutian"})
+                .exit_code,
+            0);
+  ASSERT_EQ(RunCommand({SANJICTL_PATH, "cert", "issue", "--ca-dir", other_ca, "--node", kXiaban,
+                        "--out-dir", other_ca})
+                .exit_code,
+            0);
+  v1::TlsConfig foreign;
+  foreign.set_ca_file(cluster.ca_file());
+  foreign.set_cert_file(other_ca + "/node.gutian.fengpu.xiaban.pem");
+  foreign.set_key_file(other_ca + "/node.gutian.fengpu.xiaban.key");
+  absl::StatusOr<v1::SyncFrame> answer = HelloAs(cluster, kFengpu, foreign, kXiaban);
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kUnavailable) << answer.status();
+
+  // A village's certificate dialling the county as a township: refused,
+  // naming both.
+  const v1::TlsConfig xiaban_tls = cluster.Issue(kXiaban, /*node=*/true);
+  answer = HelloAs(cluster, kCounty, xiaban_tls, kFengpu);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  ASSERT_TRUE(answer->has_refusal()) << answer->DebugString();
+  EXPECT_EQ(answer->refusal().code(), v1::Refusal::WRONG_PLACE);
+  EXPECT_THAT(answer->refusal().message(), HasSubstr(kXiaban));
+
+  // A village pushing a record in another village's scope: dongkeng's store
+  // gets one written past its RecordService (which would refuse it), then
+  // dongkeng syncs: its township refuses that record, counts it, and takes
+  // the rest.
+  ASSERT_EQ(cluster.Stop(kDongkeng), 0);
+  {
+    absl::StatusOr<conflict::Schema> schema = node::BuildSchema(TestSchema());
+    ASSERT_TRUE(schema.ok());
+    conflict::ManualClock clock(absl::GetCurrentTimeNanos() / 1000);
+    store::Options options;
+    options.path = cluster.dir() + "/data/gutian_fengpu_dongkeng";
+    options.node_id = kDongkeng;
+    options.schema = &*schema;
+    options.clock = &clock;
+    absl::StatusOr<std::unique_ptr<store::Store>> store = store::Store::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    conflict::Change forged;
+    forged.scope = kXiaban;
+    forged.ops.push_back({"title", conflict::Assign{std::string("冒名工单")}});
+    ASSERT_TRUE((*store)->Write("service_requests", "forged", forged).ok());
+    conflict::Change honest;
+    honest.scope = kDongkeng;
+    honest.ops.push_back({"title", conflict::Assign{std::string("正常工单")}});
+    ASSERT_TRUE((*store)->Write("service_requests", "honest", honest).ok());
+  }
+  cluster.Start(kDongkeng);
+  EXPECT_TRUE(WaitFor(
+      [&] { return HasTitle(cluster, kCounty, "service_requests", "honest", "正常工单"); }));
+  absl::StatusOr<v1::NodeStatus> township = cluster.Status(kFengpu);
+  ASSERT_TRUE(township.ok());
+  EXPECT_GE(township->refused_items(), 1u);
+  EXPECT_EQ(TitleAt(cluster, kFengpu, "service_requests", "forged").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(TitleAt(cluster, kXiaban, "service_requests", "forged").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_THAT(cluster.Log(kFengpu), HasSubstr("refused service_requests/forged"));
+
+  // And the township serves the others all along.
+  ASSERT_TRUE(Put(cluster, kXiaban, "service_requests", "still", kXiaban, "照常").ok());
+  EXPECT_TRUE(
+      WaitFor([&] { return HasTitle(cluster, kCounty, "service_requests", "still", "照常"); }));
+
+  StopAllCleanly(cluster, {kDongkeng, kXiaban, kFengpu, kCounty});
+}
+
+TEST(IntegrationTest, StockClientsFindTheApiThroughReflection) {
+  Cluster cluster;
+  cluster.AddNode(kCounty, {}, false);
+  cluster.Start(kCounty);
+  std::unique_ptr<grpc::reflection::v1alpha::ServerReflection::Stub> reflection =
+      grpc::reflection::v1alpha::ServerReflection::NewStub(cluster.Channel(kCounty));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto stream = reflection->ServerReflectionInfo(&context);
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("");
+  ASSERT_TRUE(stream->Write(request));
+  stream->WritesDone();
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> services;
+  for (const auto& service : response.list_services_response().service()) {
+    services.push_back(service.name());
+  }
+  EXPECT_THAT(services, ::testing::IsSupersetOf({"sanji.v1.RecordService",
+                                                 "sanji.v1.AdminService", "sanji.v1.Sync",
+                                                 "grpc.health.v1.Health"}));
+  while (stream->Read(&response)) {
+  }
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(cluster.Stop(kCounty), 0);
+}
+
+TEST(IntegrationTest, ABadConfigFailsToStartNamingItsLine) {
+  Cluster cluster;
+  const std::string path = cluster.dir() + "/bad.conf";
+  {
+    std::FILE* file = std::fopen(path.c_str(), "w");
+    ASSERT_NE(file, nullptr);
+    std::fputs("node_id: \"gutian/fengpu\"\nlisten_address: \"127.0.0.1:7001\"\n"
+               "data_dir: \"data\"\nparents { id: \"gutian\" address: \"gutian-county\" }\n",
+               file);
+    std::fclose(file);
+  }
+  const CommandResult run = RunCommand({SANJID_PATH, "--config", path, "--insecure"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr("bad.conf:4:"));
+  EXPECT_THAT(run.output, HasSubstr("gutian-county"));
+
+  const CommandResult usage = RunCommand({SANJID_PATH});
+  EXPECT_EQ(usage.exit_code, 2) << usage.output;
+}
+
+}  // namespace
+}  // namespace sanji::integration
