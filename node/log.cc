@@ -32,10 +32,10 @@ void SetLogNodeId(std::string node_id) { NodeId() = std::move(node_id); }
 
 void LogLine(LogLevel level, absl::string_view message) {
   // One event, one line: a message quoting a peer's text must not break it.
-  std::string line = absl::StrCat(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone()), " ", NodeId(),
-      " ", std::string(1, LevelLetter(level)), " ",
-      absl::StrReplaceAll(message, {{"\n", "\\n"}, {"\r", "\\r"}}), "\n");
+  std::string line =
+      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone()), " ",
+                   NodeId(), " ", std::string(1, LevelLetter(level)), " ",
+                   absl::StrReplaceAll(message, {{"\n", "\\n"}, {"\r", "\\r"}}), "\n");
   // A single write(2) of the whole line keeps lines of concurrent threads
   // (and of processes sharing a terminal) from interleaving.
   const ssize_t written = ::write(STDERR_FILENO, line.data(), line.size());

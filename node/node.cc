@@ -1,6 +1,8 @@
 #include "node/node.h"
 
+#include <filesystem>
 #include <random>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -66,13 +68,14 @@ absl::Status Node::Open() {
     }
     for (const v1::ParentConfig& parent : config.parents()) {
       if (!IsLoopbackAddress(parent.address())) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("--insecure is refused: parent ", parent.id(), " at ", parent.address(),
-                         " is not a loopback address"));
+        return absl::FailedPreconditionError(absl::StrCat("--insecure is refused: parent ",
+                                                          parent.id(), " at ", parent.address(),
+                                                          " is not a loopback address"));
       }
     }
-    LogWarning("--insecure: plaintext links, no certificates, peers not authenticated; "
-               "for tests on this machine only");
+    LogWarning(
+        "--insecure: plaintext links, no certificates, peers not authenticated; "
+        "for tests on this machine only");
   } else {
     if (absl::Status named = CheckCertificateNamesNode(config.tls(), config.node_id());
         !named.ok()) {
@@ -80,6 +83,14 @@ absl::Status Node::Open() {
     }
   }
 
+  // A fresh node's data directory may sit under directories not made yet
+  // (/var/lib/sanji/...): make them, as an operator would expect.
+  std::error_code made;
+  std::filesystem::create_directories(std::filesystem::path(config.data_dir()).parent_path(), made);
+  if (made) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot create the directories of data_dir ",
+                                                      config.data_dir(), ": ", made.message()));
+  }
   store::Options store_options;
   store_options.path = config.data_dir();
   store_options.node_id = config.node_id();
@@ -120,8 +131,7 @@ absl::Status Node::Open() {
     };
   }
   sync_service_ = std::make_unique<SyncServiceImpl>(environment, sync_options, &children_);
-  record_service_ =
-      std::make_unique<RecordServiceImpl>(store_.get(), &config_.schema, &notifier_);
+  record_service_ = std::make_unique<RecordServiceImpl>(store_.get(), &config_.schema, &notifier_);
   admin_service_ = std::make_unique<AdminServiceImpl>(store_.get(), [this] { return Status(); });
 
   std::shared_ptr<grpc::ServerCredentials> server_credentials;

@@ -61,7 +61,9 @@ ParentDialer::ParentDialer(LinkEnvironment environment, DialerOptions options)
 
 ParentDialer::~ParentDialer() { Stop(); }
 
-void ParentDialer::Start() { thread_ = std::thread([this] { Loop(); }); }
+void ParentDialer::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void ParentDialer::Stop() {
   {
@@ -137,8 +139,8 @@ void ParentDialer::Loop() {
       continue;
     }
     SetIdleStatus(index, v1::LinkStatus::BACKOFF, "");
-    const milliseconds wait(std::uniform_int_distribution<int64_t>(
-        backoff.count() / 2, backoff.count())(random));
+    const milliseconds wait(
+        std::uniform_int_distribution<int64_t>(backoff.count() / 2, backoff.count())(random));
     if (!Wait(wait)) return;
     backoff = std::min(backoff * 2, max_backoff);
   }
@@ -207,9 +209,8 @@ bool ParentDialer::RunOnce(size_t index, bool& preempted) {
             primary.address, *primary_credentials,
             ParentChannelArguments(options_.timeouts, options_.max_message_bytes));
         primary_channel->GetState(/*try_to_connect=*/true);
-        if (primary_channel->WaitForConnected(
-                std::chrono::system_clock::now() +
-                milliseconds(options_.timeouts.call_deadline_ms()))) {
+        if (primary_channel->WaitForConnected(std::chrono::system_clock::now() +
+                                              milliseconds(options_.timeouts.call_deadline_ms()))) {
           preempted = true;
           link.Stop();
           return;

@@ -101,9 +101,9 @@ class ParentDialer {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;
-  SyncLink* current_link_ = nullptr;          // guarded by mu_
+  SyncLink* current_link_ = nullptr;                // guarded by mu_
   grpc::ClientContext* current_context_ = nullptr;  // guarded by mu_
-  v1::LinkStatus idle_status_;                // guarded by mu_
+  v1::LinkStatus idle_status_;                      // guarded by mu_
 };
 
 }  // namespace sanji::node

@@ -10,6 +10,7 @@
 #include "conflict/status_macros.h"
 #include "node/grpc_status.h"
 #include "node/record_view.h"
+#include "replication/scope.h"
 
 namespace sanji::node {
 
@@ -141,6 +142,7 @@ absl::Status RecordServiceImpl::DoPut(const v1::PutRequest& request, v1::PutResp
   SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
                          schema_->Collection(request.collection()));
   SANJI_ASSIGN_OR_RETURN(conflict::Change change, ChangeFromApi(request));
+  SANJI_RETURN_IF_ERROR(CheckAuthority(request.collection(), request.key(), change.scope));
   SANJI_ASSIGN_OR_RETURN(store::WriteResult result,
                          store_->Write(request.collection(), request.key(), change));
   notifier_->Notify();
@@ -164,10 +166,35 @@ absl::Status RecordServiceImpl::DoDelete(const v1::DeleteRequest& request,
   SANJI_RETURN_IF_ERROR(CheckNotEmpty("DeleteRequest.key", request.key()));
   SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
                          schema_->Collection(request.collection()));
+  SANJI_RETURN_IF_ERROR(CheckAuthority(request.collection(), request.key(), std::nullopt));
   SANJI_ASSIGN_OR_RETURN(store::WriteResult result,
                          store_->Delete(request.collection(), request.key()));
   notifier_->Notify();
   WriteResultToApi(*collection, request.key(), result, response);
+  return absl::OkStatus();
+}
+
+absl::Status RecordServiceImpl::CheckAuthority(absl::string_view collection, absl::string_view key,
+                                               const std::optional<std::string>& new_scope) const {
+  const std::string& self = store_->origin().node_id.str();
+  if (new_scope.has_value() && !new_scope->empty() && !replication::InSubtree(*new_scope, self)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("node ", self, " may not write a record in scope ", *new_scope,
+                     ": a node writes only in its own scope or below"));
+  }
+  absl::StatusOr<conflict::Record> stored = store_->Get(collection, key);
+  if (!stored.ok()) {
+    // A record never written is created here (its scope is checked above);
+    // anything else is the store's error.
+    return stored.status().code() == absl::StatusCode::kNotFound ? absl::OkStatus()
+                                                                 : stored.status();
+  }
+  const std::optional<std::string> scope = stored->scope();
+  if (scope.has_value() && !replication::InSubtree(*scope, self)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "node ", self, " may not change ", collection, "/", key, ", which is in scope ", *scope,
+        ": a node changes only records in its own scope or below"));
+  }
   return absl::OkStatus();
 }
 

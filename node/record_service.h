@@ -87,6 +87,12 @@ class RecordServiceImpl final : public v1::RecordService::Service {
   absl::Status DoPut(const v1::PutRequest& request, v1::PutResponse& response);
   absl::Status DoGet(const v1::GetRequest& request, v1::Record& response) const;
   absl::Status DoDelete(const v1::DeleteRequest& request, v1::DeleteResponse& response);
+  // Authority (ARCHITECTURE.md §4): this node may create or change only
+  // records whose scope is its own or below, and move them only there.
+  // The parent would refuse anything else at sync; refusing it here tells
+  // the application at once. PermissionDenied naming the scopes.
+  absl::Status CheckAuthority(absl::string_view collection, absl::string_view key,
+                              const std::optional<std::string>& new_scope) const;
   absl::Status DoList(const v1::ListRequest& request, v1::ListResponse& response) const;
   absl::Status DoWatch(grpc::ServerContext& context, const v1::WatchRequest& request,
                        grpc::ServerWriter<v1::WatchEvent>& writer);

@@ -8,10 +8,9 @@
 // error.
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "node/config.h"
 #include "node/log.h"
@@ -60,8 +59,7 @@ int main(int argc, char** argv) {
   CLI::App app("sanjid: a Sanji replication node", "sanjid");
   std::string config_path;
   bool insecure = false;
-  app.add_option("--config", config_path, "the node's config (protobuf text format)")
-      ->required();
+  app.add_option("--config", config_path, "the node's config (protobuf text format)")->required();
   app.add_flag("--insecure", insecure,
                "plaintext without certificates; refused unless every address is loopback");
   app.set_version_flag("--version", std::string("sanjid ") + sanji::node::kSanjiVersion);

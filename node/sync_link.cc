@@ -94,9 +94,8 @@ absl::Status SyncLink::Run() {
       SteadyClock::time_point wake_at = SteadyClock::now() + kIdleTick;
       wake_at = std::min(wake_at, push_due);
       if (!session_.peer().has_value()) wake_at = std::min(wake_at, hello_deadline);
-      wake_.wait_until(lock, wake_at, [&] {
-        return !inbox_.empty() || store_changed_ || peer_closed_ || stop_;
-      });
+      wake_.wait_until(lock, wake_at,
+                       [&] { return !inbox_.empty() || store_changed_ || peer_closed_ || stop_; });
       frames.swap(inbox_);
       changed = std::exchange(store_changed_, false);
       closed = peer_closed_;
@@ -122,8 +121,8 @@ absl::Status SyncLink::Run() {
     if (changed) {
       session_.StoreChanged();
       if (push_due == kNoPush) {
-        push_due = SteadyClock::now() +
-                   std::chrono::microseconds(options_.session.push_delay_micros);
+        push_due =
+            SteadyClock::now() + std::chrono::microseconds(options_.session.push_delay_micros);
       }
     }
     session_.Tick(NowMicros());
@@ -135,9 +134,8 @@ absl::Status SyncLink::Run() {
       break;
     }
     if (!session_.peer().has_value() && SteadyClock::now() >= hello_deadline) {
-      result = absl::DeadlineExceededError(
-          absl::StrCat(options_.peer_label, " sent no hello within ",
-                       options_.hello_timeout.count(), " ms"));
+      result = absl::DeadlineExceededError(absl::StrCat(
+          options_.peer_label, " sent no hello within ", options_.hello_timeout.count(), " ms"));
       break;
     }
   }
@@ -176,15 +174,14 @@ bool SyncLink::Flush() {
       if (!stream_->Write(wire)) return false;
     }
     for (const replication::RefusedItem& refused : session_.TakeRefusedItems()) {
-      LogWarning("link ", options_.peer_label, ": refused ", refused.collection, "/",
-                 refused.key, ": ", refused.reason);
+      LogWarning("link ", options_.peer_label, ": refused ", refused.collection, "/", refused.key,
+                 ": ", refused.reason);
     }
     std::vector<replication::ApplyBatch> applies = session_.TakeApplies();
     if (applies.empty()) return true;
     for (replication::ApplyBatch& batch : applies) {
       const uint64_t sequence = batch.sequence;
-      const absl::Status applied =
-          replication::ApplyToStore(*environment_.store, std::move(batch));
+      const absl::Status applied = replication::ApplyToStore(*environment_.store, std::move(batch));
       if (applied.ok()) {
         environment_.notifier->Notify(listener_);
       } else {

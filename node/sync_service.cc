@@ -47,13 +47,13 @@ grpc::Status SyncServiceImpl::Session(
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                         absl::StrCat(options_.node_id, " is a leaf node and takes no children"));
   }
-  if (!peer->empty() && (*peer == options_.node_id ||
-                         !replication::InSubtree(*peer, options_.node_id))) {
+  if (!peer->empty() &&
+      (*peer == options_.node_id || !replication::InSubtree(*peer, options_.node_id))) {
     LogWarning("refused a sync session from ", *peer, " at ", address, ": not below ",
                options_.node_id);
-    return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
-                        absl::StrCat("the certificate names ", *peer, ", which is not below ",
-                                     options_.node_id));
+    return grpc::Status(
+        grpc::StatusCode::PERMISSION_DENIED,
+        absl::StrCat("the certificate names ", *peer, ", which is not below ", options_.node_id));
   }
 
   SyncLinkOptions link_options = options_.link;
@@ -74,8 +74,7 @@ grpc::Status SyncServiceImpl::Session(
   LogInfo("session from ", label, " opened");
   const absl::Status ended = link.Run();
   registry_->Remove(id);
-  LogInfo("session from ", label, " ended: ",
-          ended.ok() ? "ok" : ended.ToString());
+  LogInfo("session from ", label, " ended: ", ended.ok() ? "ok" : ended.ToString());
   return ToGrpcStatus(ended);
 }
 

@@ -140,8 +140,8 @@ Cluster::Cluster() {
   std::string pattern = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/sanji-cluster-XXXXXX");
   dir_ = mkdtemp(pattern.data());
   ca_dir_ = dir_ + "/ca";
-  const CommandResult ca = RunCommand(
-      {SANJICTL_PATH, "cert", "ca", "--dir", ca_dir_, "--county", "gutian"});
+  const CommandResult ca =
+      RunCommand({SANJICTL_PATH, "cert", "ca", "--dir", ca_dir_, "--county", "gutian"});
   EXPECT_EQ(ca.exit_code, 0) << ca.output;
   ca_file_ = ca_dir_ + "/ca.pem";
   operator_tls_ = Issue("integration-test", /*node=*/false);
@@ -159,9 +159,8 @@ Cluster::~Cluster() {
 
 v1::TlsConfig Cluster::Issue(const std::string& name, bool node) {
   const std::string out = absl::StrCat(dir_, "/certs");
-  const CommandResult issued =
-      RunCommand({SANJICTL_PATH, "cert", "issue", "--ca-dir", ca_dir_, node ? "--node" : "--client",
-                  name, "--out-dir", out});
+  const CommandResult issued = RunCommand({SANJICTL_PATH, "cert", "issue", "--ca-dir", ca_dir_,
+                                           node ? "--node" : "--client", name, "--out-dir", out});
   EXPECT_EQ(issued.exit_code, 0) << issued.output;
   v1::TlsConfig tls;
   tls.set_ca_file(ca_file_);
@@ -200,7 +199,7 @@ void Cluster::AddNode(const std::string& id, const std::vector<std::string>& par
   timeouts->set_backoff_initial_ms(50);
   timeouts->set_backoff_max_ms(500);
   timeouts->set_failover_after_ms(1000);
-  timeouts->set_primary_probe_ms(300);
+  timeouts->set_primary_probe_ms(1000);
   WriteConfig(node);
   nodes_.emplace(id, std::move(node));
 }
@@ -231,8 +230,15 @@ void Cluster::Start(const std::string& id) {
   std::shared_ptr<grpc::Channel> channel = Channel(id);
   std::unique_ptr<grpc::health::v1::Health::Stub> health =
       grpc::health::v1::Health::NewStub(channel);
+  bool exited = false;
   const bool serving = WaitFor(
       [&] {
+        int status = 0;
+        if (waitpid(node.pid, &status, WNOHANG) == node.pid) {
+          exited = true;
+          node.pid = 0;
+          return true;
+        }
         grpc::ClientContext context;
         context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
         grpc::health::v1::HealthCheckRequest request;
@@ -241,7 +247,7 @@ void Cluster::Start(const std::string& id) {
                response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
       },
       std::chrono::seconds(30));
-  ASSERT_TRUE(serving) << id << " did not start serving:\n" << Log(id);
+  ASSERT_TRUE(serving && !exited) << id << " did not start serving:\n" << Log(id);
 }
 
 void Cluster::StartAll() {
@@ -279,7 +285,13 @@ std::shared_ptr<grpc::Channel> Cluster::Channel(const std::string& id) {
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       node::ChannelCredentials(operator_tls_, id);
   EXPECT_TRUE(credentials.ok()) << credentials.status();
-  return grpc::CreateChannel(nodes_.at(id).address, *credentials);
+  // gRPC's default reconnect backoff (1 s, growing) would make a test wait
+  // seconds for a node that just started listening.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
+  return grpc::CreateCustomChannel(nodes_.at(id).address, *credentials, args);
 }
 
 std::unique_ptr<v1::RecordService::Stub> Cluster::Records(const std::string& id) {
@@ -296,8 +308,7 @@ absl::StatusOr<v1::NodeStatus> Cluster::Status(const std::string& id) {
   v1::NodeStatus status;
   const grpc::Status called = Admin(id)->Status(&context, v1::StatusRequest(), &status);
   if (!called.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(called.error_code()),
-                        called.error_message());
+    return absl::Status(static_cast<absl::StatusCode>(called.error_code()), called.error_message());
   }
   return status;
 }

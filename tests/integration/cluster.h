@@ -71,9 +71,7 @@ class Cluster {
   bool Running(const std::string& id) const;
 
   const std::string& address(const std::string& id) const { return nodes_.at(id).address; }
-  const std::string& config_path(const std::string& id) const {
-    return nodes_.at(id).config_path;
-  }
+  const std::string& config_path(const std::string& id) const { return nodes_.at(id).config_path; }
   const std::string& dir() const { return dir_; }
   // What the node logged so far.
   std::string Log(const std::string& id) const;

@@ -129,8 +129,7 @@ uint64_t Knows(const v1::NodeStatus& status, const std::string& node_id) {
 bool Caught(Cluster& cluster, const std::string& node, const std::string& origin) {
   absl::StatusOr<v1::NodeStatus> at_origin = cluster.Status(origin);
   absl::StatusOr<v1::NodeStatus> at_node = cluster.Status(node);
-  return at_origin.ok() && at_node.ok() &&
-         Knows(*at_node, origin) >= Knows(*at_origin, origin);
+  return at_origin.ok() && at_node.ok() && Knows(*at_node, origin) >= Knows(*at_origin, origin);
 }
 
 const v1::LinkStatus* ParentLink(const v1::NodeStatus& status) {
@@ -164,14 +163,15 @@ TEST(IntegrationTest, RecordsFlowUpAndDownWithinEachFilter) {
 
   // Each village records a service request in its own scope.
   for (const std::string& village : villages) {
-    ASSERT_TRUE(Put(cluster, village, "service_requests", village + "/r1", village,
-                    "修路灯 " + village)
-                    .ok());
+    ASSERT_TRUE(
+        Put(cluster, village, "service_requests", village + "/r1", village, "修路灯 " + village)
+            .ok());
   }
   for (const std::string& village : villages) {
     EXPECT_TRUE(WaitFor([&] {
       return HasTitle(cluster, kCounty, "service_requests", village + "/r1", "修路灯 " + village);
-    })) << village << "'s request did not reach the county";
+    })) << village
+        << "'s request did not reach the county";
   }
 
   // The county addresses a record to one village, then publishes a notice.
@@ -181,7 +181,8 @@ TEST(IntegrationTest, RecordsFlowUpAndDownWithinEachFilter) {
   for (const std::string& village : villages) {
     EXPECT_TRUE(WaitFor([&] {
       return HasTitle(cluster, village, "notices", "flood-warning", "防汛通知");
-    })) << "the notice did not reach " << village;
+    })) << "the notice did not reach "
+        << village;
   }
   EXPECT_TRUE(WaitFor([&] {
     return HasTitle(cluster, kXiaban, "service_requests", "county/for-xiaban", "县里派单");
@@ -195,14 +196,12 @@ TEST(IntegrationTest, RecordsFlowUpAndDownWithinEachFilter) {
   }
   // A village never holds another village's records, nor a township another
   // township's.
-  EXPECT_EQ(TitleAt(cluster, kDongkeng, "service_requests", std::string(kXiaban) + "/r1")
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ(TitleAt(cluster, kXikou, "service_requests", std::string(kXiaban) + "/r1")
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      TitleAt(cluster, kDongkeng, "service_requests", std::string(kXiaban) + "/r1").status().code(),
+      absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      TitleAt(cluster, kXikou, "service_requests", std::string(kXiaban) + "/r1").status().code(),
+      absl::StatusCode::kNotFound);
   EXPECT_TRUE(HasTitle(cluster, kFengpu, "service_requests", std::string(kXiaban) + "/r1",
                        "修路灯 " + std::string(kXiaban)));
 
@@ -279,9 +278,8 @@ TEST(IntegrationTest, AVillageOfflineCatchesUpBothWays) {
       kXiaban, {{kFengpu, cluster.address(kFengpu)}, {kCounty, cluster.address(kCounty)}});
   const auto start = std::chrono::steady_clock::now();
   cluster.Start(kXiaban);
-  EXPECT_TRUE(WaitFor([&] {
-    return Caught(cluster, kFengpu, kXiaban) && Caught(cluster, kXiaban, kFengpu);
-  }));
+  EXPECT_TRUE(WaitFor(
+      [&] { return Caught(cluster, kFengpu, kXiaban) && Caught(cluster, kXiaban, kFengpu); }));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("offline village caught up %d + %d changes in %.2f s\n", kEachSide, kEachSide,
@@ -289,8 +287,8 @@ TEST(IntegrationTest, AVillageOfflineCatchesUpBothWays) {
   EXPECT_TRUE(WaitFor([&] { return Caught(cluster, kCounty, kXiaban); }));
   EXPECT_TRUE(HasTitle(cluster, kXiaban, "service_requests", "township-9999",
                        "水管漏水 township 第9999号"));
-  EXPECT_TRUE(HasTitle(cluster, kCounty, "service_requests", "offline-9999",
-                       "水管漏水 offline 第9999号"));
+  EXPECT_TRUE(
+      HasTitle(cluster, kCounty, "service_requests", "offline-9999", "水管漏水 offline 第9999号"));
 
   StopAllCleanly(cluster, {kXiaban, kFengpu, kCounty});
 }
@@ -344,9 +342,9 @@ TEST(IntegrationTest, ImpostorsAreRefusedAndTheNodeServesTheOthers) {
 
   // A certificate from another CA: the handshake fails.
   const std::string other_ca = cluster.dir() + "/other-ca";
-  ASSERT_EQ(RunCommand({SANJICTL_PATH, "cert", "ca", "--dir", other_ca, "--county", "gutian"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      RunCommand({SANJICTL_PATH, "cert", "ca", "--dir", other_ca, "--county", "gutian"}).exit_code,
+      0);
   ASSERT_EQ(RunCommand({SANJICTL_PATH, "cert", "issue", "--ca-dir", other_ca, "--node", kXiaban,
                         "--out-dir", other_ca})
                 .exit_code,
@@ -431,9 +429,8 @@ TEST(IntegrationTest, StockClientsFindTheApiThroughReflection) {
   for (const auto& service : response.list_services_response().service()) {
     services.push_back(service.name());
   }
-  EXPECT_THAT(services, ::testing::IsSupersetOf({"sanji.v1.RecordService",
-                                                 "sanji.v1.AdminService", "sanji.v1.Sync",
-                                                 "grpc.health.v1.Health"}));
+  EXPECT_THAT(services, ::testing::IsSupersetOf({"sanji.v1.RecordService", "sanji.v1.AdminService",
+                                                 "sanji.v1.Sync", "grpc.health.v1.Health"}));
   while (stream->Read(&response)) {
   }
   EXPECT_TRUE(stream->Finish().ok());
@@ -446,9 +443,10 @@ TEST(IntegrationTest, ABadConfigFailsToStartNamingItsLine) {
   {
     std::FILE* file = std::fopen(path.c_str(), "w");
     ASSERT_NE(file, nullptr);
-    std::fputs("node_id: \"gutian/fengpu\"\nlisten_address: \"127.0.0.1:7001\"\n"
-               "data_dir: \"data\"\nparents { id: \"gutian\" address: \"gutian-county\" }\n",
-               file);
+    std::fputs(
+        "node_id: \"gutian/fengpu\"\nlisten_address: \"127.0.0.1:7001\"\n"
+        "data_dir: \"data\"\nparents { id: \"gutian\" address: \"gutian-county\" }\n",
+        file);
     std::fclose(file);
   }
   const CommandResult run = RunCommand({SANJID_PATH, "--config", path, "--insecure"});

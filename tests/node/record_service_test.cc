@@ -407,6 +407,12 @@ TEST_F(RecordServiceTest, BadPutsAreRefusedAndChangeNothing) {
                    grpc::StatusCode::INVALID_ARGUMENT, "scope"});
   cases.push_back({"empty scope", Put("r1", "").Assign("title", Text("x")),
                    grpc::StatusCode::INVALID_ARGUMENT, "scope"});
+  cases.push_back({"scope of another village",
+                   Put("r9", "gutian/fengpu/dongkeng").Assign("title", Text("x")),
+                   grpc::StatusCode::PERMISSION_DENIED, "gutian/fengpu/dongkeng"});
+  cases.push_back({"scope of the township above",
+                   Put("r1", "gutian/fengpu").Assign("title", Text("x")),
+                   grpc::StatusCode::PERMISSION_DENIED, "own scope or below"});
   cases.push_back({"nothing to do", Put("r1", std::nullopt), grpc::StatusCode::INVALID_ARGUMENT,
                    "does nothing"});
   cases.push_back({"key too long",
