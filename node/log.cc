@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "grpc/support/log.h"
 
 namespace sanji::node {
 namespace {
@@ -40,6 +42,14 @@ void LogLine(LogLevel level, absl::string_view message) {
   // (and of processes sharing a terminal) from interleaving.
   const ssize_t written = ::write(STDERR_FILENO, line.data(), line.size());
   (void)written;
+}
+
+void RouteGrpcLogs() {
+  gpr_set_log_function([](gpr_log_func_args* args) {
+    if (absl::StartsWith(args->message, "No match found for server name")) return;
+    LogLine(args->severity == GPR_LOG_SEVERITY_ERROR ? LogLevel::kError : LogLevel::kInfo,
+            absl::StrCat("grpc ", args->file, ":", args->line, ": ", args->message));
+  });
 }
 
 }  // namespace sanji::node

@@ -21,6 +21,13 @@ void SetLogNodeId(std::string node_id);
 
 void LogLine(LogLevel level, absl::string_view message);
 
+// Routes gRPC's own log lines through LogLine (prefixed "grpc"), so they
+// carry the time and node id too, and drops the one gRPC logs as an error on
+// every TLS handshake by address: the client sends the address as the
+// server name, which no Sanji certificate names (identity is the URI SAN,
+// node/tls.h), and nothing is wrong. Call once at start.
+void RouteGrpcLogs();
+
 template <typename... Parts>
 void LogInfo(const Parts&... parts) {
   LogLine(LogLevel::kInfo, absl::StrCat(parts...));

@@ -37,6 +37,7 @@ int Run(const std::string& config_path, bool insecure) {
     return 1;
   }
   sanji::node::SetLogNodeId(config->config.node_id());
+  sanji::node::RouteGrpcLogs();
   sanji::node::NodeOptions options;
   options.insecure = insecure;
   absl::StatusOr<std::unique_ptr<sanji::node::Node>> node =

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -62,20 +63,22 @@ v1::FieldConfig Field(const std::string& name, v1::FieldConfig::Kind kind,
 }
 
 // Spawns argv with stdout and stderr into `log_path`; returns the pid.
+// posix_spawn, not fork: fork runs gRPC's fork handlers in this process,
+// which leave its TLS handshakes stalled for seconds afterwards.
 pid_t Spawn(const std::vector<std::string>& argv, const std::string& log_path) {
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
-  const int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(log, STDOUT_FILENO);
-    dup2(log, STDERR_FILENO);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(log);
-  return pid;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  EXPECT_EQ(spawned, 0) << "cannot start " << argv[0];
+  return spawned == 0 ? pid : 0;
 }
 
 // Waits for `pid` up to `timeout`; its exit code, 128 + signal, or -1.
@@ -104,6 +107,11 @@ CommandResult RunCommand(const std::vector<std::string>& argv) {
   result.output = ReadFile(path);
   unlink(path);
   return result;
+}
+
+void PrepareCall(grpc::ClientContext& context, std::chrono::milliseconds timeout) {
+  context.set_deadline(std::chrono::system_clock::now() + timeout);
+  context.set_wait_for_ready(true);
 }
 
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
@@ -240,7 +248,7 @@ void Cluster::Start(const std::string& id) {
           return true;
         }
         grpc::ClientContext context;
-        context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+        PrepareCall(context, std::chrono::seconds(1));
         grpc::health::v1::HealthCheckRequest request;
         grpc::health::v1::HealthCheckResponse response;
         return health->Check(&context, request, &response).ok() &&
@@ -259,6 +267,10 @@ void Cluster::StartAll() {
 int Cluster::Stop(const std::string& id) {
   Node& node = nodes_.at(id);
   if (node.pid == 0) return -1;
+  // An idle connection of this process would hold up the node's graceful
+  // shutdown for two seconds (its GOAWAY waits for a ping this process does
+  // not poll for): close it first.
+  channels_.erase(id);
   kill(node.pid, SIGTERM);
   int code = WaitExit(node.pid, std::chrono::seconds(30));
   if (code == -1) {
@@ -282,6 +294,7 @@ bool Cluster::Running(const std::string& id) const { return nodes_.at(id).pid !=
 std::string Cluster::Log(const std::string& id) const { return ReadFile(nodes_.at(id).log_path); }
 
 std::shared_ptr<grpc::Channel> Cluster::Channel(const std::string& id) {
+  if (auto found = channels_.find(id); found != channels_.end()) return found->second;
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       node::ChannelCredentials(operator_tls_, id);
   EXPECT_TRUE(credentials.ok()) << credentials.status();
@@ -289,9 +302,11 @@ std::shared_ptr<grpc::Channel> Cluster::Channel(const std::string& id) {
   // seconds for a node that just started listening.
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
-  return grpc::CreateCustomChannel(nodes_.at(id).address, *credentials, args);
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(nodes_.at(id).address, *credentials, args);
+  channels_.emplace(id, channel);
+  return channel;
 }
 
 std::unique_ptr<v1::RecordService::Stub> Cluster::Records(const std::string& id) {
@@ -304,7 +319,7 @@ std::unique_ptr<v1::AdminService::Stub> Cluster::Admin(const std::string& id) {
 
 absl::StatusOr<v1::NodeStatus> Cluster::Status(const std::string& id) {
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  PrepareCall(context, std::chrono::seconds(5));
   v1::NodeStatus status;
   const grpc::Status called = Admin(id)->Status(&context, v1::StatusRequest(), &status);
   if (!called.ok()) {

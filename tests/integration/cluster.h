@@ -34,6 +34,13 @@ struct CommandResult {
 };
 CommandResult RunCommand(const std::vector<std::string>& argv);
 
+// A deadline `timeout` from now, and wait-for-ready: a call on a channel
+// that is (re)connecting waits for it, and its thread drives the connection
+// meanwhile (without a call in flight, gRPC polls a connecting channel only
+// every 5 s, its backup poller's period).
+void PrepareCall(grpc::ClientContext& context,
+                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 // Waits until `condition` holds or `timeout` passes; returns whether it held.
 bool WaitFor(const std::function<bool()>& condition,
              std::chrono::milliseconds timeout = std::chrono::seconds(60));
@@ -73,6 +80,8 @@ class Cluster {
   const std::string& address(const std::string& id) const { return nodes_.at(id).address; }
   const std::string& config_path(const std::string& id) const { return nodes_.at(id).config_path; }
   const std::string& dir() const { return dir_; }
+  // The node's TLS files.
+  const v1::TlsConfig& tls(const std::string& id) const { return nodes_.at(id).config.tls(); }
   // What the node logged so far.
   std::string Log(const std::string& id) const;
 
@@ -105,6 +114,8 @@ class Cluster {
   std::string ca_file_;
   v1::TlsConfig operator_tls_;
   std::map<std::string, Node> nodes_;
+  // One channel per node, made on first use; it reconnects by itself.
+  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
 };
 
 }  // namespace sanji::integration
