@@ -168,7 +168,9 @@ struct HostPort {
 };
 
 // Errors: InvalidArgument with the problem only, for the caller to place.
-absl::StatusOr<HostPort> ParseHostPort(absl::string_view text) {
+// `min_port` 0 lets port 0 ("any free port") through, which only an
+// in-process node started by a test asks for.
+absl::StatusOr<HostPort> ParseHostPort(absl::string_view text, int min_port = 1) {
   HostPort result;
   absl::string_view port;
   if (absl::ConsumePrefix(&text, "[")) {
@@ -191,8 +193,9 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view text) {
     port = text.substr(colon + 1);
   }
   if (port.empty() || port.size() > 5 || !std::ranges::all_of(port, absl::ascii_isdigit) ||
-      !absl::SimpleAtoi(port, &result.port) || result.port < 1 || result.port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("has port \"", port, "\", not in 1..65535"));
+      !absl::SimpleAtoi(port, &result.port) || result.port < min_port || result.port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("has port \"", port, "\", not in ", min_port, "..65535"));
   }
   return result;
 }
@@ -583,7 +586,7 @@ std::string FormatConfig(const v1::NodeConfig& config) {
 }
 
 bool IsLoopbackAddress(absl::string_view host_port) {
-  absl::StatusOr<HostPort> parsed = ParseHostPort(host_port);
+  absl::StatusOr<HostPort> parsed = ParseHostPort(host_port, /*min_port=*/0);
   if (!parsed.ok()) return false;
   if (absl::EqualsIgnoreCase(parsed->host, "localhost")) return true;
   in_addr v4;

@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "health.grpc.pb.h"
 #include "node/tls.h"
+#include "tests/support/poll_until.h"
 
 namespace sanji::integration {
 namespace {
@@ -115,16 +116,7 @@ void PrepareCall(grpc::ClientContext& context, std::chrono::milliseconds timeout
 }
 
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  // Polls with a short backoff: the conditions are RPCs to other processes,
-  // which have no way to notify this one.
-  auto pause = std::chrono::milliseconds(1);
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(50));
-  }
-  return true;
+  return testing::PollUntil(condition, timeout);
 }
 
 v1::SchemaConfig TestSchema() {
@@ -288,6 +280,10 @@ void Cluster::Kill(const std::string& id) {
   WaitExit(node.pid, std::chrono::seconds(10));
   node.pid = 0;
 }
+
+void Cluster::Freeze(const std::string& id) { kill(nodes_.at(id).pid, SIGSTOP); }
+
+void Cluster::Thaw(const std::string& id) { kill(nodes_.at(id).pid, SIGCONT); }
 
 bool Cluster::Running(const std::string& id) const { return nodes_.at(id).pid != 0; }
 

@@ -76,6 +76,10 @@ class Cluster {
   // SIGKILL, then waits.
   void Kill(const std::string& id);
   bool Running(const std::string& id) const;
+  // SIGSTOP / SIGCONT: a node that hangs with its connections open, as one
+  // behind a dead 4G link looks to its peers.
+  void Freeze(const std::string& id);
+  void Thaw(const std::string& id);
 
   const std::string& address(const std::string& id) const { return nodes_.at(id).address; }
   const std::string& config_path(const std::string& id) const { return nodes_.at(id).config_path; }

@@ -258,6 +258,33 @@ TEST(IntegrationTest, VillagesFailOverWhenTheirTownshipDiesAndReturn) {
   StopAllCleanly(cluster, {kDongkeng, kXiaban, kFengpu, kCounty});
 }
 
+TEST(IntegrationTest, KeepalivesNoticeAHungTownshipWithinSeconds) {
+  Cluster cluster;
+  cluster.AddNode(kCounty, {}, false);
+  cluster.AddNode(kFengpu, {kCounty}, false);
+  cluster.AddNode(kXiaban, {kFengpu, kCounty}, true);
+  cluster.StartAll();
+  ASSERT_TRUE(WaitFor([&] { return LiveTo(cluster, kXiaban, kFengpu); }));
+
+  // The township hangs with its TCP connections open: no RST, no FIN, just
+  // silence, as behind a dead 4G link. Keepalive (1 s + 1 s in these
+  // configs) notices; the failover (1 s) follows.
+  cluster.Freeze(kFengpu);
+  const auto frozen = std::chrono::steady_clock::now();
+  EXPECT_TRUE(WaitFor([&] { return LiveTo(cluster, kXiaban, kCounty); }, std::chrono::seconds(20)));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - frozen).count();
+  std::printf("a hung township was left for the county after %.1f s\n", seconds);
+  ASSERT_TRUE(Put(cluster, kXiaban, "service_requests", "while-hung", kXiaban, "照常").ok());
+  EXPECT_TRUE(WaitFor(
+      [&] { return HasTitle(cluster, kCounty, "service_requests", "while-hung", "照常"); }));
+
+  cluster.Thaw(kFengpu);
+  EXPECT_TRUE(WaitFor([&] { return LiveTo(cluster, kXiaban, kFengpu); }));
+  EXPECT_TRUE(WaitFor([&] { return Caught(cluster, kFengpu, kXiaban); }));
+  StopAllCleanly(cluster, {kXiaban, kFengpu, kCounty});
+}
+
 TEST(IntegrationTest, AVillageOfflineCatchesUpBothWays) {
   Cluster cluster;
   cluster.AddNode(kCounty, {}, false);
