@@ -9,10 +9,13 @@
 #ifndef SANJI_CLI_COMMAND_H_
 #define SANJI_CLI_COMMAND_H_
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <ostream>
+#include <utility>
 
 #include "absl/status/status.h"
+#include "cli/global_flags.h"
 
 namespace sanji::cli {
 
@@ -20,10 +23,26 @@ namespace sanji::cli {
 // `out` (errors go in the returned Status, never to `out`).
 using Action = std::function<absl::Status(std::ostream& out)>;
 
-// The leaf subcommand chosen by parsing the command line.
+// The command line as parsed: the global flags and the chosen leaf's action.
+// Actions read `global` when they run, after parsing is complete, so flags
+// written after the subcommand count too.
 struct Invocation {
+  GlobalFlags global;
   Action action;
 };
+
+// What a node-facing leaf does: runs with the global flags as parsed.
+using NodeAction = std::function<absl::Status(const GlobalFlags& global, std::ostream& out)>;
+
+// Makes `command` a leaf that, when chosen, runs `run`.
+// REQUIRES: `invocation` outlives the parse and the action's run.
+inline void SetNodeAction(CLI::App& command, Invocation& invocation, NodeAction run) {
+  command.callback([&invocation, run = std::move(run)] {
+    invocation.action = [&invocation, run](std::ostream& out) {
+      return run(invocation.global, out);
+    };
+  });
+}
 
 }  // namespace sanji::cli
 

@@ -16,6 +16,9 @@ int ExitCode(const absl::Status& status) {
     case absl::StatusCode::kUnauthenticated:
       return kExitNotAllowed;
     case absl::StatusCode::kUnavailable:
+    // A node that does not answer within --timeout is, to the operator, one
+    // to try again later, as one that refuses the connection.
+    case absl::StatusCode::kDeadlineExceeded:
       return kExitUnavailable;
     default:
       return kExitFailure;

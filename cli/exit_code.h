@@ -8,7 +8,7 @@
 //   3     NotFound                        no such file, node or record
 //   4     PermissionDenied,               not allowed: certificate or authority
 //         Unauthenticated
-//   5     Unavailable                     node unreachable: retry later
+//   5     Unavailable, DeadlineExceeded   node unreachable or too slow: retry later
 //
 // Thread-safety: pure functions.
 #ifndef SANJI_CLI_EXIT_CODE_H_

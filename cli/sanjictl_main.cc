@@ -6,7 +6,11 @@
 
 #include "cli/command.h"
 #include "cli/commands/cert_command.h"
+#include "cli/commands/record_commands.h"
+#include "cli/commands/status_command.h"
+#include "cli/commands/watch_command.h"
 #include "cli/exit_code.h"
+#include "cli/global_flags.h"
 
 int main(int argc, char** argv) {
   CLI::App app("Drives a Sanji county network.", "sanjictl");
@@ -15,6 +19,10 @@ int main(int argc, char** argv) {
   app.footer(sanji::cli::ExitCodeHelp());
 
   sanji::cli::Invocation invocation;
+  sanji::cli::AddGlobalFlags(app, invocation.global);
+  sanji::cli::RegisterStatusCommand(app, invocation);
+  sanji::cli::RegisterRecordCommands(app, invocation);
+  sanji::cli::RegisterWatchCommand(app, invocation);
   sanji::cli::RegisterCertCommands(app, invocation);
 
   // CLI11 reports parse errors as exceptions; they stop here.

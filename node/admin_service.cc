@@ -3,6 +3,61 @@
 #include "node/grpc_status.h"
 
 namespace sanji::node {
+namespace {
+
+v1::FieldConfig::Kind KindToConfig(conflict::FieldKind kind) {
+  switch (kind) {
+    case conflict::FieldKind::kLww:
+      return v1::FieldConfig::LWW;
+    case conflict::FieldKind::kMv:
+      return v1::FieldConfig::MV;
+    case conflict::FieldKind::kCounter:
+      return v1::FieldConfig::COUNTER;
+    case conflict::FieldKind::kSet:
+      return v1::FieldConfig::SET;
+    case conflict::FieldKind::kStatus:
+      return v1::FieldConfig::STATUS;
+  }
+  return v1::FieldConfig::KIND_UNSPECIFIED;
+}
+
+v1::FieldConfig::ValueType TypeToConfig(conflict::ValueType type) {
+  switch (type) {
+    case conflict::ValueType::kString:
+      return v1::FieldConfig::STRING;
+    case conflict::ValueType::kInt:
+      return v1::FieldConfig::INT;
+    case conflict::ValueType::kDouble:
+      return v1::FieldConfig::DOUBLE;
+    case conflict::ValueType::kBool:
+      return v1::FieldConfig::BOOL;
+  }
+  return v1::FieldConfig::STRING;
+}
+
+// The inverse of node/config.h's BuildSchema: BuildSchema(SchemaToConfig(s))
+// holds the same collections, fields, kinds, types and status orders as s.
+v1::SchemaConfig SchemaToConfig(const conflict::Schema& schema) {
+  v1::SchemaConfig config;
+  for (const auto& [name, collection] : schema.collections()) {
+    v1::CollectionConfig* out = config.add_collections();
+    out->set_name(name);
+    for (const auto& [field_name, spec] : collection.fields()) {
+      v1::FieldConfig* field = out->add_fields();
+      field->set_name(field_name);
+      field->set_kind(KindToConfig(spec.kind));
+      field->set_type(TypeToConfig(spec.value_type));
+      for (const std::string& value : spec.status_order) field->add_status_order(value);
+    }
+  }
+  return config;
+}
+
+}  // namespace
+
+AdminServiceImpl::AdminServiceImpl(store::Store* store, const conflict::Schema& schema,
+                                   std::function<v1::NodeStatus()> status)
+    : store_(store), schema_(SchemaToConfig(schema)), status_(std::move(status)) {}
 
 grpc::Status AdminServiceImpl::Status(grpc::ServerContext*, const v1::StatusRequest*,
                                       v1::NodeStatus* response) {
@@ -19,6 +74,12 @@ grpc::Status AdminServiceImpl::Check(grpc::ServerContext*, const v1::CheckReques
     return grpc::Status::OK;
   }
   return ToGrpcStatus(checked);
+}
+
+grpc::Status AdminServiceImpl::GetSchema(grpc::ServerContext*, const v1::GetSchemaRequest*,
+                                         v1::SchemaConfig* response) {
+  *response = schema_;
+  return grpc::Status::OK;
 }
 
 }  // namespace sanji::node

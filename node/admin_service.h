@@ -1,8 +1,9 @@
 // AdminServiceImpl: what the operator's sanjictl asks of a node
-// (proto/admin.proto): its status and the store's consistency check.
+// (proto/admin.proto): its status, the store's consistency check and the
+// schema it holds.
 //
 // Thread-safety: gRPC calls it on its own threads; the status source and the
-// store are thread-safe.
+// store are thread-safe, and the schema is immutable once built.
 #ifndef SANJI_NODE_ADMIN_SERVICE_H_
 #define SANJI_NODE_ADMIN_SERVICE_H_
 
@@ -10,23 +11,30 @@
 #include <utility>
 
 #include "admin.grpc.pb.h"
+#include "config.pb.h"
+#include "conflict/schema.h"
 #include "store/store.h"
 
 namespace sanji::node {
 
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
+  // `schema` is copied out as a SchemaConfig now: whether the config wrote it
+  // inline or in a schema_file, GetSchema answers what the node enforces.
   // REQUIRES: `store` outlives the service; `status` is thread-safe.
-  AdminServiceImpl(store::Store* store, std::function<v1::NodeStatus()> status)
-      : store_(store), status_(std::move(status)) {}
+  AdminServiceImpl(store::Store* store, const conflict::Schema& schema,
+                   std::function<v1::NodeStatus()> status);
 
   grpc::Status Status(grpc::ServerContext* context, const v1::StatusRequest* request,
                       v1::NodeStatus* response) override;
   grpc::Status Check(grpc::ServerContext* context, const v1::CheckRequest* request,
                      v1::CheckResponse* response) override;
+  grpc::Status GetSchema(grpc::ServerContext* context, const v1::GetSchemaRequest* request,
+                         v1::SchemaConfig* response) override;
 
  private:
   store::Store* const store_;
+  const v1::SchemaConfig schema_;
   const std::function<v1::NodeStatus()> status_;
 };
 

@@ -132,7 +132,8 @@ absl::Status Node::Open() {
   }
   sync_service_ = std::make_unique<SyncServiceImpl>(environment, sync_options, &children_);
   record_service_ = std::make_unique<RecordServiceImpl>(store_.get(), &config_.schema, &notifier_);
-  admin_service_ = std::make_unique<AdminServiceImpl>(store_.get(), [this] { return Status(); });
+  admin_service_ =
+      std::make_unique<AdminServiceImpl>(store_.get(), config_.schema, [this] { return Status(); });
 
   std::shared_ptr<grpc::ServerCredentials> server_credentials;
   if (options_.insecure) {

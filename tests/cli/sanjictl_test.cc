@@ -3,16 +3,11 @@
 // §6: "exit codes that mean something").
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
-#include "absl/strings/str_cat.h"
 #include "node/tls.h"
+#include "tests/cli/sanjictl_runner.h"
 
 namespace sanji::cli {
 namespace {
@@ -20,47 +15,17 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Contents(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
-
 fs::perms Permissions(const fs::path& path) {
   return fs::status(path).permissions() & fs::perms::all;
 }
 
 class SanjictlTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::path(::testing::TempDir()) /
-           absl::StrCat("sanjictl_test.", test->name(), ".", getpid());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
+  void SetUp() override { dir_ = FreshTestDirectory(); }
 
   void TearDown() override { fs::remove_all(dir_); }
 
-  // Runs `sanjictl args` (paths in `args` are relative to the test's
-  // directory) and collects what it printed.
-  Result Run(const std::string& args) {
-    std::string command = absl::StrCat("cd '", dir_.string(), "' && '", SANJICTL_PATH, "' ", args,
-                                       " >stdout.txt 2>stderr.txt");
-    int raw = std::system(command.c_str());
-    Result result;
-    if (WIFEXITED(raw)) result.exit_code = WEXITSTATUS(raw);
-    result.out = Contents(dir_ / "stdout.txt");
-    result.err = Contents(dir_ / "stderr.txt");
-    return result;
-  }
+  Result Run(const std::string& args) { return RunSanjictl(dir_, args); }
 
   fs::path dir_;
 };

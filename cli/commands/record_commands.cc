@@ -1,0 +1,186 @@
+#include "cli/commands/record_commands.h"
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "cli/connection.h"
+#include "cli/format.h"
+#include "cli/put_input.h"
+#include "cli/table.h"
+#include "conflict/status_macros.h"
+
+namespace sanji::cli {
+namespace {
+
+// A page as large as the node serves (api.proto, ListRequest.page_size).
+constexpr int kMaxPageSize = 1000;
+// Wide enough for a title in Chinese, narrow enough for a terminal.
+constexpr size_t kSummaryWidth = 40;
+
+struct RecordName {
+  std::string collection;
+  std::string key;
+};
+
+struct PutFlags {
+  RecordName name;
+  std::string scope;
+  PutInput input;
+};
+
+struct ListFlags {
+  std::string collection;
+  std::string prefix;
+  int limit = 100;
+};
+
+absl::Status RunPut(const GlobalFlags& global, const PutFlags& flags, std::ostream& out) {
+  SANJI_ASSIGN_OR_RETURN(const Connection connection, Connection::Open(global));
+  SANJI_ASSIGN_OR_RETURN(const conflict::Schema schema, connection.Schema());
+  SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
+                         schema.Collection(flags.name.collection));
+  SANJI_ASSIGN_OR_RETURN(std::vector<v1::FieldOperation> ops,
+                         OperationsFromInput(*collection, flags.input));
+  v1::PutRequest request;
+  request.set_collection(flags.name.collection);
+  request.set_key(flags.name.key);
+  if (!flags.scope.empty()) request.set_scope(flags.scope);
+  for (v1::FieldOperation& op : ops) *request.add_ops() = std::move(op);
+  SANJI_ASSIGN_OR_RETURN(
+      const v1::PutResponse response,
+      connection.Call(connection.records(), &v1::RecordService::Stub::Put, request));
+  if (global.json) return PrintJson(response, out);
+  PrintRecord(response.record(), out);
+  return absl::OkStatus();
+}
+
+absl::Status RunGet(const GlobalFlags& global, const RecordName& name, std::ostream& out) {
+  SANJI_ASSIGN_OR_RETURN(const Connection connection, Connection::Open(global));
+  v1::GetRequest request;
+  request.set_collection(name.collection);
+  request.set_key(name.key);
+  SANJI_ASSIGN_OR_RETURN(
+      const v1::Record record,
+      connection.Call(connection.records(), &v1::RecordService::Stub::Get, request));
+  if (global.json) return PrintJson(record, out);
+  PrintRecord(record, out);
+  return absl::OkStatus();
+}
+
+absl::Status RunRemove(const GlobalFlags& global, const RecordName& name, std::ostream& out) {
+  SANJI_ASSIGN_OR_RETURN(const Connection connection, Connection::Open(global));
+  v1::DeleteRequest request;
+  request.set_collection(name.collection);
+  request.set_key(name.key);
+  SANJI_ASSIGN_OR_RETURN(
+      const v1::DeleteResponse response,
+      connection.Call(connection.records(), &v1::RecordService::Stub::Delete, request));
+  if (global.json) return PrintJson(response, out);
+  out << "deleted " << name.collection << "/" << name.key << "\n";
+  return absl::OkStatus();
+}
+
+// Up to `flags.limit` records, page after page; whether more remain.
+struct Listing {
+  v1::ListResponse records;
+  bool more = false;
+};
+
+absl::StatusOr<Listing> List(const Connection& connection, const ListFlags& flags) {
+  Listing listing;
+  v1::ListRequest request;
+  request.set_collection(flags.collection);
+  request.set_key_prefix(flags.prefix);
+  while (true) {
+    const int wanted = flags.limit - listing.records.records_size();
+    request.set_page_size(std::min(wanted, kMaxPageSize));
+    SANJI_ASSIGN_OR_RETURN(
+        v1::ListResponse page,
+        connection.Call(connection.records(), &v1::RecordService::Stub::List, request));
+    for (v1::Record& record : *page.mutable_records()) {
+      *listing.records.add_records() = std::move(record);
+    }
+    listing.more = !page.next_page_token().empty();
+    if (!listing.more || listing.records.records_size() >= flags.limit) return listing;
+    request.set_page_token(page.next_page_token());
+  }
+}
+
+absl::Status RunList(const GlobalFlags& global, const ListFlags& flags, std::ostream& out) {
+  SANJI_ASSIGN_OR_RETURN(const Connection connection, Connection::Open(global));
+  SANJI_ASSIGN_OR_RETURN(const Listing listing, List(connection, flags));
+  if (global.json) return PrintJson(listing.records, out);
+  Table table({"KEY", "SCOPE", "UPDATED", "SUMMARY"});
+  for (const v1::Record& record : listing.records.records()) {
+    table.AddRow({record.key(), record.scope(), FormatMicros(record.updated().physical_micros()),
+                  Summary(record, kSummaryWidth)});
+  }
+  table.Print(out);
+  if (listing.more) out << "(more records: raise --limit, now " << flags.limit << ")\n";
+  return absl::OkStatus();
+}
+
+void AddRecordName(CLI::App& command, RecordName& name) {
+  command.add_option("COLLECTION", name.collection, "Collection, e.g. service_requests")
+      ->required();
+  command.add_option("KEY", name.key, "The record's key")->required();
+}
+
+void AddPut(CLI::App& parent, Invocation& invocation) {
+  auto flags = std::make_shared<PutFlags>();
+  CLI::App* put = parent.add_subcommand(
+      "put", "Write fields of a record; values are typed by the node's schema");
+  AddRecordName(*put, flags->name);
+  put->add_option("FIELD=VALUE", flags->input.assign,
+                  "Assign an lww or mv field, or advance a status field");
+  put->add_option("--scope", flags->scope,
+                  "The record's scope (required for a new record), e.g. gutian/fengpu/xiaban");
+  put->add_option("--incr", flags->input.increment, "FIELD=N: add N to a counter");
+  put->add_option("--add", flags->input.add, "FIELD=VALUE: add an element to a set");
+  put->add_option("--remove", flags->input.remove, "FIELD=VALUE: remove an element from a set");
+  put->add_option("--status", flags->input.set_status, "FIELD=VALUE: advance a status field");
+  SetNodeAction(*put, invocation, [flags](const GlobalFlags& global, std::ostream& out) {
+    return RunPut(global, *flags, out);
+  });
+}
+
+using RecordAction = absl::Status (*)(const GlobalFlags&, const RecordName&, std::ostream&);
+
+// get and rm: a command on one record, named by COLLECTION KEY.
+void AddOneRecordCommand(CLI::App& parent, Invocation& invocation, const std::string& command,
+                         const std::string& description, RecordAction run) {
+  auto name = std::make_shared<RecordName>();
+  CLI::App* app = parent.add_subcommand(command, description);
+  AddRecordName(*app, *name);
+  SetNodeAction(*app, invocation, [name, run](const GlobalFlags& global, std::ostream& out) {
+    return run(global, *name, out);
+  });
+}
+
+void AddList(CLI::App& parent, Invocation& invocation) {
+  auto flags = std::make_shared<ListFlags>();
+  CLI::App* ls = parent.add_subcommand("ls", "List a collection's live records in key order");
+  ls->add_option("COLLECTION", flags->collection, "Collection, e.g. service_requests")->required();
+  ls->add_option("PREFIX", flags->prefix, "Only keys that start with this");
+  ls->add_option("--limit", flags->limit, "At most this many records")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  SetNodeAction(*ls, invocation, [flags](const GlobalFlags& global, std::ostream& out) {
+    return RunList(global, *flags, out);
+  });
+}
+
+}  // namespace
+
+void RegisterRecordCommands(CLI::App& parent, Invocation& invocation) {
+  AddPut(parent, invocation);
+  AddOneRecordCommand(parent, invocation, "get", "Show a record and its fields", RunGet);
+  AddOneRecordCommand(parent, invocation, "rm", "Delete a record (the delete replicates)",
+                      RunRemove);
+  AddList(parent, invocation);
+}
+
+}  // namespace sanji::cli

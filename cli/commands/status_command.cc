@@ -1,0 +1,86 @@
+#include "cli/commands/status_command.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "cli/connection.h"
+#include "cli/format.h"
+#include "cli/table.h"
+#include "conflict/status_macros.h"
+
+namespace sanji::cli {
+namespace {
+
+// "gutian/fengpu#1:12": for each origin (node and incarnation), the counter
+// up to which this node holds its changes.
+std::string FormatKnowledge(const v1::VersionVector& knowledge) {
+  if (knowledge.entries().empty()) return "-";
+  std::vector<std::string> entries;
+  for (const v1::VersionVector::Entry& entry : knowledge.entries()) {
+    entries.push_back(absl::StrCat(entry.origin().node_id(), "#", entry.origin().incarnation(), ":",
+                                   entry.counter()));
+  }
+  return absl::StrJoin(entries, ", ");
+}
+
+void PrintNode(const v1::NodeStatus& status, std::ostream& out) {
+  const int64_t uptime =
+      absl::ToInt64Seconds(absl::Now() - absl::FromUnixMicros(status.started_micros()));
+  Table node;
+  node.AddRow({"node", status.node_id()});
+  node.AddRow({"listen", status.listen_address()});
+  node.AddRow({"incarnation", absl::StrCat(status.incarnation())});
+  node.AddRow({"version", status.version()});
+  node.AddRow({"started", absl::StrCat(FormatMicros(status.started_micros()), " (up ",
+                                       FormatSeconds(uptime), ")")});
+  node.AddRow({"commits", absl::StrCat(status.commits())});
+  node.AddRow({"knowledge", FormatKnowledge(status.knowledge())});
+  node.AddRow(
+      {"items", absl::StrCat("sent ", status.items_sent(), ", received ", status.items_received(),
+                             ", refused ", status.refused_items())});
+  node.Print(out);
+}
+
+void PrintLinks(const v1::NodeStatus& status, std::ostream& out) {
+  out << "\n";
+  if (status.links().empty()) {
+    out << "no sync links\n";
+    return;
+  }
+  Table links({"ROLE", "PEER", "ADDRESS", "STATE", "SINCE", "LAST CONTACT", "SENT", "RECEIVED",
+               "REFUSED", "LAST ERROR"});
+  for (const v1::LinkStatus& link : status.links()) {
+    links.AddRow({absl::AsciiStrToLower(v1::LinkStatus::Role_Name(link.role())), link.peer(),
+                  link.address(), absl::AsciiStrToLower(v1::LinkStatus::State_Name(link.state())),
+                  FormatMicros(link.since_micros()), FormatMicros(link.last_contact_micros()),
+                  absl::StrCat(link.items_sent()), absl::StrCat(link.items_received()),
+                  absl::StrCat(link.items_refused()),
+                  link.last_error().empty() ? "-" : TruncateToWidth(link.last_error(), 60)});
+  }
+  links.Print(out);
+}
+
+absl::Status RunStatus(const GlobalFlags& global, std::ostream& out) {
+  SANJI_ASSIGN_OR_RETURN(const Connection connection, Connection::Open(global));
+  SANJI_ASSIGN_OR_RETURN(
+      const v1::NodeStatus status,
+      connection.Call(connection.admin(), &v1::AdminService::Stub::Status, v1::StatusRequest()));
+  if (global.json) return PrintJson(status, out);
+  PrintNode(status, out);
+  PrintLinks(status, out);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void RegisterStatusCommand(CLI::App& parent, Invocation& invocation) {
+  CLI::App* status =
+      parent.add_subcommand("status", "The node: identity, uptime, knowledge and its sync links");
+  SetNodeAction(*status, invocation, RunStatus);
+}
+
+}  // namespace sanji::cli

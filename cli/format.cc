@@ -1,0 +1,118 @@
+#include "cli/format.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "cli/table.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace sanji::cli {
+namespace {
+
+std::string JoinValues(const v1::ValueList& list, absl::string_view separator) {
+  std::vector<std::string> values;
+  for (const v1::Value& value : list.values()) values.push_back(FormatValue(value));
+  return absl::StrJoin(values, separator);
+}
+
+// The map's order is unspecified: sorted, a record reads the same every time.
+std::vector<std::string> SortedFieldNames(const v1::Record& record) {
+  std::vector<std::string> names;
+  for (const auto& [name, field] : record.fields()) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+std::string FormatValue(const v1::Value& value) {
+  switch (value.kind_case()) {
+    case v1::Value::kText:
+      return value.text();
+    case v1::Value::kInteger:
+      return absl::StrCat(value.integer());
+    case v1::Value::kReal:
+      return absl::StrCat(value.real());
+    case v1::Value::kFlag:
+      return value.flag() ? "true" : "false";
+    case v1::Value::KIND_NOT_SET:
+      break;
+  }
+  return "";
+}
+
+FieldView ViewField(const v1::FieldValue& field) {
+  switch (field.kind_case()) {
+    case v1::FieldValue::kLww:
+      return {"lww", FormatValue(field.lww())};
+    case v1::FieldValue::kMv:
+      return {"mv", JoinValues(field.mv(), " | ")};
+    case v1::FieldValue::kCounter:
+      return {"counter", absl::StrCat(field.counter())};
+    case v1::FieldValue::kSet:
+      return {"set", absl::StrCat("{", JoinValues(field.set(), ", "), "}")};
+    case v1::FieldValue::kStatus:
+      return {"status", field.status()};
+    case v1::FieldValue::KIND_NOT_SET:
+      break;
+  }
+  return {"?", ""};
+}
+
+std::string Summary(const v1::Record& record, size_t width) {
+  if (auto title = record.fields().find("title"); title != record.fields().end()) {
+    return TruncateToWidth(ViewField(title->second).value, width);
+  }
+  std::vector<std::string> parts;
+  for (const std::string& name : SortedFieldNames(record)) {
+    parts.push_back(absl::StrCat(name, "=", ViewField(record.fields().at(name)).value));
+  }
+  return TruncateToWidth(absl::StrJoin(parts, ", "), width);
+}
+
+std::string FormatMicros(int64_t micros) {
+  if (micros == 0) return "-";
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMicros(micros), absl::LocalTimeZone());
+}
+
+std::string FormatSeconds(int64_t seconds) { return absl::FormatDuration(absl::Seconds(seconds)); }
+
+void PrintRecord(const v1::Record& record, std::ostream& out) {
+  Table header;
+  header.AddRow({"collection", record.collection()});
+  header.AddRow({"key", record.key()});
+  header.AddRow({"scope", record.scope()});
+  header.AddRow({"updated", FormatMicros(record.updated().physical_micros())});
+  if (record.deleted()) header.AddRow({"deleted", "yes"});
+  header.Print(out);
+
+  const std::vector<std::string> names = SortedFieldNames(record);
+  if (names.empty()) return;
+  Table fields({"FIELD", "KIND", "VALUE"});
+  for (const std::string& name : names) {
+    FieldView view = ViewField(record.fields().at(name));
+    fields.AddRow({name, std::move(view.kind), std::move(view.value)});
+  }
+  out << "\n";
+  fields.Print(out);
+}
+
+absl::Status PrintJson(const google::protobuf::Message& message, std::ostream& out) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  std::string json;
+  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!status.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot print ", message.GetTypeName(), " as JSON: ", status.ToString()));
+  }
+  // Flushed line by line: `watch --json | jq` shows each event as it comes.
+  out << json << std::endl;
+  return absl::OkStatus();
+}
+
+}  // namespace sanji::cli

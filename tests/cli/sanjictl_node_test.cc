@@ -1,0 +1,270 @@
+// sanjictl against a real sanjid (ARCHITECTURE.md §6: "sanjictl: table
+// output by default and --json for scripts, exit codes that mean something";
+// DOMAIN.md: Chinese text throughout). One node per test: plaintext with a
+// schema holding every kind and type, or, for the TLS flags, the integration
+// harness's node with its certificates.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "admin.pb.h"
+#include "api.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "tests/cli/sanjictl_runner.h"
+#include "tests/integration/cluster.h"
+
+namespace sanji::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kSchema[] = R"(schema {
+  collections {
+    name: "microloans"
+    fields { name: "applicant" kind: LWW }
+    fields { name: "amount_fen" kind: LWW type: INT }
+    fields { name: "urgent" kind: LWW type: BOOL }
+    fields { name: "rate" kind: MV type: DOUBLE }
+    fields { name: "status" kind: STATUS status_order: ["applied", "approved", "repaid"] }
+    fields { name: "repaid_fen" kind: COUNTER }
+    fields { name: "tags" kind: SET }
+  }
+})";
+
+// A loopback port no one listens on now (bound to 0, read, released).
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+// Starts sanjid with `config` (and --insecure if asked), its log in `log`.
+pid_t StartSanjid(const fs::path& config, const fs::path& log, bool insecure) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (freopen(log.c_str(), "w", stderr) == nullptr) _exit(126);
+    execl(SANJID_PATH, SANJID_PATH, "--config", config.c_str(), insecure ? "--insecure" : nullptr,
+          nullptr);
+    _exit(127);
+  }
+  return pid;
+}
+
+void StopSanjid(pid_t pid) {
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+}
+
+template <typename Message>
+Message FromJson(const std::string& json) {
+  Message message;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json, &message).ok()) << json;
+  return message;
+}
+
+// One plaintext sanjid (--insecure, loopback) with the schema above.
+class SanjictlNodeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = FreshTestDirectory();
+    address_ = absl::StrCat("127.0.0.1:", FreePort());
+    std::ofstream(dir_ / "node.conf")
+        << "node_id: \"gutian\"\nlisten_address: \"" << address_ << "\"\ndata_dir: \"data\"\n"
+        << kSchema << "\n";
+    pid_ = StartSanjid(dir_ / "node.conf", dir_ / "sanjid.log", /*insecure=*/true);
+    ASSERT_TRUE(integration::WaitFor([&] { return Ctl("status").exit_code == 0; },
+                                     std::chrono::seconds(30)))
+        << Contents(dir_ / "sanjid.log");
+  }
+
+  void TearDown() override {
+    StopSanjid(pid_);
+    fs::remove_all(dir_);
+  }
+
+  // sanjictl `args` against the node.
+  Result Ctl(const std::string& args) {
+    return RunSanjictl(dir_, absl::StrCat(args, " --insecure --endpoint ", address_));
+  }
+
+  fs::path dir_;
+  std::string address_;
+  pid_t pid_ = 0;
+};
+
+TEST_F(SanjictlNodeTest, PutTypesValuesByTheSchemaAndGetShowsThem) {
+  Result put =
+      Ctl("put microloans 林秀英-春耕 applicant=林秀英 amount_fen=500000 urgent=true rate=0.035 "
+          "--incr repaid_fen=1200 --add tags=春耕 --add tags=茶叶 --scope gutian");
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+
+  Result get = Ctl("get microloans 林秀英-春耕");
+  ASSERT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_THAT(get.out, HasSubstr("key         林秀英-春耕\nscope       gutian\n"));
+  const std::string fields = get.out.substr(get.out.find("FIELD"));
+  EXPECT_EQ(fields,
+            "FIELD       KIND     VALUE\n"
+            "amount_fen  lww      500000\n"
+            "applicant   lww      林秀英\n"
+            "rate        mv       0.035\n"
+            "repaid_fen  counter  1200\n"
+            "tags        set      {春耕, 茶叶}\n"
+            "urgent      lww      true\n");
+
+  // A status advances through FIELD=VALUE; --json gives the record.
+  ASSERT_EQ(Ctl("put microloans 林秀英-春耕 status=approved").exit_code, 0);
+  const v1::Record record = FromJson<v1::Record>(Ctl("get microloans 林秀英-春耕 --json").out);
+  EXPECT_EQ(record.fields().at("status").status(), "approved");
+  EXPECT_EQ(record.fields().at("amount_fen").lww().integer(), 500000);
+  EXPECT_EQ(record.fields().at("urgent").lww().flag(), true);
+}
+
+TEST_F(SanjictlNodeTest, ValueOfTheWrongTypeIsAUsageErrorNamingTheField) {
+  Result put = Ctl("put microloans k amount_fen=五千 --scope gutian");
+  EXPECT_EQ(put.exit_code, 2);
+  EXPECT_THAT(put.err, HasSubstr("field amount_fen (lww of int) takes an integer: \"五千\""));
+  // Nothing was written.
+  EXPECT_EQ(Ctl("get microloans k").exit_code, 3);
+}
+
+TEST_F(SanjictlNodeTest, LsAlignsChineseKeysAndStopsAtTheLimit) {
+  ASSERT_EQ(Ctl("put microloans 甲 applicant=王 --scope gutian").exit_code, 0);
+  ASSERT_EQ(Ctl("put microloans b2 applicant=李四 --scope gutian").exit_code, 0);
+  ASSERT_EQ(Ctl("put microloans 乙丙 amount_fen=7 --scope gutian").exit_code, 0);
+
+  Result ls = Ctl("ls microloans");
+  ASSERT_EQ(ls.exit_code, 0) << ls.err;
+  // Keys in byte order; each SCOPE starts in the same column.
+  std::vector<std::string> lines;
+  for (size_t at = 0, next; (next = ls.out.find('\n', at)) != std::string::npos; at = next + 1) {
+    lines.push_back(ls.out.substr(at, next - at));
+  }
+  ASSERT_EQ(lines.size(), 4u) << ls.out;
+  EXPECT_EQ(lines[1].substr(0, 14), "b2    gutian  ");
+  EXPECT_EQ(lines[2].substr(0, 14), "乙丙  gutian");
+  EXPECT_EQ(lines[3].substr(0, 13), "甲    gutian");
+  EXPECT_THAT(lines[2], HasSubstr("amount_fen=7"));
+
+  Result limited = Ctl("ls microloans --limit 2");
+  EXPECT_THAT(limited.out, HasSubstr("more records: raise --limit"));
+  const v1::ListResponse page = FromJson<v1::ListResponse>(Ctl("ls microloans b --json").out);
+  ASSERT_EQ(page.records_size(), 1);
+  EXPECT_EQ(page.records(0).key(), "b2");
+}
+
+TEST_F(SanjictlNodeTest, RmDeletesAndGetShowsTheTombstone) {
+  ASSERT_EQ(Ctl("put microloans gone applicant=x --scope gutian").exit_code, 0);
+  Result rm = Ctl("rm microloans gone");
+  ASSERT_EQ(rm.exit_code, 0) << rm.err;
+  EXPECT_EQ(rm.out, "deleted microloans/gone\n");
+  EXPECT_THAT(Ctl("get microloans gone").out, HasSubstr("deleted     yes"));
+  EXPECT_THAT(Ctl("ls microloans").out, Not(HasSubstr("gone")));
+}
+
+TEST_F(SanjictlNodeTest, StatusJsonIsTheNodeStatus) {
+  ASSERT_EQ(Ctl("put microloans k applicant=x --scope gutian").exit_code, 0);
+  Result status = Ctl("status --json");
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  const v1::NodeStatus parsed = FromJson<v1::NodeStatus>(status.out);
+  EXPECT_EQ(parsed.node_id(), "gutian");
+  EXPECT_EQ(parsed.listen_address(), address_);
+  EXPECT_EQ(parsed.commits(), 1u);
+  EXPECT_EQ(parsed.knowledge().entries_size(), 1);
+
+  Result table = Ctl("status");
+  EXPECT_THAT(table.out, HasSubstr("node         gutian\n"));
+  EXPECT_THAT(table.out, HasSubstr("no sync links"));
+}
+
+TEST_F(SanjictlNodeTest, WatchPrintsOneLinePerRecord) {
+  ASSERT_EQ(Ctl("put microloans 甲 applicant=王 --scope gutian").exit_code, 0);
+  // watch runs until stopped: `timeout` stops it (exit 124) after it printed.
+  Result stopped = RunSanjictl(
+      dir_, absl::StrCat("watch microloans --from-start --insecure --endpoint ", address_),
+      "timeout 2");
+  EXPECT_EQ(stopped.exit_code, 124) << stopped.err;
+  EXPECT_THAT(stopped.out, HasSubstr("microloans/甲  gutian  applicant=王\n"));
+}
+
+TEST_F(SanjictlNodeTest, ExitCodesSayWhatWentWrong) {
+  Result missing = Ctl("get microloans nobody");
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_THAT(missing.err, HasSubstr("nobody"));
+  EXPECT_EQ(Ctl("get nosuch k").exit_code, 3);
+  EXPECT_EQ(Ctl("put nosuch k a=b").exit_code, 3);
+
+  for (const char* usage : {"get microloans", "put", "ls microloans --limit 0", "status --bad",
+                            "put microloans k nosuch=1", "put microloans k tags=x"}) {
+    EXPECT_EQ(Ctl(usage).exit_code, 2) << usage;
+  }
+
+  Result unreachable =
+      RunSanjictl(dir_, absl::StrCat("status --insecure --endpoint 127.0.0.1:", FreePort()));
+  EXPECT_EQ(unreachable.exit_code, 5);
+  EXPECT_THAT(unreachable.err, HasSubstr("node at 127.0.0.1:"));
+
+  Result no_tls = RunSanjictl(dir_, absl::StrCat("status --endpoint ", address_));
+  EXPECT_EQ(no_tls.exit_code, 2);
+  EXPECT_THAT(no_tls.err, HasSubstr("pass --ca FILE or set SANJI_CA"));
+  EXPECT_EQ(RunSanjictl(dir_, "status --insecure --endpoint 10.1.2.3:7000").exit_code, 2);
+}
+
+// Over mutual TLS, with the operator's client certificate given by flags
+// after the subcommand or by the SANJI_* variables. The integration harness
+// makes the CA, the certificates and the config; sanjictl itself waits for
+// the node to serve.
+TEST(SanjictlTlsTest, StatusOverMutualTlsWithFlagsOrEnvironment) {
+  integration::Cluster cluster;
+  cluster.AddNode("gutian", {}, /*leaf=*/false);
+  const v1::TlsConfig tls = cluster.Issue("operator", /*node=*/false);
+  const fs::path dir = FreshTestDirectory();
+  const pid_t pid = StartSanjid(cluster.config_path("gutian"), dir / "sanjid.log", false);
+  const std::string flags =
+      absl::StrCat(" --endpoint ", cluster.address("gutian"), " --ca ", tls.ca_file(), " --cert ",
+                   tls.cert_file(), " --key ", tls.key_file());
+  Result by_flags;
+  EXPECT_TRUE(integration::WaitFor(
+      [&] {
+        by_flags = RunSanjictl(dir, absl::StrCat("status --json", flags));
+        return by_flags.exit_code == 0;
+      },
+      std::chrono::seconds(30)))
+      << by_flags.err << Contents(dir / "sanjid.log");
+  EXPECT_EQ(FromJson<v1::NodeStatus>(by_flags.out).node_id(), "gutian");
+
+  Result by_env =
+      RunSanjictl(dir, absl::StrCat("--endpoint ", cluster.address("gutian"), " status"),
+                  absl::StrCat("SANJI_CA=", tls.ca_file(), " SANJI_CERT=", tls.cert_file(),
+                               " SANJI_KEY=", tls.key_file()));
+  EXPECT_EQ(by_env.exit_code, 0) << by_env.err;
+  EXPECT_THAT(by_env.out, HasSubstr("node         gutian\n"));
+
+  // A missing TLS file is named.
+  Result no_key = RunSanjictl(
+      dir, absl::StrCat("status --endpoint ", cluster.address("gutian"), " --ca ", tls.ca_file(),
+                        " --cert ", tls.cert_file(), " --key nowhere.key"));
+  EXPECT_EQ(no_key.exit_code, 3);
+  EXPECT_THAT(no_key.err, HasSubstr("nowhere.key"));
+  StopSanjid(pid);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace sanji::cli
