@@ -14,8 +14,6 @@ namespace sanji::bench {
 
 namespace {
 
-constexpr const char* kFields[] = {"title", "detail", "requester", "address", "phone", "category"};
-
 // Text of the kind a village service desk types, cut to `chars` characters.
 std::string ChineseText(std::mt19937_64& rng, size_t chars) {
   static constexpr const char* kPhrases[] = {"村民反映",     "路灯不亮",  "水管漏水", "低保申请",
@@ -30,9 +28,11 @@ std::string ChineseText(std::mt19937_64& rng, size_t chars) {
 
 conflict::Schema RequestSchema() {
   conflict::CollectionSchema requests(kRequests);
-  for (const char* field : kFields) (void)requests.AddField(field, conflict::FieldSpec::Lww());
-  (void)requests.AddField("status",
-                          conflict::FieldSpec::Status({"open", "assigned", "resolved", "closed"}));
+  for (const char* field : kRequestTextFields) {
+    (void)requests.AddField(field, conflict::FieldSpec::Lww());
+  }
+  (void)requests.AddField("status", conflict::FieldSpec::Status({std::begin(kRequestStatuses),
+                                                                 std::end(kRequestStatuses)}));
   conflict::Schema schema;
   (void)schema.AddCollection(std::move(requests));
   return schema;

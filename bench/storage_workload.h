@@ -25,7 +25,11 @@ inline constexpr char kRequests[] = "service_requests";
 // 2026-11-28, in microseconds.
 inline constexpr int64_t kBenchMicros = 1'795'824'000'000'000LL;
 
-// service_requests: six lww text fields and a status.
+// service_requests: six lww text fields and a status with these values, in
+// order.
+inline constexpr const char* kRequestTextFields[] = {"title",   "detail", "requester",
+                                                     "address", "phone",  "category"};
+inline constexpr const char* kRequestStatuses[] = {"open", "assigned", "resolved", "closed"};
 conflict::Schema RequestSchema();
 
 // Store options for a benchmark store at `path`.

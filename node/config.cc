@@ -262,8 +262,9 @@ absl::Status CheckParent(const v1::NodeConfig& config, int i, const Locator& whe
   if (!v1::ParentConfig::Compression_IsValid(parent.compression())) {
     return where.Error(
         absl::StrCat(path, ".compression"),
-        absl::StrCat(parent.compression(),
-                     " is not COMPRESSION_AUTO, COMPRESSION_NONE or COMPRESSION_ZSTD"));
+        absl::StrCat(
+            parent.compression(),
+            " is not COMPRESSION_AUTO, COMPRESSION_NONE, COMPRESSION_ZSTD or COMPRESSION_GZIP"));
   }
   for (int earlier = 0; earlier < i; ++earlier) {
     if (config.parents(earlier).id() == parent.id()) {

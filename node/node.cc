@@ -27,16 +27,12 @@ std::string RandomIdentityToken() {
   return token;
 }
 
-bool CompressTo(const v1::ParentConfig& parent) {
-  switch (parent.compression()) {
-    case v1::ParentConfig::COMPRESSION_NONE:
-      return false;
-    case v1::ParentConfig::COMPRESSION_ZSTD:
-      return true;
-    default:
-      // Village links are slow 4G; a link on this machine is not.
-      return !IsLoopbackAddress(parent.address());
-  }
+// COMPRESSION_AUTO resolved to what the link uses.
+v1::ParentConfig::Compression CompressionTo(const v1::ParentConfig& parent) {
+  if (parent.compression() != v1::ParentConfig::COMPRESSION_AUTO) return parent.compression();
+  // Village links are slow 4G; a link on this machine is not.
+  return IsLoopbackAddress(parent.address()) ? v1::ParentConfig::COMPRESSION_NONE
+                                             : v1::ParentConfig::COMPRESSION_ZSTD;
 }
 
 }  // namespace
@@ -175,7 +171,7 @@ absl::Status Node::Open() {
   if (config.parents_size() > 0) {
     DialerOptions dialer;
     for (const v1::ParentConfig& parent : config.parents()) {
-      dialer.parents.push_back({parent.id(), parent.address(), CompressTo(parent)});
+      dialer.parents.push_back({parent.id(), parent.address(), CompressionTo(parent)});
     }
     dialer.timeouts = config.timeouts();
     dialer.max_message_bytes = config.max_message_bytes();

@@ -93,7 +93,7 @@ void ParentDialer::SetIdleStatus(size_t index, v1::LinkStatus::State state,
     idle_status_.set_since_micros(environment_.clock->NowMicros());
   }
   if (!error.empty()) idle_status_.set_last_error(error);
-  idle_status_.set_compressed(parent.compress);
+  idle_status_.set_compressed(parent.compression == v1::ParentConfig::COMPRESSION_ZSTD);
 }
 
 bool ParentDialer::Wait(milliseconds duration) {
@@ -162,7 +162,13 @@ bool ParentDialer::RunOnce(size_t index, bool& preempted) {
   std::unique_ptr<v1::Sync::Stub> stub = v1::Sync::NewStub(channel);
 
   grpc::ClientContext context;
-  if (parent.compress) context.AddMetadata(kCompressionMetadataKey, kCompressionZstd);
+  const bool zstd = parent.compression == v1::ParentConfig::COMPRESSION_ZSTD;
+  const bool gzip = parent.compression == v1::ParentConfig::COMPRESSION_GZIP;
+  if (zstd) context.AddMetadata(kCompressionMetadataKey, kCompressionZstd);
+  if (gzip) {
+    context.set_compression_algorithm(GRPC_COMPRESS_GZIP);
+    context.AddMetadata(kCompressionMetadataKey, kCompressionGzip);
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stop_) return false;
@@ -177,7 +183,7 @@ bool ParentDialer::RunOnce(size_t index, bool& preempted) {
   // With TLS the channel has checked that the parent's certificate names
   // this id; the session checks that its hello does too.
   link_options.session.authenticated_peer = parent.id;
-  link_options.compress = parent.compress;
+  link_options.compress = zstd;
   link_options.peer_label = parent.id;
   link_options.address = parent.address;
   SyncLink link(environment_, std::move(link_options), &frames);
@@ -219,7 +225,8 @@ bool ParentDialer::RunOnce(size_t index, bool& preempted) {
     });
   }
 
-  LogInfo("dialing ", parent.id, " at ", parent.address, parent.compress ? " (zstd)" : "");
+  LogInfo("dialing ", parent.id, " at ", parent.address,
+          zstd ? " (zstd)" : (gzip ? " (gzip)" : ""));
   const absl::Status ended = link.Run();
   if (prober.joinable()) {
     {

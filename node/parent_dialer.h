@@ -51,7 +51,9 @@ struct DialerOptions {
   struct Parent {
     std::string id;
     std::string address;
-    bool compress = false;  // COMPRESSION_AUTO already resolved
+    // COMPRESSION_AUTO already resolved: NONE, ZSTD (Sanji's frames) or
+    // GZIP (gRPC's message compression).
+    v1::ParentConfig::Compression compression = v1::ParentConfig::COMPRESSION_NONE;
   };
   std::vector<Parent> parents;
   v1::TimeoutConfig timeouts;

@@ -24,11 +24,12 @@ class ServerFrameStream final : public FrameStream {
   grpc::ServerReaderWriter<v1::WireFrame, v1::WireFrame>* const stream_;
 };
 
-bool WantsCompression(const grpc::ServerContext& context) {
+// The kCompressionMetadataKey value the child sent, or "".
+absl::string_view RequestedCompression(const grpc::ServerContext& context) {
   const auto& metadata = context.client_metadata();
   const auto found = metadata.find(kCompressionMetadataKey);
-  return found != metadata.end() &&
-         absl::string_view(found->second.data(), found->second.size()) == kCompressionZstd;
+  if (found == metadata.end()) return "";
+  return absl::string_view(found->second.data(), found->second.size());
 }
 
 }  // namespace
@@ -60,7 +61,9 @@ grpc::Status SyncServiceImpl::Session(
   link_options.session.role = replication::SessionOptions::Role::kParent;
   link_options.session.authenticated_peer = *peer;
   link_options.session.has_children = true;
-  link_options.compress = WantsCompression(*context);
+  const absl::string_view compression = RequestedCompression(*context);
+  link_options.compress = compression == kCompressionZstd;
+  if (compression == kCompressionGzip) context->set_compression_algorithm(GRPC_COMPRESS_GZIP);
   const std::string label = peer->empty() ? address : *peer;
   link_options.peer_label = label;
   link_options.address = address;

@@ -19,9 +19,12 @@
 
 namespace sanji::node {
 
-// Request metadata by which a child asks for zstd-compressed frames.
+// Request metadata by which a child asks for compression of what the
+// parent sends: zstd-compressed frames, or gRPC's gzip of every message
+// (the child compresses its own messages the same way).
 inline constexpr char kCompressionMetadataKey[] = "sanji-compression";
 inline constexpr char kCompressionZstd[] = "zstd";
+inline constexpr char kCompressionGzip[] = "gzip";
 
 class SyncServiceImpl final : public v1::Sync::Service {
  public:

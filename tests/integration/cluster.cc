@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -17,7 +18,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "google/protobuf/text_format.h"
-#include "gtest/gtest.h"
 #include "health.grpc.pb.h"
 #include "node/tls.h"
 #include "tests/support/poll_until.h"
@@ -32,10 +32,10 @@ std::string ReadFile(const std::string& path) {
   return bytes.str();
 }
 
-void WriteFile(const std::string& path, const std::string& bytes) {
+bool WriteFile(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << bytes;
-  ASSERT_TRUE(out.good()) << "cannot write " << path;
+  return out.good();
 }
 
 // A port no one listens on now: bound to port 0, read, released. Another
@@ -135,14 +135,14 @@ v1::SchemaConfig TestSchema() {
   return schema;
 }
 
-Cluster::Cluster() {
+Cluster::Cluster(ClusterOptions options) : options_(std::move(options)) {
   const char* tmp = getenv("TEST_TMPDIR");
   std::string pattern = absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/sanji-cluster-XXXXXX");
   dir_ = mkdtemp(pattern.data());
   ca_dir_ = dir_ + "/ca";
   const CommandResult ca =
       RunCommand({SANJICTL_PATH, "cert", "ca", "--dir", ca_dir_, "--county", "gutian"});
-  EXPECT_EQ(ca.exit_code, 0) << ca.output;
+  if (ca.exit_code != 0) Fail(absl::StrCat("sanjictl cert ca failed: ", ca.output));
   ca_file_ = ca_dir_ + "/ca.pem";
   operator_tls_ = Issue("integration-test", /*node=*/false);
 }
@@ -161,7 +161,9 @@ v1::TlsConfig Cluster::Issue(const std::string& name, bool node) {
   const std::string out = absl::StrCat(dir_, "/certs");
   const CommandResult issued = RunCommand({SANJICTL_PATH, "cert", "issue", "--ca-dir", ca_dir_,
                                            node ? "--node" : "--client", name, "--out-dir", out});
-  EXPECT_EQ(issued.exit_code, 0) << issued.output;
+  if (issued.exit_code != 0) {
+    Fail(absl::StrCat("sanjictl cert issue ", name, " failed: ", issued.output));
+  }
   v1::TlsConfig tls;
   tls.set_ca_file(ca_file_);
   // sanjictl names the files by kind and identity, '/' turned into '.'.
@@ -185,7 +187,7 @@ void Cluster::AddNode(const std::string& id, const std::vector<std::string>& par
   config.set_data_dir(absl::StrCat(dir_, "/data/", name));
   config.set_leaf(leaf);
   *config.mutable_tls() = Issue(id, /*node=*/true);
-  *config.mutable_schema() = TestSchema();
+  *config.mutable_schema() = options_.schema;
   for (const std::string& parent : parents) {
     v1::ParentConfig* entry = config.add_parents();
     entry->set_id(parent);
@@ -206,26 +208,41 @@ void Cluster::AddNode(const std::string& id, const std::vector<std::string>& par
 
 void Cluster::SetParentAddresses(const std::string& id,
                                  const std::vector<std::pair<std::string, std::string>>& parents) {
+  EditConfig(id, [&](v1::NodeConfig& config) {
+    config.clear_parents();
+    for (const auto& [parent, address] : parents) {
+      v1::ParentConfig* entry = config.add_parents();
+      entry->set_id(parent);
+      entry->set_address(address);
+    }
+  });
+}
+
+void Cluster::EditConfig(const std::string& id, const std::function<void(v1::NodeConfig&)>& edit) {
   Node& node = nodes_.at(id);
-  node.config.clear_parents();
-  for (const auto& [parent, address] : parents) {
-    v1::ParentConfig* entry = node.config.add_parents();
-    entry->set_id(parent);
-    entry->set_address(address);
-  }
+  edit(node.config);
   WriteConfig(node);
 }
 
-void Cluster::WriteConfig(const Node& node) const {
+void Cluster::WriteConfig(const Node& node) {
   std::string text;
   google::protobuf::TextFormat::PrintToString(node.config, &text);
   std::filesystem::create_directories(std::filesystem::path(node.config_path).parent_path());
-  WriteFile(node.config_path, text);
+  if (!WriteFile(node.config_path, text)) Fail(absl::StrCat("cannot write ", node.config_path));
+}
+
+void Cluster::Fail(const std::string& error) {
+  if (error_.ok()) error_ = absl::InternalError(error);
+  if (options_.on_error) {
+    options_.on_error(error);
+  } else {
+    std::fprintf(stderr, "cluster: %s\n", error.c_str());
+  }
 }
 
 void Cluster::Start(const std::string& id) {
   Node& node = nodes_.at(id);
-  ASSERT_EQ(node.pid, 0) << id << " is running";
+  if (node.pid != 0) return Fail(absl::StrCat(id, " is running"));
   node.pid = Spawn({SANJID_PATH, "--config", node.config_path}, node.log_path);
   std::shared_ptr<grpc::Channel> channel = Channel(id);
   std::unique_ptr<grpc::health::v1::Health::Stub> health =
@@ -247,7 +264,7 @@ void Cluster::Start(const std::string& id) {
                response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
       },
       std::chrono::seconds(30));
-  ASSERT_TRUE(serving && !exited) << id << " did not start serving:\n" << Log(id);
+  if (!serving || exited) Fail(absl::StrCat(id, " did not start serving:\n", Log(id)));
 }
 
 void Cluster::StartAll() {
@@ -293,7 +310,10 @@ std::shared_ptr<grpc::Channel> Cluster::Channel(const std::string& id) {
   if (auto found = channels_.find(id); found != channels_.end()) return found->second;
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
       node::ChannelCredentials(operator_tls_, id);
-  EXPECT_TRUE(credentials.ok()) << credentials.status();
+  if (!credentials.ok()) {
+    Fail(absl::StrCat("no credentials for ", id, ": ", credentials.status().ToString()));
+    return grpc::CreateChannel(nodes_.at(id).address, grpc::InsecureChannelCredentials());
+  }
   // gRPC's default reconnect backoff (1 s, growing) would make a test wait
   // seconds for a node that just started listening.
   grpc::ChannelArguments args;

@@ -6,7 +6,14 @@
 // that failures and failovers show within a second or two; every wait is on
 // a condition with a deadline, never a sleep.
 //
-// Thread-safety: one test thread.
+// The integration tests and the network benchmark (bench/network_bench.cc)
+// both run it, so it does not depend on a test framework: a harness failure
+// (a certificate not issued, a node that does not start) goes to
+// ClusterOptions::on_error, which a test turns into a test failure, and is
+// kept for error(). The method that failed returns as an ASSERT would.
+//
+// Thread-safety: one thread (the stubs and channels it returns are gRPC's,
+// usable from any thread).
 #ifndef SANJI_TESTS_INTEGRATION_CLUSTER_H_
 #define SANJI_TESTS_INTEGRATION_CLUSTER_H_
 
@@ -50,9 +57,17 @@ bool WaitFor(const std::function<bool()>& condition,
 // notices (title lww, body lww).
 v1::SchemaConfig TestSchema();
 
+struct ClusterOptions {
+  // The schema of every node.
+  v1::SchemaConfig schema = TestSchema();
+  // Called with each harness failure; if unset, the failure is printed to
+  // stderr. Either way error() returns the first.
+  std::function<void(const std::string&)> on_error;
+};
+
 class Cluster {
  public:
-  Cluster();
+  explicit Cluster(ClusterOptions options = {});
   // Kills every node still running and removes the directory.
   ~Cluster();
   Cluster(const Cluster&) = delete;
@@ -80,6 +95,15 @@ class Cluster {
   // behind a dead 4G link looks to its peers.
   void Freeze(const std::string& id);
   void Thaw(const std::string& id);
+
+  // Changes the node's config and rewrites its file, for a node to be
+  // (re)started.
+  void EditConfig(const std::string& id, const std::function<void(v1::NodeConfig&)>& edit);
+  const v1::NodeConfig& config(const std::string& id) const { return nodes_.at(id).config; }
+  // The running node's process id, or 0.
+  pid_t pid(const std::string& id) const { return nodes_.at(id).pid; }
+  // The first harness failure, or OK.
+  const absl::Status& error() const { return error_; }
 
   const std::string& address(const std::string& id) const { return nodes_.at(id).address; }
   const std::string& config_path(const std::string& id) const { return nodes_.at(id).config_path; }
@@ -111,8 +135,11 @@ class Cluster {
     v1::NodeConfig config;
     pid_t pid = 0;
   };
-  void WriteConfig(const Node& node) const;
+  void WriteConfig(const Node& node);
+  void Fail(const std::string& error);
 
+  ClusterOptions options_;
+  absl::Status error_;
   std::string dir_;
   std::string ca_dir_;
   std::string ca_file_;

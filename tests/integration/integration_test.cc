@@ -38,6 +38,12 @@ constexpr char kDongkeng[] = "gutian/fengpu/dongkeng";
 constexpr char kShangcun[] = "gutian/xikou/shangcun";
 constexpr char kXiacun[] = "gutian/xikou/xiacun";
 
+// A cluster whose harness failures fail the test.
+class TestCluster : public Cluster {
+ public:
+  TestCluster() : Cluster({.on_error = [](const std::string& error) { ADD_FAILURE() << error; }}) {}
+};
+
 // County, township fengpu with villages xiaban and dongkeng, and (when
 // `both_townships`) township xikou with villages shangcun and xiacun. Each
 // village's parents: its township, then the county.
@@ -159,7 +165,7 @@ void StopAllCleanly(Cluster& cluster, const std::vector<std::string>& nodes) {
 }
 
 TEST(IntegrationTest, RecordsFlowUpAndDownWithinEachFilter) {
-  Cluster cluster;
+  TestCluster cluster;
   AddCounty(cluster, /*both_townships=*/true);
   cluster.StartAll();
   const std::vector<std::string> villages = {kXiaban, kDongkeng, kShangcun, kXiacun};
@@ -212,7 +218,7 @@ TEST(IntegrationTest, RecordsFlowUpAndDownWithinEachFilter) {
 }
 
 TEST(IntegrationTest, VillagesFailOverWhenTheirTownshipDiesAndReturn) {
-  Cluster cluster;
+  TestCluster cluster;
   AddCounty(cluster, /*both_townships=*/false);
   cluster.StartAll();
   constexpr int kPerVillage = 3000;
@@ -286,7 +292,7 @@ TEST(IntegrationTest, KeepalivesNoticeAHungTownshipWithinSeconds) {
 }
 
 TEST(IntegrationTest, AVillageOfflineCatchesUpBothWays) {
-  Cluster cluster;
+  TestCluster cluster;
   cluster.AddNode(kCounty, {}, false);
   cluster.AddNode(kFengpu, {kCounty}, false);
   cluster.AddNode(kXiaban, {kFengpu, kCounty}, true);
@@ -384,7 +390,7 @@ absl::StatusOr<v1::SyncFrame> HelloAs(Cluster& cluster, const std::string& node,
 }
 
 TEST(IntegrationTest, ImpostorsAreRefusedAndTheNodeServesTheOthers) {
-  Cluster cluster;
+  TestCluster cluster;
   cluster.AddNode(kCounty, {}, false);
   cluster.AddNode(kFengpu, {kCounty}, false);
   cluster.AddNode(kXiaban, {kFengpu, kCounty}, true);
@@ -461,7 +467,7 @@ TEST(IntegrationTest, ImpostorsAreRefusedAndTheNodeServesTheOthers) {
 }
 
 TEST(IntegrationTest, StockClientsFindTheApiThroughReflection) {
-  Cluster cluster;
+  TestCluster cluster;
   cluster.AddNode(kCounty, {}, false);
   cluster.Start(kCounty);
   std::unique_ptr<grpc::reflection::v1alpha::ServerReflection::Stub> reflection =
@@ -488,7 +494,7 @@ TEST(IntegrationTest, StockClientsFindTheApiThroughReflection) {
 }
 
 TEST(IntegrationTest, ABadConfigFailsToStartNamingItsLine) {
-  Cluster cluster;
+  TestCluster cluster;
   const std::string path = cluster.dir() + "/bad.conf";
   {
     std::FILE* file = std::fopen(path.c_str(), "w");

@@ -296,7 +296,8 @@ const std::vector<BadConfig> kBadConfigs = {
      Good("node_id: \"gutian/fengpu\"\nlisten_address: \"127.0.0.1:7070\"\n"
           "parents { id: \"gutian\" address: \"county:7070\" compression: 7 }"),
      "3:47",
-     "parents[0].compression 7 is not COMPRESSION_AUTO, COMPRESSION_NONE or COMPRESSION_ZSTD"},
+     "parents[0].compression 7 is not COMPRESSION_AUTO, COMPRESSION_NONE, COMPRESSION_ZSTD or "
+     "COMPRESSION_GZIP"},
     {"ParentRepeated",
      Good("node_id: \"gutian/fengpu/dongkeng\"\nlisten_address: \"127.0.0.1:7070\"\n"
           "parents { id: \"gutian\" address: \"county:7070\" }\n"
