@@ -313,7 +313,8 @@ absl::Status CheckNode(const v1::NodeConfig& config, const Locator& where,
 // ---- Numeric settings ----
 
 // A uint32 setting of NodeConfig: 0 (unset in proto3) takes the default,
-// anything else must lie in [min, max]. The ranges keep out values that are
+// anything else must lie in [min, max]; where min is 0, a 0 written in the
+// file stays 0. The ranges keep out values that are
 // surely typos (a window of 10000 batches, a keepalive every 10 ms that
 // gRPC servers answer with GOAWAY), not every unwise choice.
 struct NumericSetting {
@@ -330,7 +331,7 @@ constexpr NumericSetting kNumericSettings[] = {
     {"sync.max_batch_items", 1000, 1, 100'000},
     {"sync.max_batch_bytes", kMiB, 1024, 512 * kMiB},
     {"sync.window", 4, 1, 64},
-    {"sync.push_delay_ms", 1, 1, 1000},
+    {"sync.push_delay_ms", 1, 0, 1000},
     {"max_clock_skew_seconds", 300, 1, 24 * 3600},
     {"timeouts.call_deadline_ms", 10'000, 100, kHourMs},
     {"timeouts.keepalive_time_ms", 10'000, 1000, kHourMs},
@@ -382,7 +383,7 @@ absl::Status FillNumericSettings(v1::NodeConfig& config, const Locator& where) {
   for (const NumericSetting& setting : kNumericSettings) {
     const auto [message, field] = Resolve(config, setting.path);
     const uint32_t value = message->GetReflection()->GetUInt32(*message, field);
-    if (value == 0) {
+    if (value == 0 && !(setting.min == 0 && where.Written(setting.path))) {
       message->GetReflection()->SetUInt32(message, field, setting.default_value);
     } else if (value < setting.min || value > setting.max) {
       return where.Error(setting.path,

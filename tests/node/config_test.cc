@@ -114,6 +114,14 @@ TEST_F(ConfigTest, InlineSchemaMatchesTheSchemaFile) {
   EXPECT_EQ(county->config.sync().window(), 8u);
 }
 
+// A written 0 means "at once" for the push delay, not "the default".
+TEST_F(ConfigTest, AWrittenZeroPushDelayStaysZero) {
+  absl::StatusOr<LoadedConfig> county = LoadConfig(kTestdata + "/county.conf");
+  ASSERT_TRUE(county.ok()) << county.status();
+  EXPECT_EQ(county->config.sync().push_delay_ms(), 0u);
+  EXPECT_EQ(county->config.sync().window(), 8u);
+}
+
 TEST_F(ConfigTest, FormatConfigKeepsUtf8AndRoundTrips) {
   absl::StatusOr<LoadedConfig> county = LoadConfig(kTestdata + "/county.conf");
   ASSERT_TRUE(county.ok()) << county.status();
