@@ -8,6 +8,8 @@
 #include "codec/vector_codec.h"
 #include "conflict/status_macros.h"
 #include "google/protobuf/arena.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
 
 namespace sanji::codec {
 
@@ -200,6 +202,55 @@ absl::StatusOr<FieldState> DecodeField(const std::vector<Origin>& origins,
   }
 }
 
+// Decodes the origin table, the context and the scope of `message` into
+// `origins` and `state`.
+absl::Status DecodeHead(const v1::RecordState& message, std::vector<Origin>& origins,
+                        conflict::RecordState& state) {
+  origins.reserve(message.origins_size());
+  for (const v1::Origin& origin : message.origins()) {
+    SANJI_ASSIGN_OR_RETURN(Origin decoded, DecodeOrigin(origin));
+    origins.push_back(std::move(decoded));
+  }
+  for (const v1::RecordState::ContextEntry& entry : message.context()) {
+    if (entry.origin() >= origins.size()) {
+      return absl::DataLossError(absl::StrCat("record context: origin index ", entry.origin(),
+                                              " beyond the record's ", origins.size(), " origins"));
+    }
+    state.context.Advance(Dot{origins[entry.origin()], entry.counter()});
+  }
+  return DecodeEntries(origins, message.scope(), "scope", DecodeRegisterPayload, state.scope);
+}
+
+// Reads into `head` only the fields of a RecordState that DecodeHead reads,
+// in whatever order they come, skipping the others whole (a field's bytes
+// are not looked into).
+bool ParseHeadFields(absl::string_view bytes, v1::RecordState& head) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  while (const uint32_t tag = in.ReadTag()) {
+    bool read = true;
+    switch (tag) {
+      case WireFormatLite::MakeTag(v1::RecordState::kOriginsFieldNumber,
+                                   WireFormatLite::WIRETYPE_LENGTH_DELIMITED):
+        read = WireFormatLite::ReadMessage(&in, head.add_origins());
+        break;
+      case WireFormatLite::MakeTag(v1::RecordState::kContextFieldNumber,
+                                   WireFormatLite::WIRETYPE_LENGTH_DELIMITED):
+        read = WireFormatLite::ReadMessage(&in, head.add_context());
+        break;
+      case WireFormatLite::MakeTag(v1::RecordState::kScopeFieldNumber,
+                                   WireFormatLite::WIRETYPE_LENGTH_DELIMITED):
+        read = WireFormatLite::ReadMessage(&in, head.add_scope());
+        break;
+      default:
+        read = WireFormatLite::SkipField(&in, tag);
+    }
+    if (!read) return false;
+  }
+  return in.ConsumedEntireMessage();
+}
+
 }  // namespace
 
 void EncodeRecord(const conflict::Record& record, v1::RecordState* out) {
@@ -232,21 +283,8 @@ void EncodeRecord(const conflict::Record& record, v1::RecordState* out) {
 
 absl::StatusOr<conflict::Record> DecodeRecord(const v1::RecordState& message) {
   std::vector<Origin> origins;
-  origins.reserve(message.origins_size());
-  for (const v1::Origin& origin : message.origins()) {
-    SANJI_ASSIGN_OR_RETURN(Origin decoded, DecodeOrigin(origin));
-    origins.push_back(std::move(decoded));
-  }
   conflict::RecordState state;
-  for (const v1::RecordState::ContextEntry& entry : message.context()) {
-    if (entry.origin() >= origins.size()) {
-      return absl::DataLossError(absl::StrCat("record context: origin index ", entry.origin(),
-                                              " beyond the record's ", origins.size(), " origins"));
-    }
-    state.context.Advance(Dot{origins[entry.origin()], entry.counter()});
-  }
-  SANJI_RETURN_IF_ERROR(
-      DecodeEntries(origins, message.scope(), "scope", DecodeRegisterPayload, state.scope));
+  SANJI_RETURN_IF_ERROR(DecodeHead(message, origins, state));
   SANJI_RETURN_IF_ERROR(DecodeEntries(origins, message.presence(), "presence",
                                       DecodeTimestampPayload, state.presence));
   SANJI_RETURN_IF_ERROR(
@@ -279,6 +317,21 @@ absl::StatusOr<conflict::Record> ParseRecord(absl::string_view bytes) {
     return absl::DataLossError(absl::StrCat("record bytes (", bytes.size(), ") do not parse"));
   }
   return DecodeRecord(*message);
+}
+
+absl::StatusOr<RecordHead> ParseRecordHead(absl::string_view bytes) {
+  ScratchArena arena;
+  auto* message = arena.Create<v1::RecordState>();
+  if (!ParseHeadFields(bytes, *message)) {
+    return absl::DataLossError(absl::StrCat("record bytes (", bytes.size(), ") do not parse"));
+  }
+  std::vector<Origin> origins;
+  conflict::RecordState state;
+  SANJI_RETURN_IF_ERROR(DecodeHead(*message, origins, state));
+  // The checks of the full decode that bear on these parts.
+  SANJI_ASSIGN_OR_RETURN(const conflict::Record head,
+                         conflict::Record::FromState(std::move(state)));
+  return RecordHead{head.context(), head.scope()};
 }
 
 }  // namespace sanji::codec

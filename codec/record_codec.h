@@ -12,11 +12,13 @@
 #ifndef SANJI_CODEC_RECORD_CODEC_H_
 #define SANJI_CODEC_RECORD_CODEC_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "conflict/record.h"
+#include "conflict/version_vector.h"
 #include "record.pb.h"
 
 namespace sanji::codec {
@@ -28,6 +30,21 @@ absl::StatusOr<conflict::Record> DecodeRecord(const v1::RecordState& message);
 // written directly (see record_writer.h).
 std::string SerializeRecord(const conflict::Record& record);
 absl::StatusOr<conflict::Record> ParseRecord(absl::string_view bytes);
+
+// What sync reads of a record to decide where it goes: its causal context and
+// its current scope, equal to the fully decoded record's context() and
+// scope().
+struct RecordHead {
+  conflict::VersionVector context;
+  std::optional<std::string> scope;
+};
+
+// Decodes only the head of SerializeRecord() bytes, checked as ParseRecord
+// checks those parts (origin indexes, scope entries covered by the context
+// and holding text); the other parts are skipped, not checked. A sender that
+// forwards stored bytes as they are needs no more, and costs a fraction of a
+// ParseRecord. Errors: DataLoss.
+absl::StatusOr<RecordHead> ParseRecordHead(absl::string_view bytes);
 
 }  // namespace sanji::codec
 

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "codec/record_codec.h"
 #include "conflict/dot.h"
 #include "conflict/dot_context.h"
 #include "conflict/record.h"
@@ -31,11 +32,16 @@ class ChangeCursor {
   // REQUIRES: Valid().
   virtual void Next() = 0;
   virtual absl::Status status() const = 0;
-  // REQUIRES: Valid(). record().context().Get(origin) == counter().
+  // REQUIRES: Valid(). head().context.Get(origin) == counter().
   virtual uint64_t counter() const = 0;
   virtual const std::string& collection() const = 0;
   virtual const std::string& key() const = 0;
-  virtual const conflict::Record& record() const = 0;
+  // The record as stored: codec::SerializeRecord bytes, which a frame
+  // carries as they are. codec::ParseRecord decodes them where the engine
+  // needs the whole record; most records need only head().
+  virtual const std::string& record_bytes() const = 0;
+  // The record's context and scope.
+  virtual const codec::RecordHead& head() const = 0;
 };
 
 // One consistent view of a store. Thread-safety: one thread at a time.

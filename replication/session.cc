@@ -379,8 +379,8 @@ bool Session::PeerKnows(const Dot& dot) const {
   return dot.counter <= peer_known_.Get(dot.origin) || peer_cloud_.contains(dot);
 }
 
-std::optional<Origin> Session::StreamOf(const Record& record) const {
-  for (const auto& [origin, counter] : record.context().entries()) {
+std::optional<Origin> Session::StreamOf(const VersionVector& context) const {
+  for (const auto& [origin, counter] : context.entries()) {
     if (!Streams(origin)) continue;
     if (counter <= pass_->reference.Get(origin) || pass_->cloud.contains(Dot{origin, counter})) {
       continue;
@@ -390,9 +390,9 @@ std::optional<Origin> Session::StreamOf(const Record& record) const {
   return std::nullopt;
 }
 
-bool Session::ParentWouldRefuse(const Record& record) const {
+bool Session::ParentWouldRefuse(const VersionVector& context) const {
   if (options_.role != SessionOptions::Role::kChild) return false;
-  for (const auto& [origin, counter] : record.context().entries()) {
+  for (const auto& [origin, counter] : context.entries()) {
     if (!Streams(origin) && !PeerKnows(Dot{origin, counter})) return true;
   }
   return false;
@@ -429,28 +429,30 @@ void Session::SendPending(v1::SyncBatch& batch, size_t& bytes) {
       departed_.erase({collection, key});  // evicted, or back in the filter
       continue;
     }
-    if (ParentWouldRefuse(*record)) {
-      HoldBack(collection, key, *record, peer_known_, peer_cloud_);
+    if (ParentWouldRefuse(record->context())) {
+      HoldBack(collection, key, record->context(), peer_known_, peer_cloud_);
       continue;
     }
-    AddDeparture(batch, bytes, collection, key, *record);
+    AddDeparture(batch, bytes, collection, key, record->context(), codec::SerializeRecord(*record));
   }
   // Held-back items go once the parent's watermarks show it has what made
   // them refusable.
   std::erase_if(held_back_, [&](const HeldBack& held) {
     absl::StatusOr<Record> record = replica_->Get(held.collection, held.key);
     if (!record.ok()) return true;
-    if (ParentWouldRefuse(*record)) return false;
-    AddStreamed(batch, bytes, held.collection, held.key, *record, /*move_out=*/false);
+    if (ParentWouldRefuse(record->context())) return false;
+    AddStreamed(batch, bytes, held.collection, held.key, record->context(),
+                codec::SerializeRecord(*record), /*move_out=*/false);
     return true;
   });
 }
 
-void Session::HoldBack(const std::string& collection, const std::string& key, const Record& record,
-                       const VersionVector& reference, const absl::btree_set<Dot>& cloud) {
+void Session::HoldBack(const std::string& collection, const std::string& key,
+                       const VersionVector& context, const VersionVector& reference,
+                       const absl::btree_set<Dot>& cloud) {
   ++stats_.items_held_back;
   HeldBack held{collection, key, {}};
-  for (const auto& [origin, counter] : record.context().entries()) {
+  for (const auto& [origin, counter] : context.entries()) {
     if (Streams(origin) && counter > reference.Get(origin) &&
         !cloud.contains(Dot{origin, counter})) {
       held.missing.push_back(Dot{origin, counter});
@@ -463,11 +465,12 @@ void Session::HoldBack(const std::string& collection, const std::string& key, co
 }
 
 void Session::AddStreamed(v1::SyncBatch& batch, size_t& bytes, const std::string& collection,
-                          const std::string& key, const Record& record, bool move_out) {
+                          const std::string& key, const VersionVector& context,
+                          std::string record_bytes, bool move_out) {
   if (!departed_.empty() && departed_.contains({collection, key})) {
-    AddDeparture(batch, bytes, collection, key, record);
+    AddDeparture(batch, bytes, collection, key, context, std::move(record_bytes));
   } else {
-    AddItem(batch, bytes, collection, key, record, move_out);
+    AddItem(batch, bytes, collection, key, context, std::move(record_bytes), move_out);
   }
 }
 
@@ -511,30 +514,30 @@ bool Session::FillFromPass(v1::SyncBatch& batch, size_t& bytes) {
           bytes >= options_.max_batch_bytes) {
         return true;
       }
-      const Record& record = cursor.record();
+      // Most records go or not on their head alone, and go as stored.
+      const codec::RecordHead& head = cursor.head();
       pass.position = cursor.counter();
-      const std::optional<std::string> scope = record.scope();
-      if (!scope.has_value()) continue;
+      if (!head.scope.has_value()) continue;
       // To a child, a record that left its filter goes as a move-out.
       bool move_out = false;
-      if (!InFilter(*scope, peer_id_)) {
-        const std::vector<std::string> departed = record.DepartedScopes();
-        const bool held_there =
-            options_.role == SessionOptions::Role::kChild
-                ? Holds(record, peer_id_, /*relays=*/true)
-                : std::any_of(departed.begin(), departed.end(),
-                              [&](const std::string& s) { return InFilter(s, peer_id_); });
-        if (!held_there) continue;
+      if (!InFilter(*head.scope, peer_id_)) {
+        absl::StatusOr<bool> held_there = PeerMayHold(cursor);
+        if (!held_there.ok()) {
+          Close(held_there.status());
+          return false;
+        }
+        if (!*held_there) continue;
         move_out = options_.role == SessionOptions::Role::kParent;
       }
       // Sent once per pass: in the stream of the first origin (in session
       // order) whose dot the peer lacks.
-      if (StreamOf(record) != origin) continue;
-      if (ParentWouldRefuse(record)) {
-        HoldBack(cursor.collection(), cursor.key(), record, pass.reference, pass.cloud);
+      if (StreamOf(head.context) != origin) continue;
+      if (ParentWouldRefuse(head.context)) {
+        HoldBack(cursor.collection(), cursor.key(), head.context, pass.reference, pass.cloud);
         continue;
       }
-      AddStreamed(batch, bytes, cursor.collection(), cursor.key(), record, move_out);
+      AddStreamed(batch, bytes, cursor.collection(), cursor.key(), head.context,
+                  cursor.record_bytes(), move_out);
     }
     if (!cursor.status().ok()) {
       Close(cursor.status());
@@ -548,10 +551,25 @@ bool Session::FillFromPass(v1::SyncBatch& batch, size_t& bytes) {
   return false;
 }
 
+absl::StatusOr<bool> Session::PeerMayHold(const ChangeCursor& cursor) const {
+  absl::StatusOr<Record> record = codec::ParseRecord(cursor.record_bytes());
+  if (!record.ok()) {
+    return absl::DataLossError(absl::StrCat("record \"", cursor.collection(), "\"/\"", cursor.key(),
+                                            "\": ", record.status().message()));
+  }
+  if (options_.role == SessionOptions::Role::kChild) {
+    return Holds(*record, peer_id_, /*relays=*/true);
+  }
+  const std::vector<std::string> departed = record->DepartedScopes();
+  return std::any_of(departed.begin(), departed.end(),
+                     [&](const std::string& s) { return InFilter(s, peer_id_); });
+}
+
 void Session::AddItem(v1::SyncBatch& batch, size_t& bytes, absl::string_view collection,
-                      absl::string_view key, const Record& record, bool move_out) {
+                      absl::string_view key, const VersionVector& context, std::string record_bytes,
+                      bool move_out) {
   if (pass_ != nullptr) {
-    for (const auto& [origin, counter] : record.context().entries()) {
+    for (const auto& [origin, counter] : context.entries()) {
       if (counter > pass_->knowledge.Get(origin)) peer_cloud_.insert(Dot{origin, counter});
     }
   }
@@ -561,7 +579,7 @@ void Session::AddItem(v1::SyncBatch& batch, size_t& bytes, absl::string_view col
   v1::SyncItem& item = *batch.add_items();
   item.set_collection(static_cast<uint32_t>(index));
   item.set_key(std::string(key));
-  item.set_record(codec::SerializeRecord(record));
+  item.set_record(std::move(record_bytes));
   item.set_move_out(move_out);
   const size_t payload = collection.size() + key.size() + item.record().size();
   bytes += payload;
@@ -571,12 +589,13 @@ void Session::AddItem(v1::SyncBatch& batch, size_t& bytes, absl::string_view col
 }
 
 void Session::AddDeparture(v1::SyncBatch& batch, size_t& bytes, const std::string& collection,
-                           const std::string& key, const Record& record) {
+                           const std::string& key, const VersionVector& context,
+                           std::string record_bytes) {
   std::optional<VersionVector>& sent = departed_[{collection, key}];
-  if (sent == record.context()) return;
-  sent = record.context();
-  AddItem(batch, bytes, collection, key, record, /*move_out=*/false);
-  departures_in_batch_.push_back(DepartureSent{collection, key, record.context()});
+  if (sent == context) return;
+  sent = context;
+  AddItem(batch, bytes, collection, key, context, std::move(record_bytes), /*move_out=*/false);
+  departures_in_batch_.push_back(DepartureSent{collection, key, context});
 }
 
 void Session::AddWatermark(v1::SyncBatch& batch) {

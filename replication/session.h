@@ -30,6 +30,7 @@
 #include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "conflict/dot_context.h"
 #include "conflict/record.h"
 #include "conflict/schema.h"
@@ -158,20 +159,30 @@ class Session {
   // Appends the next items of the pass to `batch`; returns false when the
   // pass is finished.
   bool FillFromPass(v1::SyncBatch& batch, size_t& bytes);
+  // Items carry a record as its context and its bytes (codec::SerializeRecord),
+  // which go into the frame as they are.
   void AddItem(v1::SyncBatch& batch, size_t& bytes, absl::string_view collection,
-               absl::string_view key, const conflict::Record& record, bool move_out);
+               absl::string_view key, const conflict::VersionVector& context,
+               std::string record_bytes, bool move_out);
   // AddItem, or AddDeparture for a departed record.
   void AddStreamed(v1::SyncBatch& batch, size_t& bytes, const std::string& collection,
-                   const std::string& key, const conflict::Record& record, bool move_out);
+                   const std::string& key, const conflict::VersionVector& context,
+                   std::string record_bytes, bool move_out);
   // Keeps a record the parent would refuse for later (ParentWouldRefuse);
   // `reference` and `cloud` say which of its dots the parent lacks.
   void HoldBack(const std::string& collection, const std::string& key,
-                const conflict::Record& record, const conflict::VersionVector& reference,
+                const conflict::VersionVector& context, const conflict::VersionVector& reference,
                 const absl::btree_set<conflict::Dot>& cloud);
   // AddItem for a departed record, unless it went unchanged already; it is
   // dropped here once the batch is acknowledged.
   void AddDeparture(v1::SyncBatch& batch, size_t& bytes, const std::string& collection,
-                    const std::string& key, const conflict::Record& record);
+                    const std::string& key, const conflict::VersionVector& context,
+                    std::string record_bytes);
+  // For a record of the pass outside the peer's filter: whether it goes to
+  // the peer, which may hold it under a scope it left (to a child, as a
+  // move-out). Decodes the whole record, which only this case needs.
+  // Errors: DataLoss for a record that does not decode.
+  absl::StatusOr<bool> PeerMayHold(const ChangeCursor& cursor) const;
   // The watermark entries the peer may adopt now that are above what it
   // was told.
   void AddWatermark(v1::SyncBatch& batch);
@@ -179,12 +190,12 @@ class Session {
   // Sending rules.
   bool Streams(const conflict::Origin& origin) const;
   bool PeerKnows(const conflict::Dot& dot) const;
-  // The first origin in session order whose dot of `record` the peer lacks,
-  // among the origins this side streams.
-  std::optional<conflict::Origin> StreamOf(const conflict::Record& record) const;
-  // True if the record carries a dot from outside this node's subtree that
-  // the parent lacks (only when the peer is the parent).
-  bool ParentWouldRefuse(const conflict::Record& record) const;
+  // The first origin in session order whose dot in a record's `context` the
+  // peer lacks, among the origins this side streams.
+  std::optional<conflict::Origin> StreamOf(const conflict::VersionVector& context) const;
+  // True if a record of this `context` carries a dot from outside this
+  // node's subtree that the parent lacks (only when the peer is the parent).
+  bool ParentWouldRefuse(const conflict::VersionVector& context) const;
 
   // Receiving rules: an empty string accepts the item.
   std::string CheckItem(const ApplyBatch::Item& item);

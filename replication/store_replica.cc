@@ -17,7 +17,8 @@ class StoreCursor : public ChangeCursor {
   uint64_t counter() const override { return iterator_->counter(); }
   const std::string& collection() const override { return iterator_->collection(); }
   const std::string& key() const override { return iterator_->key(); }
-  const conflict::Record& record() const override { return iterator_->record(); }
+  const std::string& record_bytes() const override { return iterator_->record_bytes(); }
+  const codec::RecordHead& head() const override { return iterator_->head(); }
 
  private:
   std::unique_ptr<store::ChangeIterator> iterator_;
@@ -35,7 +36,8 @@ class StoreReplicaSnapshot : public ReplicaSnapshot {
   conflict::VersionVector IndexFrontier() const override { return snapshot_->IndexFrontier(); }
   std::unique_ptr<ChangeCursor> ChangesSince(const conflict::Origin& origin,
                                              uint64_t after_counter) const override {
-    return std::make_unique<StoreCursor>(snapshot_->ChangesSince(origin, after_counter));
+    return std::make_unique<StoreCursor>(
+        snapshot_->ChangesSince(origin, after_counter, store::ChangeIterator::Decode::kHead));
   }
 
  private:
@@ -65,8 +67,8 @@ absl::Status ApplyToStore(store::Store& store, ApplyBatch batch) {
       remote.evictions.push_back(
           store::RemoteBatch::Eviction{item.collection, item.key, item.record.context()});
     }
-    remote.items.push_back(store::RemoteBatch::Item{
-        std::move(item.collection), std::move(item.key), std::move(item.record)});
+    remote.items.push_back(store::RemoteBatch::Item{std::move(item.collection), std::move(item.key),
+                                                    std::move(item.record)});
   }
   for (ApplyBatch::Eviction& eviction : batch.evictions) {
     remote.evictions.push_back(store::RemoteBatch::Eviction{

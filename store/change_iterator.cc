@@ -1,7 +1,7 @@
 #include "store/change_iterator.h"
 
 #include "absl/strings/str_cat.h"
-#include "codec/record_codec.h"
+#include "conflict/status_macros.h"
 #include "store/coding.h"
 #include "store/files.h"
 #include "store/key_layout.h"
@@ -11,10 +11,11 @@ namespace sanji::store {
 ChangeIterator::ChangeIterator(absl::Status error) : status_(std::move(error)) {}
 
 ChangeIterator::ChangeIterator(std::shared_ptr<const DbSnapshot> snapshot, conflict::Origin origin,
-                               uint64_t after_counter)
+                               uint64_t after_counter, Decode decode)
     : snapshot_(std::move(snapshot)),
       origin_(std::move(origin)),
       prefix_(OriginIndexPrefix(origin_)),
+      decode_(decode),
       read_options_(snapshot_->ReadOptions(/*fill_cache=*/false)),
       index_(snapshot_->db()->NewIterator(read_options_)) {
   if (after_counter == UINT64_MAX) {
@@ -49,28 +50,37 @@ void ChangeIterator::Load() {
         absl::DataLossError(absl::StrCat("malformed origin index entry for ", origin_.ToString()));
     return;
   }
-  std::string bytes;
   const std::string record_key = RecordKey(collection_, key_);
-  leveldb::Status read = snapshot_->db()->Get(read_options_, record_key, &bytes);
+  leveldb::Status read = snapshot_->db()->Get(read_options_, record_key, &bytes_);
   if (!read.ok()) {
     status_ = FromLevelDb(read, absl::StrCat("reading record \"", collection_, "\"/\"", key_,
                                              "\" indexed at ", origin_.ToString(), ":", counter_));
     return;
   }
-  auto record = codec::ParseRecord(bytes);
-  if (!record.ok()) {
+  absl::Status decoded = DecodeBytes();
+  if (!decoded.ok()) {
     status_ = absl::DataLossError(
-        absl::StrCat("record \"", collection_, "\"/\"", key_, "\": ", record.status().message()));
+        absl::StrCat("record \"", collection_, "\"/\"", key_, "\": ", decoded.message()));
     return;
   }
-  if (record->context().Get(origin_) != counter_) {
-    status_ = absl::DataLossError(absl::StrCat(
-        "origin index entry ", origin_.ToString(), ":", counter_, " names record \"", collection_,
-        "\"/\"", key_, "\" whose context has ", record->context().Get(origin_)));
+  const uint64_t indexed =
+      (decode_ == Decode::kRecord ? record_.context() : head_.context).Get(origin_);
+  if (indexed != counter_) {
+    status_ = absl::DataLossError(absl::StrCat("origin index entry ", origin_.ToString(), ":",
+                                               counter_, " names record \"", collection_, "\"/\"",
+                                               key_, "\" whose context has ", indexed));
     return;
   }
-  record_ = *std::move(record);
   valid_ = true;
+}
+
+absl::Status ChangeIterator::DecodeBytes() {
+  if (decode_ == Decode::kHead) {
+    SANJI_ASSIGN_OR_RETURN(head_, codec::ParseRecordHead(bytes_));
+  } else {
+    SANJI_ASSIGN_OR_RETURN(record_, codec::ParseRecord(bytes_));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace sanji::store

@@ -9,7 +9,11 @@
 //
 // Each position is (counter, collection, key, record): the record's context
 // entry for the origin is exactly `counter` (the index is checked against the
-// record; a mismatch stops the iteration with DataLoss).
+// record; a mismatch stops the iteration with DataLoss). The record comes
+// decoded (Decode::kRecord), or as its stored bytes and its decoded head
+// (Decode::kHead: context and scope, codec::ParseRecordHead), for a reader
+// that forwards the bytes as they are and needs to decode only some records
+// (sync): a fraction of the decoding cost.
 //
 // Thread-safety: not thread-safe; one thread uses one iterator. Iterators of
 // one store may run concurrently with each other and with writes.
@@ -24,6 +28,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "codec/record_codec.h"
 #include "conflict/dot.h"
 #include "conflict/record.h"
 #include "leveldb/db.h"
@@ -33,10 +38,13 @@ namespace sanji::store {
 
 class ChangeIterator {
  public:
+  // How much of each record is decoded (see the file comment).
+  enum class Decode { kRecord, kHead };
+
   // Positions at the first change of `origin` above `after_counter`, as of
   // `snapshot`. REQUIRES: `snapshot` is not null.
   ChangeIterator(std::shared_ptr<const DbSnapshot> snapshot, conflict::Origin origin,
-                 uint64_t after_counter);
+                 uint64_t after_counter, Decode decode = Decode::kRecord);
   // An iterator that is not Valid() and reports `error` (a closed store).
   explicit ChangeIterator(absl::Status error);
   ~ChangeIterator();
@@ -55,17 +63,25 @@ class ChangeIterator {
   uint64_t counter() const { return counter_; }
   const std::string& collection() const { return collection_; }
   const std::string& key() const { return key_; }
+  // REQUIRES: Decode::kRecord.
   const conflict::Record& record() const { return record_; }
+  // REQUIRES: Decode::kHead. The record as stored (codec::SerializeRecord
+  // bytes) and its head.
+  const std::string& record_bytes() const { return bytes_; }
+  const codec::RecordHead& head() const { return head_; }
 
  private:
   // Loads the entry under `index_`, or ends the iteration.
   void Load();
+  // Decodes bytes_ into record_ or head_, as decode_ says.
+  absl::Status DecodeBytes();
 
   // Null for an error-only iterator. Declared before index_, so that index_,
   // which reads from it, is destroyed first.
   const std::shared_ptr<const DbSnapshot> snapshot_;
   const conflict::Origin origin_;
   const std::string prefix_;
+  const Decode decode_ = Decode::kRecord;
   const leveldb::ReadOptions read_options_;
   std::unique_ptr<leveldb::Iterator> index_;
 
@@ -74,7 +90,9 @@ class ChangeIterator {
   uint64_t counter_ = 0;
   std::string collection_;
   std::string key_;
+  std::string bytes_;  // reused from record to record
   conflict::Record record_;
+  codec::RecordHead head_;
 };
 
 }  // namespace sanji::store

@@ -86,9 +86,10 @@ absl::StatusOr<std::vector<conflict::Dot>> StoreSnapshot::KnowledgeCloud(size_t 
 }
 
 std::unique_ptr<ChangeIterator> StoreSnapshot::ChangesSince(const conflict::Origin& origin,
-                                                            uint64_t after_counter) const {
+                                                            uint64_t after_counter,
+                                                            ChangeIterator::Decode decode) const {
   if (!status_.ok()) return std::make_unique<ChangeIterator>(status_);
-  return std::make_unique<ChangeIterator>(snapshot_, origin, after_counter);
+  return std::make_unique<ChangeIterator>(snapshot_, origin, after_counter, decode);
 }
 
 }  // namespace sanji::store

@@ -64,10 +64,12 @@ class StoreSnapshot {
   conflict::VersionVector IndexFrontier() const { return frontier_; }
 
   // Records whose dot for `origin` is above `after_counter`, in counter
-  // order, read at this snapshot (change_iterator.h). The iterator shares the
-  // snapshot and may outlive this object (not the Store).
-  std::unique_ptr<ChangeIterator> ChangesSince(const conflict::Origin& origin,
-                                               uint64_t after_counter) const;
+  // order, read at this snapshot and decoded as `decode` says
+  // (change_iterator.h). The iterator shares the snapshot and may outlive
+  // this object (not the Store).
+  std::unique_ptr<ChangeIterator> ChangesSince(
+      const conflict::Origin& origin, uint64_t after_counter,
+      ChangeIterator::Decode decode = ChangeIterator::Decode::kRecord) const;
 
  private:
   const std::shared_ptr<const DbSnapshot> snapshot_;  // null if status_ is an error

@@ -2,7 +2,8 @@
 // deletes, scope changes, several origins. For each: decode(encode(r)) == r,
 // re-encoding gives the same bytes, and the direct writer matches protoc's
 // serializer byte for byte (ARCHITECTURE.md §5: stores and peers agree on
-// bytes). Seeds replay with SANJI_SEED.
+// bytes), and the head a sender decodes alone (ParseRecordHead) is the full
+// decode's context and scope. Seeds replay with SANJI_SEED.
 #include <gtest/gtest.h>
 
 #include "codec/record_codec.h"
@@ -34,6 +35,10 @@ TEST(RecordCodecPropertyTest, RandomRecordsRoundTripByteForByte) {
       ASSERT_TRUE(decoded.ok()) << decoded.status() << "\n" << conflict::Describe(record);
       ASSERT_EQ(*decoded, record) << conflict::Describe(record);
       ASSERT_EQ(SerializeRecord(*decoded), bytes);
+      auto head = ParseRecordHead(bytes);
+      ASSERT_TRUE(head.ok()) << head.status() << "\n" << conflict::Describe(record);
+      ASSERT_EQ(head->context, record.context()) << conflict::Describe(record);
+      ASSERT_EQ(head->scope, record.scope()) << conflict::Describe(record);
     }
   });
 }

@@ -127,6 +127,33 @@ TEST_F(RecordCodecTest, GarbageBytesAreDataLoss) {
   EXPECT_THAT(decoded.status().message(), HasSubstr("do not parse"));
 }
 
+// A sender forwards stored bytes on the strength of their head alone, so the
+// head must be what the full decode reads, wherever its fields sit, and
+// checked as the full decode checks it.
+TEST_F(RecordCodecTest, HeadIsTheFullDecodesContextAndScope) {
+  v1::RecordState message;
+  EncodeRecord(MergedLoan(), &message);
+  v1::RecordState head_last = message;
+  head_last.clear_origins();
+  head_last.clear_scope();
+  v1::RecordState head_only;
+  *head_only.mutable_origins() = message.origins();
+  *head_only.mutable_scope() = message.scope();
+  // Concatenated messages parse as their merge: the origins and the scope now
+  // come after every other field.
+  auto head = ParseRecordHead(head_last.SerializeAsString() + head_only.SerializeAsString());
+  ASSERT_TRUE(head.ok()) << head.status();
+  EXPECT_EQ(head->context, MergedLoan().context());
+  EXPECT_EQ(head->scope, MergedLoan().scope());
+
+  EXPECT_EQ(ParseRecordHead("\xff\xff\xff\xff garbage").status().code(),
+            absl::StatusCode::kDataLoss);
+  message.mutable_context(0)->set_origin(7);
+  auto bad_context = ParseRecordHead(message.SerializeAsString());
+  EXPECT_EQ(bad_context.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(bad_context.status().message(), HasSubstr("origin index 7"));
+}
+
 TEST_F(RecordCodecTest, OriginIndexOutOfRangeIsDataLoss) {
   v1::RecordState message;
   EncodeRecord(MergedLoan(), &message);

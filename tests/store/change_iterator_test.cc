@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "codec/record_codec.h"
 #include "store/store.h"
 #include "tests/store/store_test_util.h"
 
@@ -49,6 +50,27 @@ TEST_P(ChangeIteratorTest, ChangesSinceYieldsCounterOrderFromASnapshot) {
   EXPECT_FALSE(store->ChangesSince(store->origin(), 7)->Valid());
   EXPECT_FALSE(store->ChangesSince(Origin{"gutian/other", 1}, 0)->Valid());
   EXPECT_FALSE(store->ChangesSince(store->origin(), UINT64_MAX)->Valid());
+}
+
+// Sync forwards a record's stored bytes and reads only its head
+// (Decode::kHead): the bytes are the record's encoding, the head its context
+// and scope.
+TEST_P(ChangeIteratorTest, HeadDecodingYieldsStoredBytesAndHead) {
+  auto store = OpenStore();
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(store->Write(kTickets, absl::StrCat("k", i), SetTitle("x")).ok());
+  }
+  auto it = store->Snapshot()->ChangesSince(store->origin(), 0, ChangeIterator::Decode::kHead);
+  int seen = 0;
+  for (; it->Valid(); it->Next(), ++seen) {
+    absl::StatusOr<Record> record = store->Get(kTickets, it->key());
+    ASSERT_TRUE(record.ok()) << record.status();
+    EXPECT_EQ(it->record_bytes(), codec::SerializeRecord(*record));
+    EXPECT_EQ(it->head().context, record->context());
+    EXPECT_EQ(it->head().scope, record->scope());
+  }
+  EXPECT_TRUE(it->status().ok()) << it->status();
+  EXPECT_EQ(seen, 3);
 }
 
 // A catch-up of many records taken in bounded steps: each step holds one
