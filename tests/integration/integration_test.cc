@@ -443,6 +443,9 @@ TEST(IntegrationTest, TheCountyTreeShowsEveryNodeAndAKilledVillageGoesOffline) {
   ASSERT_TRUE(
       google::protobuf::util::JsonStringToMessage(TreeAtCounty(cluster, tls, true), &records).ok());
   EXPECT_EQ(records.records_size(), 4);
+  // Only the node writes its status.
+  EXPECT_EQ(Put(cluster, kCounty, "@status", kXiaban, kXiaban, "x").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 
   // Killed, it reports no more: offline once its record is 3 periods old.
   cluster.Kill(kXiaban);
