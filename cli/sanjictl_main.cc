@@ -8,6 +8,7 @@
 #include "cli/commands/cert_command.h"
 #include "cli/commands/record_commands.h"
 #include "cli/commands/status_command.h"
+#include "cli/commands/tree_command.h"
 #include "cli/commands/watch_command.h"
 #include "cli/exit_code.h"
 #include "cli/global_flags.h"
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   sanji::cli::Invocation invocation;
   sanji::cli::AddGlobalFlags(app, invocation.global);
   sanji::cli::RegisterStatusCommand(app, invocation);
+  sanji::cli::RegisterTreeCommand(app, invocation);
   sanji::cli::RegisterRecordCommands(app, invocation);
   sanji::cli::RegisterWatchCommand(app, invocation);
   sanji::cli::RegisterCertCommands(app, invocation);

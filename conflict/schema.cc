@@ -31,8 +31,9 @@ bool OperationFitsKind(const FieldOperation& operation, FieldKind kind) {
 absl::Status CheckName(absl::string_view what, absl::string_view name) {
   if (name.empty()) return absl::InvalidArgumentError(absl::StrCat(what, " name is empty"));
   if (name.front() == '@') {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " name \"", name, "\" starts with '@', which is reserved"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " name \"", name,
+        "\" starts with '@', which Sanji reserves for its own names (the @status collection)"));
   }
   return absl::OkStatus();
 }
@@ -198,6 +199,18 @@ absl::Status CollectionSchema::ValidateValue(absl::string_view field_name, const
 
 absl::Status Schema::AddCollection(CollectionSchema collection) {
   SANJI_RETURN_IF_ERROR(CheckName("collection", collection.name()));
+  return Insert(std::move(collection));
+}
+
+absl::Status Schema::AddSystemCollection(CollectionSchema collection) {
+  if (collection.name().size() < 2 || collection.name().front() != '@') {
+    return absl::InvalidArgumentError(
+        absl::StrCat("system collection name \"", collection.name(), "\" must be '@' and a name"));
+  }
+  return Insert(std::move(collection));
+}
+
+absl::Status Schema::Insert(CollectionSchema collection) {
   std::string name = collection.name();
   if (!collections_.emplace(name, std::move(collection)).second) {
     return absl::InvalidArgumentError(absl::StrCat("collection \"", name, "\" declared twice"));

@@ -78,8 +78,16 @@ class CollectionSchema {
 
 class Schema {
  public:
-  // Errors: InvalidArgument for an empty or duplicate collection name.
+  // A collection of the deployment's schema. Errors: InvalidArgument for an
+  // empty or duplicate collection name, or one starting with '@', which Sanji
+  // reserves for its own collections (message naming the collection).
   absl::Status AddCollection(CollectionSchema collection);
+
+  // One of Sanji's own collections (the node status, `@status`), which every
+  // node adds to the schema it builds, so fingerprints still match.
+  // Errors: InvalidArgument for a name that does not start with '@' or has
+  // nothing after it, or a duplicate.
+  absl::Status AddSystemCollection(CollectionSchema collection);
 
   // Errors: NotFound naming the collection.
   absl::StatusOr<const CollectionSchema*> Collection(absl::string_view name) const;
@@ -91,6 +99,8 @@ class Schema {
   const absl::btree_map<std::string, CollectionSchema>& collections() const { return collections_; }
 
  private:
+  absl::Status Insert(CollectionSchema collection);
+
   absl::btree_map<std::string, CollectionSchema> collections_;
 };
 

@@ -37,9 +37,12 @@ v1::FieldConfig::ValueType TypeToConfig(conflict::ValueType type) {
 
 // The inverse of node/config.h's BuildSchema: BuildSchema(SchemaToConfig(s))
 // holds the same collections, fields, kinds, types and status orders as s.
+// Sanji's own collections ('@') are left out: BuildSchema adds them itself
+// and refuses them in what it reads.
 v1::SchemaConfig SchemaToConfig(const conflict::Schema& schema) {
   v1::SchemaConfig config;
   for (const auto& [name, collection] : schema.collections()) {
+    if (name.front() == '@') continue;
     v1::CollectionConfig* out = config.add_collections();
     out->set_name(name);
     for (const auto& [field_name, spec] : collection.fields()) {

@@ -23,6 +23,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "node/status_schema.h"
 
 namespace sanji::node {
 
@@ -341,6 +342,7 @@ constexpr NumericSetting kNumericSettings[] = {
     {"timeouts.failover_after_ms", 15'000, 100, kHourMs},
     {"timeouts.primary_probe_ms", 30'000, 1000, 24 * kHourMs},
     {"max_message_bytes", 16 * kMiB, 64 * 1024, 1024 * kMiB},
+    {"status_period_s", 60, 0, 24 * 3600},
 };
 
 // `small` must be at most `large` / `divisor`, both after defaults.
@@ -544,6 +546,8 @@ absl::StatusOr<conflict::Schema> BuildSchemaAt(const v1::SchemaConfig& config, c
     absl::Status added = schema.AddCollection(std::move(collection));
     if (!added.ok()) return where.ErrorAt(path, absl::StrCat(path, ": ", added.message()));
   }
+  // Cannot fail: AddCollection refused every '@' name above.
+  SANJI_RETURN_IF_ERROR(AddSystemCollections(schema));
   return schema;
 }
 

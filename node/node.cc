@@ -188,6 +188,14 @@ absl::Status Node::Open() {
     dialer_ = std::make_unique<ParentDialer>(environment, std::move(dialer));
     dialer_->Start();
   }
+  if (config.status_period_s() == 0) return absl::OkStatus();  // the record is off
+  StatusWriterOptions status;
+  status.period = std::chrono::seconds(config.status_period_s());
+  status.data_dir = config.data_dir();
+  status.status = [this] { return Status(); };
+  status_writer_ = std::make_unique<StatusWriter>(store_.get(), &config_.schema, &notifier_,
+                                                  &clock_, std::move(status));
+  status_writer_->Start();
   return absl::OkStatus();
 }
 
@@ -195,6 +203,7 @@ void Node::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   if (server_ != nullptr) server_->GetHealthCheckService()->SetServingStatus(false);
+  if (status_writer_ != nullptr) status_writer_->Stop();
   if (dialer_ != nullptr) dialer_->Stop();
   children_.StopAll();
   notifier_.WakeAll();
@@ -202,6 +211,7 @@ void Node::Shutdown() {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
     server_->Wait();
   }
+  status_writer_.reset();
   dialer_.reset();
   server_.reset();
   admin_service_.reset();

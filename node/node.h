@@ -10,11 +10,15 @@
 // has its own thread. Everything they share is thread-safe: the store, the
 // commit notifier, the link registry.
 //
-// Shutdown (SIGTERM): health turns NOT_SERVING, the dialer and every child
-// session stop (a batch being applied finishes: each is one atomic commit;
-// batches not yet applied are abandoned and resent by the next session,
-// which nothing already applied crosses again), the server drains calls
-// within a few seconds, and the store flushes and closes.
+// The node's status record (node/status_writer.h) is written on a thread of
+// its own from the start until shutdown.
+//
+// Shutdown (SIGTERM): health turns NOT_SERVING, the status writer stops,
+// the dialer and every child session stop (a batch being applied finishes:
+// each is one atomic commit; batches not yet applied are abandoned and
+// resent by the next session, which nothing already applied crosses again),
+// the server drains calls within a few seconds, and the store flushes and
+// closes.
 //
 // Thread-safety: Start and Shutdown from one thread; Status from any.
 #ifndef SANJI_NODE_NODE_H_
@@ -33,6 +37,7 @@
 #include "node/link_registry.h"
 #include "node/parent_dialer.h"
 #include "node/record_service.h"
+#include "node/status_writer.h"
 #include "node/sync_service.h"
 #include "node/system_clock.h"
 #include "replication/store_replica.h"
@@ -83,6 +88,9 @@ class Node {
   std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<ParentDialer> dialer_;
+  // Writes the node's @status record; stopped first at shutdown, while the
+  // store and the links it reads are still there.
+  std::unique_ptr<StatusWriter> status_writer_;
   int port_ = 0;
   bool shut_down_ = false;
 };

@@ -177,6 +177,11 @@ absl::Status RecordServiceImpl::DoDelete(const v1::DeleteRequest& request,
 absl::Status RecordServiceImpl::CheckAuthority(absl::string_view collection, absl::string_view key,
                                                const std::optional<std::string>& new_scope) const {
   const std::string& self = store_->origin().node_id.str();
+  if (absl::StartsWith(collection, "@")) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(collection, "/", key, " is in one of Sanji's own collections ('@'), which ",
+                     "only the node writes"));
+  }
   if (new_scope.has_value() && !new_scope->empty() && !replication::InSubtree(*new_scope, self)) {
     return absl::PermissionDeniedError(
         absl::StrCat("node ", self, " may not write a record in scope ", *new_scope,

@@ -90,7 +90,9 @@ class RecordServiceImpl final : public v1::RecordService::Service {
   // Authority (ARCHITECTURE.md §4): this node may create or change only
   // records whose scope is its own or below, and move them only there.
   // The parent would refuse anything else at sync; refusing it here tells
-  // the application at once. PermissionDenied naming the scopes.
+  // the application at once. PermissionDenied naming the scopes; also for
+  // Sanji's own collections ('@', such as @status), which the node alone
+  // writes.
   absl::Status CheckAuthority(absl::string_view collection, absl::string_view key,
                               const std::optional<std::string>& new_scope) const;
   absl::Status DoList(const v1::ListRequest& request, v1::ListResponse& response) const;

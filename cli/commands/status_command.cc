@@ -1,31 +1,18 @@
 #include "cli/commands/status_command.h"
 
 #include <string>
-#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "cli/connection.h"
 #include "cli/format.h"
 #include "cli/table.h"
 #include "conflict/status_macros.h"
+#include "node/status_schema.h"
 
 namespace sanji::cli {
 namespace {
-
-// "gutian/fengpu#1:12": for each origin (node and incarnation), the counter
-// up to which this node holds its changes.
-std::string FormatKnowledge(const v1::VersionVector& knowledge) {
-  if (knowledge.entries().empty()) return "-";
-  std::vector<std::string> entries;
-  for (const v1::VersionVector::Entry& entry : knowledge.entries()) {
-    entries.push_back(absl::StrCat(entry.origin().node_id(), "#", entry.origin().incarnation(), ":",
-                                   entry.counter()));
-  }
-  return absl::StrJoin(entries, ", ");
-}
 
 void PrintNode(const v1::NodeStatus& status, std::ostream& out) {
   const int64_t uptime =
@@ -38,7 +25,7 @@ void PrintNode(const v1::NodeStatus& status, std::ostream& out) {
   node.AddRow({"started", absl::StrCat(FormatMicros(status.started_micros()), " (up ",
                                        FormatSeconds(uptime), ")")});
   node.AddRow({"commits", absl::StrCat(status.commits())});
-  node.AddRow({"knowledge", FormatKnowledge(status.knowledge())});
+  node.AddRow({"knowledge", node::KnowledgeText(status.knowledge())});
   node.AddRow(
       {"items", absl::StrCat("sent ", status.items_sent(), ", received ", status.items_received(),
                              ", refused ", status.refused_items())});

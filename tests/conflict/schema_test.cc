@@ -107,6 +107,21 @@ TEST(SchemaBuildTest, AddCollectionRefusesADuplicateAndAnEmptyName) {
   EXPECT_EQ(schema.collections().size(), 1u);
 }
 
+// '@' names are Sanji's own (the node status, ARCHITECTURE.md §6): refused
+// in a deployment's schema, and the only names a system collection takes.
+TEST(SchemaBuildTest, SystemCollectionsAloneTakeReservedNames) {
+  Schema schema;
+  EXPECT_TRUE(
+      HasError(schema.AddCollection(CollectionSchema("@status")), kInvalid, {"@status", "'@'"}));
+  EXPECT_TRUE(HasError(schema.AddSystemCollection(CollectionSchema("status")), kInvalid,
+                       {"\"status\"", "'@'"}));
+  EXPECT_EQ(schema.AddSystemCollection(CollectionSchema("@")).code(), kInvalid);
+  ASSERT_TRUE(schema.AddSystemCollection(CollectionSchema("@status")).ok());
+  EXPECT_TRUE(HasError(schema.AddSystemCollection(CollectionSchema("@status")), kInvalid,
+                       {"@status", "twice"}));
+  EXPECT_TRUE(schema.Collection("@status").ok());
+}
+
 TEST_F(SchemaTest, CollectionNotFoundNamesTheCollection) {
   EXPECT_TRUE(
       HasError(schema_.Collection("weather").status(), absl::StatusCode::kNotFound, {"weather"}));

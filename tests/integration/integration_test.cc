@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpcpp/security/tls_certificate_verifier.h"
 #include "grpcpp/security/tls_credentials_options.h"
 #include "node/config.h"
@@ -220,6 +222,10 @@ TEST(IntegrationTest, RecordsFlowUpAndDownWithinEachFilter) {
 TEST(IntegrationTest, VillagesFailOverWhenTheirTownshipDiesAndReturn) {
   TestCluster cluster;
   AddCounty(cluster, /*both_townships=*/false);
+  // The county's items received are counted exactly: no status records.
+  for (const char* id : {kCounty, kFengpu, kXiaban, kDongkeng}) {
+    cluster.EditConfig(id, [](v1::NodeConfig& config) { config.set_status_period_s(0); });
+  }
   cluster.StartAll();
   constexpr int kPerVillage = 3000;
 
@@ -387,6 +393,71 @@ absl::StatusOr<v1::SyncFrame> HelloAs(Cluster& cluster, const std::string& node,
   const grpc::Status finished = stream->Finish();
   return absl::Status(static_cast<absl::StatusCode>(finished.error_code()),
                       finished.error_message());
+}
+
+// `sanjictl tree` at the county, as the operator runs it (the built binary,
+// the operator's certificate); "" if it failed.
+std::string TreeAtCounty(Cluster& cluster, const v1::TlsConfig& tls, bool json = false) {
+  std::vector<std::string> argv = {
+      SANJICTL_PATH, "tree",        "--endpoint", cluster.address(kCounty),
+      "--ca",        tls.ca_file(), "--cert",     tls.cert_file(),
+      "--key",       tls.key_file()};
+  if (json) argv.push_back("--json");
+  const CommandResult tree = RunCommand(argv);
+  return tree.exit_code == 0 ? tree.output : "";
+}
+
+// The STATE cell of node `name` (as the tree names it) in `tree`: "online",
+// "OFFLINE", or "" if the node is not listed.
+std::string TreeState(const std::string& tree, const std::string& name) {
+  for (absl::string_view line : absl::StrSplit(tree, '\n')) {
+    const std::vector<absl::string_view> cells = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    if (cells.size() > 1 && cells[0] == name) return std::string(cells[1]);
+  }
+  return "";
+}
+
+// ARCHITECTURE.md §6: each node writes its status into a system collection
+// that replicates upward; `sanjictl tree` at the county shows the whole
+// network from it, offline villages included (issue 6: offline when the
+// record is older than three periods).
+TEST(IntegrationTest, TheCountyTreeShowsEveryNodeAndAKilledVillageGoesOffline) {
+  TestCluster cluster;
+  AddCounty(cluster, /*both_townships=*/false);
+  for (const char* id : {kCounty, kFengpu, kXiaban, kDongkeng}) {
+    cluster.EditConfig(id, [](v1::NodeConfig& config) { config.set_status_period_s(1); });
+  }
+  cluster.StartAll();
+  const v1::TlsConfig tls = cluster.Issue("operator", /*node=*/false);
+
+  std::string tree;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        tree = TreeAtCounty(cluster, tls);
+        return TreeState(tree, kCounty) == "online" && TreeState(tree, "fengpu") == "online" &&
+               TreeState(tree, "xiaban") == "online" && TreeState(tree, "dongkeng") == "online";
+      },
+      std::chrono::seconds(10)))
+      << tree;
+  v1::ListResponse records;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(TreeAtCounty(cluster, tls, true), &records).ok());
+  EXPECT_EQ(records.records_size(), 4);
+  // Only the node writes its status.
+  EXPECT_EQ(Put(cluster, kCounty, "@status", kXiaban, kXiaban, "x").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Killed, it reports no more: offline once its record is 3 periods old.
+  cluster.Kill(kXiaban);
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        tree = TreeAtCounty(cluster, tls);
+        return TreeState(tree, "xiaban") == "OFFLINE";
+      },
+      std::chrono::seconds(10)))
+      << tree;
+  EXPECT_EQ(TreeState(tree, "dongkeng"), "online") << tree;
+  EXPECT_EQ(TreeState(tree, "fengpu"), "online") << tree;
 }
 
 TEST(IntegrationTest, ImpostorsAreRefusedAndTheNodeServesTheOthers) {

@@ -108,7 +108,9 @@ TEST_F(ConfigTest, InlineSchemaMatchesTheSchemaFile) {
   absl::StatusOr<LoadedConfig> village = LoadConfig(kTestdata + "/village.conf");
   ASSERT_TRUE(county.ok()) << county.status();
   ASSERT_TRUE(village.ok()) << village.status();
-  EXPECT_EQ(county->schema.collections().size(), 3u);
+  // The three written, and the node status every schema holds (ARCHITECTURE.md §6).
+  EXPECT_EQ(county->schema.collections().size(), 4u);
+  EXPECT_TRUE(county->schema.Collection("@status").ok());
   EXPECT_EQ(county->schema.Fingerprint(), village->schema.Fingerprint());
   EXPECT_TRUE(county->config.parents().empty());
   EXPECT_EQ(county->config.sync().window(), 8u);
@@ -120,6 +122,7 @@ TEST_F(ConfigTest, AWrittenZeroPushDelayStaysZero) {
   ASSERT_TRUE(county.ok()) << county.status();
   EXPECT_EQ(county->config.sync().push_delay_ms(), 0u);
   EXPECT_EQ(county->config.sync().window(), 8u);
+  EXPECT_EQ(county->config.status_period_s(), 60u);
 }
 
 TEST_F(ConfigTest, FormatConfigKeepsUtf8AndRoundTrips) {

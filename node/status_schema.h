@@ -1,0 +1,85 @@
+// The node status collection, `@status` (ARCHITECTURE.md §6): each node
+// writes one record about itself, which replicates up the tree like any
+// record, and `sanjictl tree` reads them at any node.
+//
+// Where the records live. The record's key is the node id; its scope is the
+// node id with a last segment "@status" ("gutian/fengpu/@status"). By the
+// filter rule (replication/scope.h, InFilter) such a scope is held by the
+// node and every ancestor and by no one else: not by siblings, and not by
+// the node's descendants, which a scope equal to the node id would reach
+// (an ancestor-or-self scope flows down: county notices reach every
+// village). Node ids are segments of [a-z0-9_-] (node/config.h), so the
+// "@status" segment never names a node. The node writes in its own subtree,
+// so its authority and its parent's checks accept the record unchanged.
+//
+// Field kinds. Every field is lww: one node writes its record, so there is
+// no concurrent writer and a register never loses a write; each write
+// replaces a snapshot (totals since start, the links now), which counters
+// would turn into sums of deltas that a restart or a new incarnation breaks.
+// Times are integer microseconds since the Unix epoch, 0 for never. Lists
+// (knowledge, children, record counts) are compact text: they are read by
+// people and by `sanjictl tree`, never merged field by field.
+//
+// Thread-safety: constants and pure functions.
+#ifndef SANJI_NODE_STATUS_SCHEMA_H_
+#define SANJI_NODE_STATUS_SCHEMA_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "conflict/schema.h"
+#include "record.pb.h"
+
+namespace sanji::node {
+
+inline constexpr char kStatusCollection[] = "@status";
+
+// The fields of a status record.
+namespace status_field {
+inline constexpr char kVersion[] = "version";          // string: sanjid's version
+inline constexpr char kIncarnation[] = "incarnation";  // int: the store's
+inline constexpr char kStarted[] = "started";          // int: micros the process started
+inline constexpr char kUpdated[] = "updated";          // int: micros of this write
+inline constexpr char kPeriod[] = "period_s";  // int: the writer's period; staleness is by it
+// string: "node#incarnation:counter, ..." for each origin, the counter up to
+// which the node holds its changes.
+inline constexpr char kKnowledge[] = "knowledge";
+// The link to the parent (empty / 0 at the root): its id, its state
+// ("connecting", "catching_up", "live", "backoff"), since when (micros),
+// the last frame received (micros), and the last error.
+inline constexpr char kParent[] = "parent";
+inline constexpr char kParentState[] = "parent_state";
+inline constexpr char kParentSince[] = "parent_since";
+inline constexpr char kParentContact[] = "parent_contact";
+inline constexpr char kParentError[] = "parent_error";
+// int: the last time (micros) this node saw its parent link live: how long
+// it has been out of sync is `updated` minus this.
+inline constexpr char kInSync[] = "in_sync";
+// string: "child-id state last_contact_micros, ..." for each child link now.
+inline constexpr char kChildren[] = "children";
+// string: "collection=count, ..." live records of each application
+// collection; a count that stopped at the cap ends in "+".
+inline constexpr char kRecords[] = "records";
+inline constexpr char kRefusedItems[] = "refused_items";            // int: since start
+inline constexpr char kRefusedTimestamps[] = "refused_timestamps";  // int: clock skew
+inline constexpr char kConflicts[] = "conflicts";   // int: conflict log entries ever
+inline constexpr char kDiskBytes[] = "disk_bytes";  // int: bytes under data_dir
+}  // namespace status_field
+
+// The scope of node `node_id`'s status record (see the file comment).
+std::string StatusScope(absl::string_view node_id);
+
+// "gutian/fengpu#1:12, ...": for each origin (node and incarnation), the
+// counter up to which the node holds its changes; "-" when empty. The
+// record's knowledge field, and how sanjictl shows knowledge.
+std::string KnowledgeText(const v1::VersionVector& knowledge);
+
+// Adds Sanji's own collections (`@status`) to `schema`. node/config.cc's
+// schema building calls it, once: every schema a node or sanjictl builds
+// holds them. Errors: InvalidArgument if `schema` holds them already.
+absl::Status AddSystemCollections(conflict::Schema& schema);
+
+}  // namespace sanji::node
+
+#endif  // SANJI_NODE_STATUS_SCHEMA_H_
