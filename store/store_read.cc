@@ -44,7 +44,13 @@ absl::StatusOr<ListPage> Store::List(absl::string_view collection, absl::string_
   const size_t page_size = PageSize(limit);
   std::shared_lock<std::shared_mutex> db_lock(db_mu_);
   SANJI_RETURN_IF_ERROR(CheckOpen());
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  // A listing scans: its blocks would push the hot set (recent records, the
+  // index tail sync reads) out of the block cache, and a node paging through
+  // a whole collection (the status writer counts records each period) would
+  // fill the cache to its limit. Scans read around it, as LevelDB advises.
+  leveldb::ReadOptions scan;
+  scan.fill_cache = false;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(scan));
   const std::string after = page_token.empty() ? "" : RecordKey(collection, page_token);
   it->Seek(std::max(prefix, after));
   if (it->Valid() && View(it->key()) == after) it->Next();
