@@ -25,6 +25,15 @@ struct RecordName {
   std::string key;
 };
 
+// A GetRequest or DeleteRequest naming the record.
+template <typename Request>
+Request RequestFor(const RecordName& name) {
+  Request request;
+  request.set_collection(name.collection);
+  request.set_key(name.key);
+  return request;
+}
+
 struct PutFlags {
   RecordName name;
   std::string scope;
@@ -59,12 +68,9 @@ absl::Status RunPut(const GlobalFlags& global, const PutFlags& flags, std::ostre
 
 absl::Status RunGet(const GlobalFlags& global, const RecordName& name, std::ostream& out) {
   SANJI_ASSIGN_OR_RETURN(const Connection connection, Connection::Open(global));
-  v1::GetRequest request;
-  request.set_collection(name.collection);
-  request.set_key(name.key);
-  SANJI_ASSIGN_OR_RETURN(
-      const v1::Record record,
-      connection.Call(connection.records(), &v1::RecordService::Stub::Get, request));
+  SANJI_ASSIGN_OR_RETURN(const v1::Record record,
+                         connection.Call(connection.records(), &v1::RecordService::Stub::Get,
+                                         RequestFor<v1::GetRequest>(name)));
   if (global.json) return PrintJson(record, out);
   PrintRecord(record, out);
   return absl::OkStatus();
@@ -72,12 +78,9 @@ absl::Status RunGet(const GlobalFlags& global, const RecordName& name, std::ostr
 
 absl::Status RunRemove(const GlobalFlags& global, const RecordName& name, std::ostream& out) {
   SANJI_ASSIGN_OR_RETURN(const Connection connection, Connection::Open(global));
-  v1::DeleteRequest request;
-  request.set_collection(name.collection);
-  request.set_key(name.key);
-  SANJI_ASSIGN_OR_RETURN(
-      const v1::DeleteResponse response,
-      connection.Call(connection.records(), &v1::RecordService::Stub::Delete, request));
+  SANJI_ASSIGN_OR_RETURN(const v1::DeleteResponse response,
+                         connection.Call(connection.records(), &v1::RecordService::Stub::Delete,
+                                         RequestFor<v1::DeleteRequest>(name)));
   if (global.json) return PrintJson(response, out);
   out << "deleted " << name.collection << "/" << name.key << "\n";
   return absl::OkStatus();
