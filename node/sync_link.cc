@@ -66,15 +66,24 @@ absl::Status SyncLink::Run() {
     wake_.notify_one();
   });
   reader_ = std::thread([this] {
-    v1::WireFrame frame;
-    while (stream_->Read(frame)) {
+    v1::WireFrame wire;
+    while (stream_->Read(wire)) {
+      // Decoded here, off the driver's thread: expanding and parsing the
+      // next batch overlaps the driver's apply of this one.
+      v1::SyncFrame frame;
+      const absl::Status decoded = decoder_.Decode(wire, frame);
       std::lock_guard<std::mutex> lock(mu_);
-      wire_bytes_received_ += frame.payload().size();
+      wire_bytes_received_ += wire.payload().size();
+      if (!decoded.ok()) {
+        frame_error_ = absl::DataLossError(
+            absl::StrCat("from ", options_.peer_label, ": ", decoded.message()));
+        break;
+      }
       inbox_.push_back(std::move(frame));
       wake_.notify_one();
     }
     std::lock_guard<std::mutex> lock(mu_);
-    peer_closed_ = true;
+    reader_done_ = true;
     wake_.notify_one();
   });
 
@@ -87,7 +96,8 @@ absl::Status SyncLink::Run() {
   constexpr SteadyClock::time_point kNoPush = SteadyClock::time_point::max();
   SteadyClock::time_point push_due = kNoPush;
   while (!stream_broken && !session_.closed()) {
-    std::deque<v1::WireFrame> frames;
+    std::deque<v1::SyncFrame> frames;
+    absl::Status frame_error;
     bool changed = false, closed = false, stop = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -95,29 +105,30 @@ absl::Status SyncLink::Run() {
       wake_at = std::min(wake_at, push_due);
       if (!session_.peer().has_value()) wake_at = std::min(wake_at, hello_deadline);
       wake_.wait_until(lock, wake_at,
-                       [&] { return !inbox_.empty() || store_changed_ || peer_closed_ || stop_; });
+                       [&] { return !inbox_.empty() || store_changed_ || reader_done_ || stop_; });
       frames.swap(inbox_);
+      frame_error = frame_error_;
       changed = std::exchange(store_changed_, false);
-      closed = peer_closed_;
+      closed = reader_done_;
       stop = stop_;
     }
     if (stop) {
       result = absl::CancelledError("the node is stopping");
       break;
     }
-    for (v1::WireFrame& wire : frames) {
-      v1::SyncFrame frame;
-      if (absl::Status decoded = decoder_.Decode(wire, frame); !decoded.ok()) {
-        result = absl::DataLossError(
-            absl::StrCat("from ", options_.peer_label, ": ", decoded.message()));
-        stream_broken = true;
-        break;
-      }
+    for (const v1::SyncFrame& frame : frames) {
       session_.Receive(frame);
       if (!Flush()) stream_broken = true;
       if (stream_broken || session_.closed()) break;
     }
     if (stream_broken || session_.closed()) break;
+    if (!frame_error.ok()) {
+      // The peer sent a frame that does not decode: nothing more is read
+      // from it, and the stream is cancelled below.
+      result = frame_error;
+      stream_broken = true;
+      break;
+    }
     if (changed) {
       session_.StoreChanged();
       if (push_due == kNoPush) {
@@ -147,17 +158,17 @@ absl::Status SyncLink::Run() {
     result = session_.close_status();
     stream_->CloseSend();
     std::unique_lock<std::mutex> lock(mu_);
-    wake_.wait_for(lock, options_.close_grace, [&] { return peer_closed_; });
+    wake_.wait_for(lock, options_.close_grace, [&] { return reader_done_; });
   } else if (result.ok()) {
     result = absl::UnavailableError(
         absl::StrCat("the stream to ", options_.peer_label, " broke while writing"));
   }
-  bool reader_done;
+  bool peer_closed;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    reader_done = peer_closed_;
+    peer_closed = reader_done_ && frame_error_.ok();
   }
-  if (!reader_done) stream_->Cancel();
+  if (!peer_closed) stream_->Cancel();
   reader_.join();
   UpdateStatus();
   return result;

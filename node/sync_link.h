@@ -7,10 +7,12 @@
 // two threads: the one calling Run(), which alone drives the Session (it
 // feeds it frames, ticks and store-change notices, writes the frames it
 // emits and applies the batches it emits to the store), and a reader thread
-// that only blocks in the stream's Read and queues what arrives. Writes block
-// while the transport is full, which is the back-pressure a slow peer
-// exerts; reads go on meanwhile, so two links never wait on each other. The
-// session's window bounds what is in flight, so the queue stays small.
+// that blocks in the stream's Read, decodes what arrives (node/frame_codec.h)
+// and queues it, so that expanding and parsing the next batch overlaps the
+// apply of this one. Writes block while the transport is full, which is the
+// back-pressure a slow peer exerts; reads go on meanwhile, so two links never
+// wait on each other. The session's window bounds what is in flight, so the
+// queue stays small.
 //
 // A commit to the store by anyone else (an application's write, another
 // link's batch) reaches the session through the CommitNotifier; the session
@@ -131,14 +133,17 @@ class SyncLink {
   FrameStream* const stream_;
   replication::Session session_;
   FrameEncoder encoder_;
-  FrameDecoder decoder_;
+  FrameDecoder decoder_;  // the reader thread's only
   CommitNotifier::ListenerId listener_ = 0;
 
   // Shared with the reader thread, the notifier's listener and Stop().
   std::mutex mu_;
   std::condition_variable wake_;
-  std::deque<v1::WireFrame> inbox_;
-  bool peer_closed_ = false;
+  std::deque<v1::SyncFrame> inbox_;
+  // The reader stopped: the peer closed or broke the stream, or sent a frame
+  // that does not decode (frame_error_).
+  bool reader_done_ = false;
+  absl::Status frame_error_;
   bool store_changed_ = false;
   bool stop_ = false;
   std::thread reader_;
