@@ -6,6 +6,7 @@
 
 #include "cli/command.h"
 #include "cli/commands/cert_command.h"
+#include "cli/commands/conflict_commands.h"
 #include "cli/commands/record_commands.h"
 #include "cli/commands/status_command.h"
 #include "cli/commands/tree_command.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   sanji::cli::RegisterTreeCommand(app, invocation);
   sanji::cli::RegisterRecordCommands(app, invocation);
   sanji::cli::RegisterWatchCommand(app, invocation);
+  sanji::cli::RegisterConflictCommands(app, invocation);
   sanji::cli::RegisterCertCommands(app, invocation);
 
   // CLI11 reports parse errors as exceptions; they stop here.

@@ -1,6 +1,7 @@
 #include "node/admin_service.h"
 
 #include "node/grpc_status.h"
+#include "node/record_view.h"
 
 namespace sanji::node {
 namespace {
@@ -56,6 +57,45 @@ v1::SchemaConfig SchemaToConfig(const conflict::Schema& schema) {
   return config;
 }
 
+v1::ConflictEntry::Kind KindToApi(conflict::ConflictEvent::Kind kind) {
+  switch (kind) {
+    case conflict::ConflictEvent::Kind::kLwwOverwrite:
+      return v1::ConflictEntry::LWW_OVERWRITE;
+    case conflict::ConflictEvent::Kind::kMvSiblings:
+      return v1::ConflictEntry::MV_SIBLINGS;
+    case conflict::ConflictEvent::Kind::kWriteConcurrentWithDelete:
+      return v1::ConflictEntry::WRITE_CONCURRENT_WITH_DELETE;
+  }
+  return v1::ConflictEntry::KIND_UNSPECIFIED;
+}
+
+void SideToApi(const conflict::ConflictSide& side, v1::ConflictSide* out) {
+  DotToApi(side.dot, out->mutable_change());
+  TimestampToApi(side.timestamp, out->mutable_time());
+  if (side.value.has_value()) ValueToApi(*side.value, out->mutable_value());
+}
+
+void EntryToApi(const store::ConflictLogEntry& entry, v1::ConflictEntry* out) {
+  out->set_sequence(entry.sequence);
+  out->set_collection(entry.collection);
+  out->set_key(entry.key);
+  out->set_field(entry.event.field);
+  out->set_kind(KindToApi(entry.event.kind));
+  SideToApi(entry.event.kept, out->mutable_kept());
+  SideToApi(entry.event.other, out->mutable_other());
+  TimestampToApi(entry.recorded_at, out->mutable_recorded());
+  out->set_resolved(entry.resolved_at.has_value());
+  if (entry.resolved_at.has_value()) TimestampToApi(*entry.resolved_at, out->mutable_resolved_at());
+}
+
+// The entry `found` holds, or its error.
+grpc::Status AnswerEntry(const absl::StatusOr<store::ConflictLogEntry>& found,
+                         v1::ConflictEntry* response) {
+  if (!found.ok()) return ToGrpcStatus(found.status());
+  EntryToApi(*found, response);
+  return grpc::Status::OK;
+}
+
 }  // namespace
 
 AdminServiceImpl::AdminServiceImpl(store::Store* store, const conflict::Schema& schema,
@@ -83,6 +123,30 @@ grpc::Status AdminServiceImpl::GetSchema(grpc::ServerContext*, const v1::GetSche
                                          v1::SchemaConfig* response) {
   *response = schema_;
   return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::ListConflicts(grpc::ServerContext*,
+                                             const v1::ListConflictsRequest* request,
+                                             v1::ListConflictsResponse* response) {
+  const absl::StatusOr<std::vector<store::ConflictLogEntry>> entries =
+      store_->ListConflicts(request->after_sequence(), request->limit(),
+                            request->unresolved_only() ? store::ConflictFilter::kUnresolved
+                                                       : store::ConflictFilter::kAll);
+  if (!entries.ok()) return ToGrpcStatus(entries.status());
+  for (const store::ConflictLogEntry& entry : *entries) EntryToApi(entry, response->add_entries());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::GetConflict(grpc::ServerContext*,
+                                           const v1::GetConflictRequest* request,
+                                           v1::ConflictEntry* response) {
+  return AnswerEntry(store_->GetConflict(request->sequence()), response);
+}
+
+grpc::Status AdminServiceImpl::ResolveConflict(grpc::ServerContext*,
+                                               const v1::ResolveConflictRequest* request,
+                                               v1::ConflictEntry* response) {
+  return AnswerEntry(store_->ResolveConflict(request->sequence()), response);
 }
 
 }  // namespace sanji::node

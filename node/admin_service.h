@@ -1,6 +1,6 @@
 // AdminServiceImpl: what the operator's sanjictl asks of a node
-// (proto/admin.proto): its status, the store's consistency check and the
-// schema it holds.
+// (proto/admin.proto): its status, the store's consistency check, the schema
+// it holds, and its conflict log (listed, shown and marked resolved).
 //
 // Thread-safety: gRPC calls it on its own threads; the status source and the
 // store are thread-safe, and the schema is immutable once built.
@@ -31,6 +31,13 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                      v1::CheckResponse* response) override;
   grpc::Status GetSchema(grpc::ServerContext* context, const v1::GetSchemaRequest* request,
                          v1::SchemaConfig* response) override;
+  grpc::Status ListConflicts(grpc::ServerContext* context, const v1::ListConflictsRequest* request,
+                             v1::ListConflictsResponse* response) override;
+  grpc::Status GetConflict(grpc::ServerContext* context, const v1::GetConflictRequest* request,
+                           v1::ConflictEntry* response) override;
+  grpc::Status ResolveConflict(grpc::ServerContext* context,
+                               const v1::ResolveConflictRequest* request,
+                               v1::ConflictEntry* response) override;
 
  private:
   store::Store* const store_;

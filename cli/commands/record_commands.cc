@@ -48,19 +48,9 @@ struct ListFlags {
 
 absl::Status RunPut(const GlobalFlags& global, const PutFlags& flags, std::ostream& out) {
   SANJI_ASSIGN_OR_RETURN(const Connection connection, Connection::Open(global));
-  SANJI_ASSIGN_OR_RETURN(const conflict::Schema schema, connection.Schema());
-  SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
-                         schema.Collection(flags.name.collection));
-  SANJI_ASSIGN_OR_RETURN(std::vector<v1::FieldOperation> ops,
-                         OperationsFromInput(*collection, flags.input));
-  v1::PutRequest request;
-  request.set_collection(flags.name.collection);
-  request.set_key(flags.name.key);
-  if (!flags.scope.empty()) request.set_scope(flags.scope);
-  for (v1::FieldOperation& op : ops) *request.add_ops() = std::move(op);
   SANJI_ASSIGN_OR_RETURN(
       const v1::PutResponse response,
-      connection.Call(connection.records(), &v1::RecordService::Stub::Put, request));
+      PutFields(connection, flags.name.collection, flags.name.key, flags.scope, flags.input));
   if (global.json) return PrintJson(response, out);
   PrintRecord(response.record(), out);
   return absl::OkStatus();
@@ -177,6 +167,20 @@ void AddList(CLI::App& parent, Invocation& invocation) {
 }
 
 }  // namespace
+
+absl::StatusOr<v1::PutResponse> PutFields(const Connection& connection,
+                                          const std::string& collection, const std::string& key,
+                                          const std::string& scope, const PutInput& input) {
+  SANJI_ASSIGN_OR_RETURN(const conflict::Schema schema, connection.Schema());
+  SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* fields, schema.Collection(collection));
+  SANJI_ASSIGN_OR_RETURN(std::vector<v1::FieldOperation> ops, OperationsFromInput(*fields, input));
+  v1::PutRequest request;
+  request.set_collection(collection);
+  request.set_key(key);
+  if (!scope.empty()) request.set_scope(scope);
+  for (v1::FieldOperation& op : ops) *request.add_ops() = std::move(op);
+  return connection.Call(connection.records(), &v1::RecordService::Stub::Put, request);
+}
 
 void RegisterRecordCommands(CLI::App& parent, Invocation& invocation) {
   AddPut(parent, invocation);

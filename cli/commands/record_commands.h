@@ -15,10 +15,24 @@
 #define SANJI_CLI_COMMANDS_RECORD_COMMANDS_H_
 
 #include <CLI/CLI.hpp>
+#include <string>
 
+#include "absl/status/statusor.h"
+#include "api.pb.h"
 #include "cli/command.h"
+#include "cli/connection.h"
+#include "cli/put_input.h"
 
 namespace sanji::cli {
+
+// Writes `input` to record `collection`/`key` through RecordService.Put,
+// each value typed by the node's schema; `scope`, if not empty, (re)sets the
+// record's scope. `put` and `conflicts resolve --value` both write this way.
+// Errors: NotFound for an unknown collection; InvalidArgument as
+// OperationsFromInput; the Put's error.
+absl::StatusOr<v1::PutResponse> PutFields(const Connection& connection,
+                                          const std::string& collection, const std::string& key,
+                                          const std::string& scope, const PutInput& input);
 
 // Adds put, get, rm and ls under `parent`.
 // REQUIRES: `invocation` outlives the parse of `parent` and the action run.

@@ -1,0 +1,86 @@
+#include "cli/conflict_view.h"
+
+#include "absl/strings/str_cat.h"
+#include "cli/format.h"
+#include "cli/table.h"
+#include "conflict/dot.h"
+#include "conflict/hlc.h"
+
+namespace sanji::cli {
+namespace {
+
+// Wide enough for two short Chinese values, narrow enough for a terminal.
+constexpr size_t kValuesWidth = 40;
+
+std::string SideValue(const v1::ConflictSide& side) {
+  return side.has_value() ? FormatValue(side.value()) : "(deleted)";
+}
+
+std::string RecordName(const v1::ConflictEntry& entry) {
+  return absl::StrCat(entry.collection(), "/", entry.key());
+}
+
+std::string Resolution(const v1::ConflictEntry& entry) {
+  return entry.resolved() ? FormatMicros(entry.resolved_at().physical_micros()) : "no";
+}
+
+// Change ids and HLC times read as conflict/ writes them in the node's log.
+std::string ChangeText(const v1::ChangeId& change) {
+  return conflict::Dot{{change.node_id(), change.incarnation()}, change.counter()}.ToString();
+}
+
+std::string TimeText(const v1::HybridTimestamp& time) {
+  return conflict::HlcTimestamp{time.physical_micros(), time.logical()}.ToString();
+}
+
+}  // namespace
+
+std::string ConflictKindName(v1::ConflictEntry::Kind kind) {
+  switch (kind) {
+    case v1::ConflictEntry::LWW_OVERWRITE:
+      return "lww";
+    case v1::ConflictEntry::MV_SIBLINGS:
+      return "mv";
+    case v1::ConflictEntry::WRITE_CONCURRENT_WITH_DELETE:
+      return "delete";
+    default:
+      return "?";
+  }
+}
+
+void PrintConflictTable(const v1::ListConflictsResponse& entries, std::ostream& out) {
+  if (entries.entries().empty()) {
+    out << "no conflicts\n";
+    return;
+  }
+  Table table({"SEQ", "RECORD", "FIELD", "KIND", "VALUES", "WHEN", "RESOLVED"});
+  for (const v1::ConflictEntry& entry : entries.entries()) {
+    table.AddRow(
+        {absl::StrCat(entry.sequence()), RecordName(entry),
+         entry.field().empty() ? "-" : entry.field(), ConflictKindName(entry.kind()),
+         TruncateToWidth(absl::StrCat(SideValue(entry.kept()), " | ", SideValue(entry.other())),
+                         kValuesWidth),
+         FormatMicros(entry.recorded().physical_micros()), Resolution(entry)});
+  }
+  table.Print(out);
+}
+
+void PrintConflict(const v1::ConflictEntry& entry, std::ostream& out) {
+  Table table;
+  table.AddRow({"sequence", absl::StrCat(entry.sequence())});
+  table.AddRow({"record", RecordName(entry)});
+  table.AddRow({"field", entry.field().empty() ? "-" : entry.field()});
+  table.AddRow({"kind", ConflictKindName(entry.kind())});
+  table.AddRow({"recorded", TimeText(entry.recorded())});
+  table.AddRow({"resolved", entry.resolved() ? TimeText(entry.resolved_at()) : "no"});
+  const auto add_side = [&table](const std::string& name, const v1::ConflictSide& side) {
+    table.AddRow({name, SideValue(side)});
+    table.AddRow({absl::StrCat(name, " change"), ChangeText(side.change())});
+    table.AddRow({absl::StrCat(name, " time"), TimeText(side.time())});
+  };
+  add_side("kept", entry.kept());
+  add_side("other", entry.other());
+  table.Print(out);
+}
+
+}  // namespace sanji::cli
