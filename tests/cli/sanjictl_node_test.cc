@@ -2,7 +2,8 @@
 // output by default and --json for scripts, exit codes that mean something";
 // DOMAIN.md: Chinese text throughout). One node per test: plaintext with a
 // schema holding every kind and type, or, for the TLS flags, the integration
-// harness's node with its certificates.
+// harness's node with its certificates; the conflicts test takes a county and
+// its village from that harness, to make a conflict as the network does.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -265,6 +266,106 @@ TEST(SanjictlTlsTest, StatusOverMutualTlsWithFlagsOrEnvironment) {
   EXPECT_EQ(no_key.exit_code, 3);
   EXPECT_THAT(no_key.err, HasSubstr("nowhere.key"));
   StopSanjid(pid);
+  fs::remove_all(dir);
+}
+
+// A conflict made honestly: a county and its village write one mv field while
+// apart (the village runs with a parent no one answers at), then reconnect.
+// The county lists the event, a person resolves it by writing the value they
+// chose, and the store stays consistent.
+TEST(SanjictlConflictsTest, ConcurrentWritesShowUpAndAPersonResolvesThem) {
+  constexpr char kCounty[] = "gutian";
+  constexpr char kVillage[] = "gutian/xiaban";
+  integration::ClusterOptions options{
+      .on_error = [](const std::string& error) { ADD_FAILURE() << error; }};
+  v1::CollectionConfig* households = options.schema.add_collections();
+  households->set_name("households");
+  v1::FieldConfig* income = households->add_fields();
+  income->set_name("annual_income");
+  income->set_kind(v1::FieldConfig::MV);
+  income->set_type(v1::FieldConfig::INT);
+  integration::Cluster cluster(options);
+  cluster.AddNode(kCounty, {}, false);
+  cluster.AddNode(kVillage, {kCounty}, true);
+  const v1::TlsConfig tls = cluster.Issue("operator", /*node=*/false);
+  const fs::path dir = FreshTestDirectory();
+  const auto ctl = [&](const std::string& node, const std::string& args) {
+    return RunSanjictl(
+        dir, absl::StrCat(args, " --endpoint ", cluster.address(node), " --ca ", tls.ca_file(),
+                          " --cert ", tls.cert_file(), " --key ", tls.key_file()));
+  };
+
+  // The record reaches the village first, so only the income conflicts.
+  cluster.StartAll();
+  ASSERT_EQ(ctl(kCounty, "put households 林家 annual_income=40000 --scope gutian/xiaban").exit_code,
+            0);
+  ASSERT_TRUE(
+      integration::WaitFor([&] { return ctl(kVillage, "get households 林家").exit_code == 0; },
+                           std::chrono::seconds(10)));
+
+  ASSERT_EQ(cluster.Stop(kVillage), 0);
+  cluster.SetParentAddresses(kVillage, {{kCounty, "127.0.0.1:1"}});
+  cluster.Start(kVillage);
+  ASSERT_EQ(ctl(kVillage, "put households 林家 annual_income=52000").exit_code, 0);
+  ASSERT_EQ(ctl(kCounty, "put households 林家 annual_income=48000").exit_code, 0);
+  ASSERT_EQ(cluster.Stop(kVillage), 0);
+  cluster.SetParentAddresses(kVillage, {{kCounty, cluster.address(kCounty)}});
+  cluster.Start(kVillage);
+
+  v1::ListConflictsResponse listed;
+  ASSERT_TRUE(integration::WaitFor(
+      [&] {
+        listed = FromJson<v1::ListConflictsResponse>(ctl(kCounty, "conflicts ls --json").out);
+        return listed.entries_size() > 0;
+      },
+      std::chrono::seconds(10)))
+      << cluster.Log(kCounty);
+  ASSERT_EQ(listed.entries_size(), 1);
+  const v1::ConflictEntry& event = listed.entries(0);
+  EXPECT_EQ(event.collection(), "households");
+  EXPECT_EQ(event.key(), "林家");
+  EXPECT_EQ(event.field(), "annual_income");
+  EXPECT_EQ(event.kind(), v1::ConflictEntry::MV_SIBLINGS);
+  EXPECT_FALSE(event.resolved());
+  const std::string seq = absl::StrCat(event.sequence());
+
+  Result table = ctl(kCounty, "conflicts ls");
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("households/林家  annual_income  mv "));
+  EXPECT_THAT(table.out, HasSubstr("52000"));
+  EXPECT_THAT(table.out, HasSubstr("48000"));
+  Result show = ctl(kCounty, "conflicts show " + seq);
+  EXPECT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_THAT(show.out, HasSubstr("kind          mv\n"));
+  EXPECT_THAT(show.out, HasSubstr("change  gutian/xiaban#"));
+
+  // Unknown events are NotFound, and resolving one writes nothing.
+  Result unknown = ctl(kCounty, "conflicts show 999");
+  EXPECT_EQ(unknown.exit_code, 3);
+  EXPECT_THAT(unknown.err, HasSubstr("999"));
+  EXPECT_EQ(ctl(kCounty, "conflicts resolve 999 --value 1").exit_code, 3);
+
+  Result resolve = ctl(kCounty, "conflicts resolve " + seq + " --value 50000");
+  ASSERT_EQ(resolve.exit_code, 0) << resolve.err;
+  EXPECT_EQ(resolve.out, absl::StrCat("wrote households/林家 annual_income = 50000\n"
+                                      "resolved conflict ",
+                                      seq, "\n"));
+  const v1::Record record = FromJson<v1::Record>(ctl(kCounty, "get households 林家 --json").out);
+  ASSERT_EQ(record.fields().at("annual_income").mv().values_size(), 1);
+  EXPECT_EQ(record.fields().at("annual_income").mv().values(0).integer(), 50000);
+
+  EXPECT_EQ(ctl(kCounty, "conflicts ls").out, "no conflicts\n");
+  const auto all =
+      FromJson<v1::ListConflictsResponse>(ctl(kCounty, "conflicts ls --all --json").out);
+  ASSERT_EQ(all.entries_size(), 1);
+  EXPECT_TRUE(all.entries(0).resolved());
+  EXPECT_GT(all.entries(0).resolved_at().physical_micros(), 0);
+  EXPECT_THAT(ctl(kCounty, "conflicts ls --all").out, Not(HasSubstr("  no\n")));
+
+  Result check = ctl(kCounty, "check");
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_EQ(check.out, "consistent\n");
+  EXPECT_TRUE(FromJson<v1::CheckResponse>(ctl(kCounty, "check --json").out).consistent());
   fs::remove_all(dir);
 }
 
