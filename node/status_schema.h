@@ -58,7 +58,7 @@ inline constexpr char kParentError[] = "parent_error";
 inline constexpr char kInSync[] = "in_sync";
 // string: "child-id state last_contact_micros, ..." for each child link now.
 inline constexpr char kChildren[] = "children";
-// string: "collection=count, ..." live records of each application
+// string: "collection=count, ..." records stored (deleted ones included) of each application
 // collection; a count that stopped at the cap ends in "+".
 inline constexpr char kRecords[] = "records";
 inline constexpr char kRefusedItems[] = "refused_items";            // int: since start

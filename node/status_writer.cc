@@ -56,19 +56,14 @@ int64_t DiskBytes(const std::string& dir) {
   return bytes;
 }
 
-// "name=count": the live records of `collection`, counted up to
-// kMaxCountedRecords ("+" when the count stopped there); "name=?" if the
-// store fails.
+// "name=count": the records of `collection` stored here (deleted ones
+// included: Store::CountRecords reads keys only, so a count each period costs
+// no record decoding), counted up to kMaxCountedRecords ("+" when the count
+// stopped there); "name=?" if the store fails.
 std::string CountOf(const store::Store& store, const std::string& collection) {
-  size_t count = 0;
-  std::string token;
-  do {
-    absl::StatusOr<store::ListPage> page = store.List(collection, "", token, 1000);
-    if (!page.ok()) return absl::StrCat(collection, "=?");
-    count += page->entries.size();
-    token = std::move(page->next_page_token);
-  } while (!token.empty() && count < kMaxCountedRecords);
-  return absl::StrCat(collection, "=", count, token.empty() ? "" : "+");
+  absl::StatusOr<size_t> count = store.CountRecords(collection, kMaxCountedRecords);
+  if (!count.ok()) return absl::StrCat(collection, "=?");
+  return absl::StrCat(collection, "=", *count, *count == kMaxCountedRecords ? "+" : "");
 }
 
 // Counts over the application collections (not Sanji's own, '@').

@@ -38,7 +38,7 @@ namespace sanji::node {
 
 // How often a status write is allowed when something changed, at most.
 inline constexpr std::chrono::seconds kStatusDebounce{5};
-// Live records counted per collection, at most, for the record counts.
+// Records counted per collection, at most, for the record counts.
 inline constexpr size_t kMaxCountedRecords = 100'000;
 
 struct StatusWriterOptions {

@@ -207,6 +207,12 @@ class Store {
   absl::StatusOr<ListPage> List(absl::string_view collection, absl::string_view key_prefix,
                                 absl::string_view page_token, size_t limit) const;
 
+  // The records of `collection` stored here, deleted ones included, counting
+  // up to `limit` (a result of `limit` means "at least"). Reads keys only:
+  // telling a deleted record from a live one would mean decoding each.
+  // Errors: NotFound for an unknown collection; DataLoss, I/O.
+  absl::StatusOr<size_t> CountRecords(absl::string_view collection, size_t limit) const;
+
   // Records whose dot for `origin` is above `after_counter`, in counter order,
   // from a snapshot taken now. The iterator must not outlive the store. While
   // it is alive, a reopen after a write error waits (see the file comment).

@@ -37,6 +37,23 @@ absl::StatusOr<conflict::Record> Store::Get(absl::string_view collection,
   return record;
 }
 
+absl::StatusOr<size_t> Store::CountRecords(absl::string_view collection, size_t limit) const {
+  SANJI_RETURN_IF_ERROR(options_.schema->Collection(collection).status());
+  const std::string prefix = RecordRangePrefix(collection, "");
+  std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+  SANJI_RETURN_IF_ERROR(CheckOpen());
+  leveldb::ReadOptions scan;  // around the block cache, as List
+  scan.fill_cache = false;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(scan));
+  size_t count = 0;
+  for (it->Seek(prefix); count < limit && it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    ++count;
+  }
+  if (!it->status().ok()) return FromLevelDb(it->status(), "counting records");
+  return count;
+}
+
 absl::StatusOr<ListPage> Store::List(absl::string_view collection, absl::string_view key_prefix,
                                      absl::string_view page_token, size_t limit) const {
   SANJI_RETURN_IF_ERROR(options_.schema->Collection(collection).status());
@@ -46,8 +63,7 @@ absl::StatusOr<ListPage> Store::List(absl::string_view collection, absl::string_
   SANJI_RETURN_IF_ERROR(CheckOpen());
   // A listing scans: its blocks would push the hot set (recent records, the
   // index tail sync reads) out of the block cache, and a node paging through
-  // a whole collection (the status writer counts records each period) would
-  // fill the cache to its limit. Scans read around it, as LevelDB advises.
+  // a whole collection would fill the cache to its limit. Scans read around it, as LevelDB advises.
   leveldb::ReadOptions scan;
   scan.fill_cache = false;
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(scan));

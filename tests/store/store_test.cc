@@ -178,6 +178,19 @@ TEST_P(LocalStoreTest, ListPaginatesInKeyOrderWithinThePrefix) {
   EXPECT_EQ(store->List("parcels", "", "", 0).status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST_P(LocalStoreTest, CountRecordsCountsStoredKeysUpToTheLimit) {
+  auto store = OpenStore();
+  EXPECT_EQ(*store->CountRecords(kTickets, 100), 0u);
+  for (const std::string key : {"a", "b", "c", "d"}) {
+    ASSERT_TRUE(store->Write(kTickets, key, SetTitle(key)).ok());
+  }
+  ASSERT_TRUE(store->Delete(kTickets, "b").ok());
+  // Deleted records are stored (tombstones) and counted: only keys are read.
+  EXPECT_EQ(*store->CountRecords(kTickets, 100), 4u);
+  EXPECT_EQ(*store->CountRecords(kTickets, 3), 3u);
+  EXPECT_EQ(store->CountRecords("parcels", 100).status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST_P(LocalStoreTest, ReopenKeepsEverythingAndTheHlcNeverGoesBack) {
   conflict::HlcTimestamp last;
   conflict::Origin origin;
