@@ -51,8 +51,12 @@ std::string ParentLink(const v1::Record& record) {
 std::string Lag(const v1::Record& record) {
   if (Text(record, f::kParent).empty()) return "-";
   const int64_t in_sync = Int(record, f::kInSync);
-  if (in_sync == 0) return "never in sync";
-  return FormatSeconds(Seconds(Int(record, f::kUpdated) - in_sync));
+  std::string lag =
+      in_sync == 0 ? "never in sync" : FormatSeconds(Seconds(Int(record, f::kUpdated) - in_sync));
+  const int64_t parent_lacks = Int(record, f::kParentLacks);
+  const int64_t behind = Int(record, f::kBehind);
+  if (parent_lacks != 0 || behind != 0) absl::StrAppend(&lag, " +", parent_lacks, " -", behind);
+  return lag;
 }
 
 std::string Refused(const v1::Record& record) {

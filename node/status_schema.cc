@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "conflict/status_macros.h"
@@ -10,18 +11,23 @@
 namespace sanji::node {
 namespace {
 
+std::string OriginText(const v1::Origin& origin) {
+  return absl::StrCat(origin.node_id(), "#", origin.incarnation());
+}
+
 absl::StatusOr<conflict::CollectionSchema> StatusCollection() {
   using conflict::FieldSpec;
   using conflict::ValueType;
   namespace f = status_field;
   conflict::CollectionSchema collection(kStatusCollection);
   for (const char* text : {f::kVersion, f::kKnowledge, f::kParent, f::kParentState, f::kParentError,
-                           f::kChildren, f::kRecords}) {
+                           f::kChildren, f::kRecords, f::kLag}) {
     SANJI_RETURN_IF_ERROR(collection.AddField(text, FieldSpec::Lww(ValueType::kString)));
   }
   for (const char* number :
        {f::kIncarnation, f::kStarted, f::kUpdated, f::kPeriod, f::kParentSince, f::kParentContact,
-        f::kInSync, f::kRefusedItems, f::kRefusedTimestamps, f::kConflicts, f::kDiskBytes}) {
+        f::kInSync, f::kParentLacks, f::kBehind, f::kRefusedItems, f::kRefusedTimestamps,
+        f::kConflicts, f::kDiskBytes}) {
     SANJI_RETURN_IF_ERROR(collection.AddField(number, FieldSpec::Lww(ValueType::kInt)));
   }
   return collection;
@@ -33,10 +39,34 @@ std::string KnowledgeText(const v1::VersionVector& knowledge) {
   if (knowledge.entries().empty()) return "-";
   std::vector<std::string> entries;
   for (const v1::VersionVector::Entry& entry : knowledge.entries()) {
-    entries.push_back(absl::StrCat(entry.origin().node_id(), "#", entry.origin().incarnation(), ":",
-                                   entry.counter()));
+    entries.push_back(absl::StrCat(OriginText(entry.origin()), ":", entry.counter()));
   }
   return absl::StrJoin(entries, ", ");
+}
+
+std::vector<OriginLag> LagByOrigin(const v1::VersionVector& self, const v1::VersionVector& peer) {
+  absl::btree_map<std::string, std::pair<uint64_t, uint64_t>> counters;  // origin -> self, peer
+  for (const v1::VersionVector::Entry& entry : self.entries()) {
+    counters[OriginText(entry.origin())].first = entry.counter();
+  }
+  for (const v1::VersionVector::Entry& entry : peer.entries()) {
+    counters[OriginText(entry.origin())].second = entry.counter();
+  }
+  std::vector<OriginLag> lag;
+  for (const auto& [origin, pair] : counters) {
+    const auto [mine, theirs] = pair;
+    if (mine == theirs) continue;
+    lag.push_back(
+        OriginLag{origin, mine > theirs ? mine - theirs : 0, theirs > mine ? theirs - mine : 0});
+  }
+  return lag;
+}
+
+std::string LagText(const std::vector<OriginLag>& lag) {
+  if (lag.empty()) return "0";
+  return absl::StrJoin(lag, ", ", [](std::string* out, const OriginLag& entry) {
+    absl::StrAppend(out, entry.origin, " +", entry.peer_lacks, " -", entry.lacks);
+  });
 }
 
 std::string StatusScope(absl::string_view node_id) { return absl::StrCat(node_id, "/@status"); }

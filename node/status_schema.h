@@ -24,7 +24,9 @@
 #ifndef SANJI_NODE_STATUS_SCHEMA_H_
 #define SANJI_NODE_STATUS_SCHEMA_H_
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -56,6 +58,15 @@ inline constexpr char kParentError[] = "parent_error";
 // int: the last time (micros) this node saw its parent link live: how long
 // it has been out of sync is `updated` minus this.
 inline constexpr char kInSync[] = "in_sync";
+// Changes between this node and its parent, from the two knowledges as the
+// last session knew them (LagByOrigin): ints, the totals over origins of
+// what this node holds that the parent lacks (`parent_lacks`, changes still
+// to go up) and of what the parent holds that this node lacks (`behind`);
+// and a string, LagText of the origins where either is non-zero ("" while
+// no session with the parent has said its knowledge: lag unknown).
+inline constexpr char kParentLacks[] = "parent_lacks";
+inline constexpr char kBehind[] = "behind";
+inline constexpr char kLag[] = "lag";
 // string: "child-id state last_contact_micros, ..." for each child link now.
 inline constexpr char kChildren[] = "children";
 // string: "collection=count, ..." records stored (deleted ones included) of each application
@@ -74,6 +85,24 @@ std::string StatusScope(absl::string_view node_id);
 // counter up to which the node holds its changes; "-" when empty. The
 // record's knowledge field, and how sanjictl shows knowledge.
 std::string KnowledgeText(const v1::VersionVector& knowledge);
+
+// How far apart two nodes are for one origin: the changes (counters) of it
+// that this node holds and the peer lacks, and those the peer holds and this
+// node lacks.
+struct OriginLag {
+  std::string origin;  // "node#incarnation"
+  uint64_t peer_lacks = 0;
+  uint64_t lacks = 0;
+};
+
+// For each origin where `self` and `peer` (two nodes' knowledges) differ,
+// in origin order. Counters count every change of an origin, in the filter
+// of either node or not; knowledge adoption (replication/DESIGN.md) makes
+// two nodes in sync agree on the origins they share.
+std::vector<OriginLag> LagByOrigin(const v1::VersionVector& self, const v1::VersionVector& peer);
+
+// "gutian/fengpu/xiaban#1 +12 -0, gutian#1 +0 -3"; "0" when in sync.
+std::string LagText(const std::vector<OriginLag>& lag);
 
 // Adds Sanji's own collections (`@status`) to `schema`. node/config.cc's
 // schema building calls it, once: every schema a node or sanjictl builds

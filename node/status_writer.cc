@@ -99,6 +99,19 @@ conflict::Change StatusChange(const v1::NodeStatus& status, const StatusFacts& f
   Assign(change, f::kParentContact, link.last_contact_micros());
   Assign(change, f::kParentError, link.last_error());
   Assign(change, f::kInSync, facts.in_sync_micros);
+  // Unknown until a session with the parent exchanged hellos: "" then.
+  const bool lag_known = parent != nullptr && link.has_peer_knowledge();
+  const std::vector<OriginLag> lag =
+      lag_known ? LagByOrigin(status.knowledge(), link.peer_knowledge()) : std::vector<OriginLag>();
+  int64_t parent_lacks = 0;
+  int64_t behind = 0;
+  for (const OriginLag& entry : lag) {
+    parent_lacks += static_cast<int64_t>(entry.peer_lacks);
+    behind += static_cast<int64_t>(entry.lacks);
+  }
+  Assign(change, f::kParentLacks, parent_lacks);
+  Assign(change, f::kBehind, behind);
+  Assign(change, f::kLag, lag_known ? LagText(lag) : "");
   Assign(change, f::kChildren, ChildrenText(status));
   Assign(change, f::kRecords, facts.records);
   Assign(change, f::kRefusedItems, static_cast<int64_t>(status.refused_items()));

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "codec/vector_codec.h"
 #include "node/log.h"
 
 namespace sanji::node {
@@ -237,6 +238,11 @@ void SyncLink::UpdateStatus() {
   status_.set_items_refused(stats.items_refused);
   status_.set_wire_bytes_sent(encoder_.payload_bytes());
   status_.set_wire_bytes_received(received);
+  if (session_.peer().has_value() &&
+      (!status_.has_peer_knowledge() || session_.peer_knowledge() != published_peer_knowledge_)) {
+    published_peer_knowledge_ = session_.peer_knowledge();
+    codec::EncodeVersionVector(published_peer_knowledge_, status_.mutable_peer_knowledge());
+  }
   if (session_.closed()) status_.set_last_error(std::string(session_.close_status().message()));
 }
 

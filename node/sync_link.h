@@ -153,6 +153,8 @@ class SyncLink {
   uint64_t wire_bytes_received_ = 0;  // reader thread's count, under mu_
   // The session's counts already added to environment_.totals.
   replication::SessionStats counted_;
+  // The session's peer knowledge as status_ has it (the driver thread's).
+  conflict::VersionVector published_peer_knowledge_;
 };
 
 }  // namespace sanji::node

@@ -123,6 +123,12 @@ void Session::OnHello(const v1::Hello& hello) {
   Pump();
 }
 
+VersionVector Session::peer_knowledge() const {
+  VersionVector knowledge = peer_known_;
+  knowledge.Join(told_);
+  return knowledge;
+}
+
 void Session::OnAck(const v1::Ack& ack) {
   if (in_flight_.empty() || ack.sequence() != in_flight_.front().sequence) {
     return Refuse(v1::Refusal::BAD_FRAME, absl::StrCat("an ack of batch ", ack.sequence(),

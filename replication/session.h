@@ -121,6 +121,12 @@ class Session {
   bool idle() const;
   // The peer's origin, once its hello arrived.
   const std::optional<conflict::Origin>& peer() const { return peer_; }
+  // The peer's knowledge as far as this side knows it: its hello, raised by
+  // the watermarks it sent, by each pass this side finished sending and by
+  // the watermarks this side sent (sent counts as held: batches in flight
+  // are not waited for). Empty before the hello. What `sanjictl status` and
+  // the status record show as lag.
+  conflict::VersionVector peer_knowledge() const;
   const SessionStats& stats() const { return stats_; }
 
  private:

@@ -39,16 +39,36 @@ void PrintLinks(const v1::NodeStatus& status, std::ostream& out) {
     return;
   }
   Table links({"ROLE", "PEER", "ADDRESS", "STATE", "SINCE", "LAST CONTACT", "SENT", "RECEIVED",
-               "REFUSED", "LAST ERROR"});
+               "REFUSED", "LAG", "LAST ERROR"});
+  Table lag_by_origin({"PEER", "ORIGIN", "PEER LACKS", "THIS NODE LACKS"});
   for (const v1::LinkStatus& link : status.links()) {
+    // "+N -M": changes this node holds that the peer lacks, and the other
+    // way; "-" until the peer's hello said its knowledge.
+    std::string lag = "-";
+    if (link.has_peer_knowledge()) {
+      uint64_t peer_lacks = 0;
+      uint64_t lacks = 0;
+      for (const node::OriginLag& entry :
+           node::LagByOrigin(status.knowledge(), link.peer_knowledge())) {
+        peer_lacks += entry.peer_lacks;
+        lacks += entry.lacks;
+        lag_by_origin.AddRow(
+            {link.peer(), entry.origin, absl::StrCat(entry.peer_lacks), absl::StrCat(entry.lacks)});
+      }
+      lag = absl::StrCat("+", peer_lacks, " -", lacks);
+    }
     links.AddRow({absl::AsciiStrToLower(v1::LinkStatus::Role_Name(link.role())), link.peer(),
                   link.address(), absl::AsciiStrToLower(v1::LinkStatus::State_Name(link.state())),
                   FormatMicros(link.since_micros()), FormatMicros(link.last_contact_micros()),
                   absl::StrCat(link.items_sent()), absl::StrCat(link.items_received()),
-                  absl::StrCat(link.items_refused()),
+                  absl::StrCat(link.items_refused()), lag,
                   link.last_error().empty() ? "-" : TruncateToWidth(link.last_error(), 60)});
   }
   links.Print(out);
+  if (!lag_by_origin.empty()) {
+    out << "\nchanges apart, by origin\n";
+    lag_by_origin.Print(out);
+  }
 }
 
 absl::Status RunStatus(const GlobalFlags& global, std::ostream& out) {

@@ -54,6 +54,9 @@ std::vector<v1::Record> County() {
   Set(dongkeng, f::kInSync, kNow - 110 * kSecond);
   Set(dongkeng, f::kRefusedItems, 4);
   Set(dongkeng, f::kRefusedTimestamps, 1);
+  // It holds 523 changes the county lacks and lacks 12 the county holds.
+  Set(dongkeng, f::kParentLacks, 523);
+  Set(dongkeng, f::kBehind, 12);
   // No record of xikou itself: its village is named from the county.
   v1::Record shangcun = Status("gutian/xikou/shangcun", 30, "gutian/xikou", "backoff");
   Set(shangcun, f::kParentSince, kNow - 600 * kSecond);
@@ -73,34 +76,33 @@ std::string Tree(const std::vector<v1::Record>& records, const std::string& root
 }
 
 TEST(StatusTreeTest, ShowsTheCountyAsATreeWithOfflineNodesMarked) {
-  EXPECT_EQ(
-      Tree(County(), "gutian"),
-      "NODE              STATE          PARENT                  LAG     CONFLICTS  REFUSED    "
-      "REPORTED\n"
-      "gutian            online         -                       -       2          0          "
-      "10s ago\n"
-      "  fengpu          online         live                    0       0          0          "
-      "5s ago\n"
-      "    dongkeng      online         catching_up via gutian  1m30s   0          4 +1 skew  "
-      "20s ago\n"
-      "    xiaban        OFFLINE 2h13m  live                    0       0          0          "
-      "2h13m ago\n"
-      "  fengpu-2        online         live                    0       0          0          "
-      "5s ago\n"
-      "  xikou/shangcun  OFFLINE 10m    backoff                 11m10s  0          0          "
-      "30s ago\n");
+  EXPECT_EQ(Tree(County(), "gutian"),
+            "NODE              STATE          PARENT                  LAG             CONFLICTS  "
+            "REFUSED    REPORTED\n"
+            "gutian            online         -                       -               2          "
+            "0          10s ago\n"
+            "  fengpu          online         live                    0               0          "
+            "0          5s ago\n"
+            "    dongkeng      online         catching_up via gutian  1m30s +523 -12  0          "
+            "4 +1 skew  20s ago\n"
+            "    xiaban        OFFLINE 2h13m  live                    0               0          "
+            "0          2h13m ago\n"
+            "  fengpu-2        online         live                    0               0          "
+            "0          5s ago\n"
+            "  xikou/shangcun  OFFLINE 10m    backoff                 11m10s          0          "
+            "0          30s ago\n");
 }
 
 TEST(StatusTreeTest, ATownshipShowsOnlyItsSubtree) {
   EXPECT_EQ(Tree(County(), "gutian/fengpu"),
-            "NODE           STATE          PARENT                  LAG    CONFLICTS  REFUSED    "
-            "REPORTED\n"
-            "gutian/fengpu  online         live                    0      0          0          "
-            "5s ago\n"
-            "  dongkeng     online         catching_up via gutian  1m30s  0          4 +1 skew  "
-            "20s ago\n"
-            "  xiaban       OFFLINE 2h13m  live                    0      0          0          "
-            "2h13m ago\n");
+            "NODE           STATE          PARENT                  LAG             CONFLICTS  "
+            "REFUSED    REPORTED\n"
+            "gutian/fengpu  online         live                    0               0          "
+            "0          5s ago\n"
+            "  dongkeng     online         catching_up via gutian  1m30s +523 -12  0          "
+            "4 +1 skew  20s ago\n"
+            "  xiaban       OFFLINE 2h13m  live                    0               0          "
+            "0          2h13m ago\n");
 }
 
 TEST(StatusTreeTest, NeverInSyncSaysSo) {

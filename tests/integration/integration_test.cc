@@ -22,6 +22,7 @@
 #include "grpcpp/security/tls_credentials_options.h"
 #include "node/config.h"
 #include "node/frame_codec.h"
+#include "node/status_schema.h"
 #include "reflection.grpc.pb.h"
 #include "store/store.h"
 #include "sync.grpc.pb.h"
@@ -156,6 +157,26 @@ bool LiveTo(Cluster& cluster, const std::string& node, const std::string& parent
   if (!status.ok()) return false;
   const v1::LinkStatus* link = ParentLink(*status);
   return link != nullptr && link->peer() == parent && link->state() == v1::LinkStatus::LIVE;
+}
+
+// What each of the node's links finds apart between the node and its peer
+// (the lag `sanjictl status` and the status record show): "" when every
+// link knows its peer's knowledge and nothing is apart.
+std::string Apart(Cluster& cluster, const std::string& node) {
+  absl::StatusOr<v1::NodeStatus> status = cluster.Status(node);
+  if (!status.ok()) return status.status().ToString();
+  if (status->links().empty()) return "no links";
+  std::string apart;
+  for (const v1::LinkStatus& link : status->links()) {
+    if (!link.has_peer_knowledge()) {
+      absl::StrAppend(&apart, link.peer(), ": knowledge unknown; ");
+      continue;
+    }
+    const std::vector<node::OriginLag> lag =
+        node::LagByOrigin(status->knowledge(), link.peer_knowledge());
+    if (!lag.empty()) absl::StrAppend(&apart, link.peer(), ": ", node::LagText(lag), "; ");
+  }
+  return apart;
 }
 
 void StopAllCleanly(Cluster& cluster, const std::vector<std::string>& nodes) {
@@ -331,6 +352,11 @@ TEST(IntegrationTest, AVillageOfflineCatchesUpBothWays) {
                        "水管漏水 township 第9999号"));
   EXPECT_TRUE(
       HasTitle(cluster, kCounty, "service_requests", "offline-9999", "水管漏水 offline 第9999号"));
+  // And the lag each side shows of the other comes down to nothing.
+  for (const std::string node : {kXiaban, kFengpu}) {
+    EXPECT_TRUE(WaitFor([&] { return Apart(cluster, node).empty(); }))
+        << node << ": " << Apart(cluster, node);
+  }
 
   StopAllCleanly(cluster, {kXiaban, kFengpu, kCounty});
 }

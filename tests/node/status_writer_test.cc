@@ -8,7 +8,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "node/status_schedule.h"
 #include "node/status_schema.h"
 #include "tests/store/store_test_util.h"
@@ -59,6 +61,27 @@ TEST(StatusScheduleTest, AClockSetBackWritesRatherThanWaitingForItToCatchUp) {
   EXPECT_TRUE(schedule.Due(kStartMicros - 3600 * kSecond, "live"));
 }
 
+void AddEntry(v1::VersionVector& vector, const std::string& node, uint64_t counter) {
+  v1::VersionVector::Entry& entry = *vector.add_entries();
+  entry.mutable_origin()->set_node_id(node);
+  entry.mutable_origin()->set_incarnation(1);
+  entry.set_counter(counter);
+}
+
+TEST(LagByOriginTest, CountsWhatEachSideHoldsThatTheOtherLacksPerOrigin) {
+  v1::VersionVector village;
+  AddEntry(village, "gutian", 40);
+  AddEntry(village, "gutian/fengpu/xiaban", 530);
+  v1::VersionVector township;
+  AddEntry(township, "gutian", 52);
+  AddEntry(township, "gutian/fengpu", 9);
+  AddEntry(township, "gutian/fengpu/xiaban", 7);
+  const std::vector<OriginLag> lag = LagByOrigin(village, township);
+  ASSERT_EQ(lag.size(), 3u);
+  EXPECT_EQ(LagText(lag), "gutian#1 +0 -12, gutian/fengpu#1 +0 -9, gutian/fengpu/xiaban#1 +523 -0");
+  EXPECT_EQ(LagText(LagByOrigin(village, village)), "0");
+}
+
 class StatusWriterTest : public store::testing::StoreTest {
  protected:
   StatusWriterTest() {
@@ -79,6 +102,7 @@ class StatusWriterTest : public store::testing::StoreTest {
       status.set_node_id(kNode);
       status.set_version("test");
       status.set_refused_items(refused_);
+      *status.mutable_knowledge() = knowledge_;
       *status.add_links() = parent_;
       return status;
     };
@@ -91,6 +115,7 @@ class StatusWriterTest : public store::testing::StoreTest {
   std::unique_ptr<store::Store> store_;
   CommitNotifier notifier_;
   v1::LinkStatus parent_;
+  v1::VersionVector knowledge_;
   uint64_t refused_ = 0;
 };
 
@@ -118,6 +143,22 @@ TEST_F(StatusWriterTest, WritesItsRecordAtStartInItsOwnStatusScope) {
   EXPECT_EQ(IntField(*record, status_field::kInSync), 0);
   EXPECT_EQ(TextField(*record, status_field::kRecords), "tickets=0");
   EXPECT_GT(IntField(*record, status_field::kDiskBytes), 0);
+  // No session with the parent yet: the lag is unknown, not zero.
+  EXPECT_EQ(TextField(*record, status_field::kLag), "");
+}
+
+TEST_F(StatusWriterTest, WritesTheChangesItAndItsParentLackFromTheLastSessionsKnowledge) {
+  AddEntry(knowledge_, kNode, 30);
+  AddEntry(*parent_.mutable_peer_knowledge(), kNode, 26);
+  AddEntry(*parent_.mutable_peer_knowledge(), "gutian", 5);
+  std::unique_ptr<StatusWriter> writer = MakeWriter();
+  ASSERT_TRUE(writer->TickForTest().ok());
+  absl::StatusOr<conflict::Record> record = store_->Get(kStatusCollection, kNode);
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(IntField(*record, status_field::kParentLacks), 4);
+  EXPECT_EQ(IntField(*record, status_field::kBehind), 5);
+  EXPECT_EQ(TextField(*record, status_field::kLag),
+            absl::StrCat("gutian#1 +0 -5, ", kNode, "#1 +4 -0"));
 }
 
 TEST_F(StatusWriterTest, WritesOnALinkChangeAfterTheDebounceAndOtherwiseOncePerPeriod) {
