@@ -78,7 +78,11 @@ std::string FormatMicros(int64_t micros) {
   return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMicros(micros), absl::LocalTimeZone());
 }
 
-std::string FormatSeconds(int64_t seconds) { return absl::FormatDuration(absl::Seconds(seconds)); }
+std::string FormatSeconds(int64_t seconds) {
+  // absl writes a zero duration as a bare "0", which reads oddly as "0 ago".
+  if (seconds == 0) return "0s";
+  return absl::FormatDuration(absl::Seconds(seconds));
+}
 
 void PrintRecord(const v1::Record& record, std::ostream& out) {
   Table header;

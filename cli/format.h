@@ -37,7 +37,7 @@ std::string Summary(const v1::Record& record, size_t width);
 // (never happened).
 std::string FormatMicros(int64_t micros);
 
-// A duration in whole seconds, e.g. "3h2m5s".
+// A duration in whole seconds, e.g. "3h2m5s"; "0s" for none.
 std::string FormatSeconds(int64_t seconds);
 
 // `record` for `get` and `put`: key, scope, deleted, updated, then a table of

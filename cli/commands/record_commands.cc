@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "cli/connection.h"
@@ -131,10 +132,17 @@ void AddPut(CLI::App& parent, Invocation& invocation) {
                   "Assign an lww or mv field, or advance a status field");
   put->add_option("--scope", flags->scope,
                   "The record's scope (required for a new record), e.g. gutian/fengpu/xiaban");
-  put->add_option("--incr", flags->input.increment, "FIELD=N: add N to a counter");
-  put->add_option("--add", flags->input.add, "FIELD=VALUE: add an element to a set");
-  put->add_option("--remove", flags->input.remove, "FIELD=VALUE: remove an element from a set");
-  put->add_option("--status", flags->input.set_status, "FIELD=VALUE: advance a status field");
+  // One FIELD=VALUE per occurrence, repeated as needed: CLI11 otherwise lets
+  // a vector option take every word up to the next flag, so the FIELD=VALUE
+  // assignments written after `--add parties=甲` would become set elements.
+  const auto repeatable = [put](const std::string& flag, std::vector<std::string>& values,
+                                const std::string& description) {
+    put->add_option(flag, values, description)->allow_extra_args(false);
+  };
+  repeatable("--incr", flags->input.increment, "FIELD=N: add N to a counter");
+  repeatable("--add", flags->input.add, "FIELD=VALUE: add an element to a set");
+  repeatable("--remove", flags->input.remove, "FIELD=VALUE: remove an element from a set");
+  repeatable("--status", flags->input.set_status, "FIELD=VALUE: advance a status field");
   SetNodeAction(*put, invocation, [flags](const GlobalFlags& global, std::ostream& out) {
     return RunPut(global, *flags, out);
   });

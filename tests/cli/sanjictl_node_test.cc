@@ -139,6 +139,23 @@ TEST_F(SanjictlNodeTest, PutTypesValuesByTheSchemaAndGetShowsThem) {
   EXPECT_EQ(record.fields().at("urgent").lww().flag(), true);
 }
 
+// Each --incr, --add, --remove or --status takes one FIELD=VALUE: the
+// assignments written after one are assignments still, not set elements.
+TEST_F(SanjictlNodeTest, RepeatedFlagsTakeOneValueEach) {
+  Result put =
+      Ctl("put microloans 黄志强-香菇 --add tags=春耕 applicant=黄志强 --incr repaid_fen=5 "
+          "amount_fen=3000000 --add tags=茶叶 --status status=approved --scope gutian");
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  const std::string get = Ctl("get microloans 黄志强-香菇").out;
+  EXPECT_EQ(get.substr(get.find("FIELD")),
+            "FIELD       KIND     VALUE\n"
+            "amount_fen  lww      3000000\n"
+            "applicant   lww      黄志强\n"
+            "repaid_fen  counter  5\n"
+            "status      status   approved\n"
+            "tags        set      {春耕, 茶叶}\n");
+}
+
 TEST_F(SanjictlNodeTest, ValueOfTheWrongTypeIsAUsageErrorNamingTheField) {
   Result put = Ctl("put microloans k amount_fen=五千 --scope gutian");
   EXPECT_EQ(put.exit_code, 2);

@@ -81,13 +81,13 @@ TEST(StatusTreeTest, ShowsTheCountyAsATreeWithOfflineNodesMarked) {
             "REFUSED    REPORTED\n"
             "gutian            online         -                       -               2          "
             "0          10s ago\n"
-            "  fengpu          online         live                    0               0          "
+            "  fengpu          online         live                    0s              0          "
             "0          5s ago\n"
             "    dongkeng      online         catching_up via gutian  1m30s +523 -12  0          "
             "4 +1 skew  20s ago\n"
-            "    xiaban        OFFLINE 2h13m  live                    0               0          "
+            "    xiaban        OFFLINE 2h13m  live                    0s              0          "
             "0          2h13m ago\n"
-            "  fengpu-2        online         live                    0               0          "
+            "  fengpu-2        online         live                    0s              0          "
             "0          5s ago\n"
             "  xikou/shangcun  OFFLINE 10m    backoff                 11m10s          0          "
             "0          30s ago\n");
@@ -97,12 +97,19 @@ TEST(StatusTreeTest, ATownshipShowsOnlyItsSubtree) {
   EXPECT_EQ(Tree(County(), "gutian/fengpu"),
             "NODE           STATE          PARENT                  LAG             CONFLICTS  "
             "REFUSED    REPORTED\n"
-            "gutian/fengpu  online         live                    0               0          "
+            "gutian/fengpu  online         live                    0s              0          "
             "0          5s ago\n"
             "  dongkeng     online         catching_up via gutian  1m30s +523 -12  0          "
             "4 +1 skew  20s ago\n"
-            "  xiaban       OFFLINE 2h13m  live                    0               0          "
+            "  xiaban       OFFLINE 2h13m  live                    0s              0          "
             "0          2h13m ago\n");
+}
+
+TEST(StatusTreeTest, AReportOfThisSecondIsZeroSecondsOld) {
+  EXPECT_EQ(Tree({Status("gutian", 0), Status("gutian/fengpu", 0, "gutian")}, "gutian"),
+            "NODE      STATE   PARENT  LAG  CONFLICTS  REFUSED  REPORTED\n"
+            "gutian    online  -       -    0          0        0s ago\n"
+            "  fengpu  online  live    0s   0          0        0s ago\n");
 }
 
 TEST(StatusTreeTest, NeverInSyncSaysSo) {
