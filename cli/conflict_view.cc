@@ -20,8 +20,13 @@ std::string RecordName(const v1::ConflictEntry& entry) {
   return absl::StrCat(entry.collection(), "/", entry.key());
 }
 
+// Settled: a later write replaced both sides here (resolved at another node,
+// or written over): nothing is left to decide at this node.
+constexpr char kSettled[] = "by a later write";
+
 std::string Resolution(const v1::ConflictEntry& entry) {
-  return entry.resolved() ? FormatMicros(entry.resolved_at().physical_micros()) : "no";
+  if (entry.resolved()) return FormatMicros(entry.resolved_at().physical_micros());
+  return entry.settled() ? kSettled : "no";
 }
 
 // Change ids and HLC times read as conflict/ writes them in the node's log.
@@ -72,7 +77,9 @@ void PrintConflict(const v1::ConflictEntry& entry, std::ostream& out) {
   table.AddRow({"field", entry.field().empty() ? "-" : entry.field()});
   table.AddRow({"kind", ConflictKindName(entry.kind())});
   table.AddRow({"recorded", TimeText(entry.recorded())});
-  table.AddRow({"resolved", entry.resolved() ? TimeText(entry.resolved_at()) : "no"});
+  table.AddRow({"resolved", entry.resolved()  ? TimeText(entry.resolved_at())
+                            : entry.settled() ? kSettled
+                                              : "no"});
   const auto add_side = [&table](const std::string& name, const v1::ConflictSide& side) {
     table.AddRow({name, SideValue(side)});
     table.AddRow({absl::StrCat(name, " change"), ChangeText(side.change())});

@@ -20,9 +20,9 @@ std::string ConflictKindName(v1::ConflictEntry::Kind kind);
 
 // The table of `entries`: SEQ, RECORD (collection/key), FIELD ("-" for a
 // delete), KIND, VALUES (the kept value, then the other, separated by " | ";
-// "(deleted)" for the delete's side), WHEN (recorded), RESOLVED ("no", or
-// when). "no conflicts" when there are none, so that an empty answer is
-// still an answer.
+// "(deleted)" for the delete's side), WHEN (recorded), RESOLVED ("no",
+// when it was marked resolved here, or "by a later write" when settled). "no conflicts" when there
+// are none, so that an empty answer is still an answer.
 void PrintConflictTable(const v1::ListConflictsResponse& entries, std::ostream& out);
 
 // Everything about one event: the record, field, kind, times and, for each

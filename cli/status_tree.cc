@@ -107,7 +107,8 @@ void PrintStatusTree(const std::vector<v1::Record>& records, absl::string_view r
     const absl::string_view name = above.empty() ? id : id.substr(above.back().size() + 1);
     table.AddRow(
         {absl::StrCat(std::string(2 * above.size(), ' '), name), State(record, now_micros),
-         ParentLink(record), Lag(record), absl::StrCat(Int(record, f::kConflicts)), Refused(record),
+         ParentLink(record), Lag(record), absl::StrCat(Int(record, f::kOpenConflicts)),
+         Refused(record),
          absl::StrCat(FormatSeconds(Seconds(now_micros - Int(record, f::kUpdated))), " ago")});
     above.push_back(id);
   }

@@ -38,7 +38,8 @@ std::vector<v1::Record> SubtreeRecords(std::vector<v1::Record> records, absl::st
 // long>"), PARENT (the link's state, "via <id>" when it is not the node's
 // own parent in the tree: a failover), LAG (how long the node had been out of
 // sync with its parent when it reported, then "+N -M" when it held N changes
-// its parent lacked and lacked M changes its parent held), CONFLICTS, REFUSED (items, and
+// its parent lacked and lacked M changes its parent held), CONFLICTS (open ones: neither resolved
+// nor settled by a later write), REFUSED (items, and
 // "+N skew" for remote timestamps refused), REPORTED (the record's age).
 // REQUIRES: `records` as SubtreeRecords returns them for `root`.
 void PrintStatusTree(const std::vector<v1::Record>& records, absl::string_view root,

@@ -95,4 +95,20 @@ std::string ConflictEvent::ToString() const {
                       ": kept ", side(kept), ", other ", side(other));
 }
 
+bool SettledBy(const ConflictEvent& event, const Record& record) {
+  const VersionVector& context = record.context();
+  if (!context.Covers(event.kept.dot) || !context.Covers(event.other.dot)) return false;
+  const auto holds_side = [&](const auto& entries) {
+    return std::any_of(entries.begin(), entries.end(), [&](const auto& entry) {
+      return entry.dot == event.kept.dot || entry.dot == event.other.dot;
+    });
+  };
+  if (event.kind == ConflictEvent::Kind::kWriteConcurrentWithDelete) {
+    return !holds_side(record.state().presence.entries()) &&
+           !holds_side(record.state().deletes.entries());
+  }
+  const ValueRegister* value_register = RegisterOf(record, event.field);
+  return value_register == nullptr || !holds_side(value_register->entries());
+}
+
 }  // namespace sanji::conflict

@@ -59,6 +59,15 @@ struct ConflictEvent {
 std::vector<ConflictEvent> NewConflicts(const CollectionSchema& schema, const Record& before,
                                         const Record& after);
 
+// Whether a later change settled `event` in `record` (the record as a node
+// holds it now): the record has seen both sides (its context covers their
+// dots) and holds neither any more: a write (or delete) made after both
+// replaced them. That is how a conflict resolved at one node (its chosen
+// value written there) reads as settled at every node the write reaches,
+// and how a field written over since reads as no longer in conflict.
+// REQUIRES: `event` was derived from a state of the same record.
+bool SettledBy(const ConflictEvent& event, const Record& record);
+
 }  // namespace sanji::conflict
 
 #endif  // SANJI_CONFLICT_CONFLICT_EVENT_H_

@@ -86,6 +86,7 @@ void EntryToApi(const store::ConflictLogEntry& entry, v1::ConflictEntry* out) {
   TimestampToApi(entry.recorded_at, out->mutable_recorded());
   out->set_resolved(entry.resolved_at.has_value());
   if (entry.resolved_at.has_value()) TimestampToApi(*entry.resolved_at, out->mutable_resolved_at());
+  out->set_settled(entry.settled);
 }
 
 // The entry `found` holds, or its error.
@@ -128,10 +129,9 @@ grpc::Status AdminServiceImpl::GetSchema(grpc::ServerContext*, const v1::GetSche
 grpc::Status AdminServiceImpl::ListConflicts(grpc::ServerContext*,
                                              const v1::ListConflictsRequest* request,
                                              v1::ListConflictsResponse* response) {
-  const absl::StatusOr<std::vector<store::ConflictLogEntry>> entries =
-      store_->ListConflicts(request->after_sequence(), request->limit(),
-                            request->unresolved_only() ? store::ConflictFilter::kUnresolved
-                                                       : store::ConflictFilter::kAll);
+  const absl::StatusOr<std::vector<store::ConflictLogEntry>> entries = store_->ListConflicts(
+      request->after_sequence(), request->limit(),
+      request->unresolved_only() ? store::ConflictFilter::kOpen : store::ConflictFilter::kAll);
   if (!entries.ok()) return ToGrpcStatus(entries.status());
   for (const store::ConflictLogEntry& entry : *entries) EntryToApi(entry, response->add_entries());
   return grpc::Status::OK;

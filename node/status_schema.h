@@ -74,7 +74,10 @@ inline constexpr char kChildren[] = "children";
 inline constexpr char kRecords[] = "records";
 inline constexpr char kRefusedItems[] = "refused_items";            // int: since start
 inline constexpr char kRefusedTimestamps[] = "refused_timestamps";  // int: clock skew
-inline constexpr char kConflicts[] = "conflicts";   // int: conflict log entries ever
+inline constexpr char kConflicts[] = "conflicts";  // int: conflict log entries ever
+// int: conflict events open here (neither resolved here nor settled by a
+// later change: store::ConflictFilter::kOpen), up to kMaxCountedOpenConflicts.
+inline constexpr char kOpenConflicts[] = "open_conflicts";
 inline constexpr char kDiskBytes[] = "disk_bytes";  // int: bytes under data_dir
 }  // namespace status_field
 

@@ -117,6 +117,7 @@ conflict::Change StatusChange(const v1::NodeStatus& status, const StatusFacts& f
   Assign(change, f::kRefusedItems, static_cast<int64_t>(status.refused_items()));
   Assign(change, f::kRefusedTimestamps, status.refused_remote_timestamps());
   Assign(change, f::kConflicts, facts.conflicts);
+  Assign(change, f::kOpenConflicts, facts.open_conflicts);
   Assign(change, f::kDiskBytes, facts.disk_bytes);
   return change;
 }
@@ -191,9 +192,22 @@ absl::Status StatusWriter::Tick() {
       now < records_counted_micros_) {
     records_ = CountRecords(*store_, *schema_);
     records_counted_micros_ = now;
+    conflicts_counted_ = -1;
   }
-  const StatusFacts facts{now,       options_.period.count(),     in_sync_micros_, records_,
-                          conflicts, DiskBytes(options_.data_dir)};
+  if (conflicts != conflicts_counted_) {
+    absl::StatusOr<std::vector<store::ConflictLogEntry>> open =
+        store_->ListConflicts(0, kMaxCountedOpenConflicts, store::ConflictFilter::kOpen);
+    if (!open.ok()) return open.status();
+    open_conflicts_ = static_cast<int64_t>(open->size());
+    conflicts_counted_ = conflicts;
+  }
+  const StatusFacts facts{now,
+                          options_.period.count(),
+                          in_sync_micros_,
+                          records_,
+                          conflicts,
+                          open_conflicts_,
+                          DiskBytes(options_.data_dir)};
   absl::StatusOr<store::WriteResult> written =
       store_->Write(kStatusCollection, status.node_id(), StatusChange(status, facts));
   if (!written.ok()) {

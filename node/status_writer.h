@@ -40,6 +40,8 @@ namespace sanji::node {
 inline constexpr std::chrono::seconds kStatusDebounce{5};
 // Records counted per collection, at most, for the record counts.
 inline constexpr size_t kMaxCountedRecords = 100'000;
+// Open conflict events counted, at most (each costs a read of its record).
+inline constexpr size_t kMaxCountedOpenConflicts = 1'000;
 
 struct StatusWriterOptions {
   std::chrono::seconds period{60};
@@ -56,6 +58,7 @@ struct StatusFacts {
   int64_t in_sync_micros = 0;  // the last time the parent link was seen live
   std::string records;         // the "records" field's text
   int64_t conflicts = 0;
+  int64_t open_conflicts = 0;
   int64_t disk_bytes = 0;
 };
 
@@ -102,6 +105,9 @@ class StatusWriter {
   int64_t in_sync_micros_ = 0;
   std::string records_;
   int64_t records_counted_micros_ = 0;
+  // Open conflict events, counted with the records and whenever the log grew.
+  int64_t open_conflicts_ = 0;
+  int64_t conflicts_counted_ = -1;
 
   std::mutex mu_;
   std::condition_variable wake_;

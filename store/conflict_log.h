@@ -33,11 +33,17 @@ struct ConflictLogEntry {
   // When ResolveConflict marked it resolved; nullopt while unresolved. Kept
   // apart from the entry (store/key_layout.h, key space 0x06).
   std::optional<conflict::HlcTimestamp> resolved_at;
+  // Read, never stored: a later change settled the event in the record as
+  // the store holds it now (conflict::SettledBy), or the record is no longer
+  // held here (moved away). Resolving at one node writes the chosen value,
+  // which settles the same event at every node it reaches.
+  bool settled = false;
 
   friend bool operator==(const ConflictLogEntry&, const ConflictLogEntry&) = default;
 };
 
-// Encodes everything but `sequence`, which is the key, and `resolved_at`.
+// Encodes everything but `sequence`, which is the key, `resolved_at` and
+// `settled`.
 std::string EncodeConflictLogEntry(const ConflictLogEntry& entry);
 // Errors: DataLoss naming the sequence if `bytes` is malformed.
 absl::StatusOr<ConflictLogEntry> DecodeConflictLogEntry(uint64_t sequence, absl::string_view bytes);

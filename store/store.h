@@ -131,7 +131,8 @@ struct StoreStats {
 };
 
 // Which conflict log entries ListConflicts returns.
-enum class ConflictFilter { kAll, kUnresolved };
+// kOpen: neither marked resolved here nor settled by a later change.
+enum class ConflictFilter { kAll, kOpen };
 
 // Bytes the recovery probe writes and syncs before the store reopens LevelDB
 // after a failed commit (see "Write errors and recovery" above).
@@ -234,8 +235,8 @@ class Store {
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> Departures() const;
 
   // Conflict events with sequence > after_sequence, oldest first, at most
-  // `limit` (0 means 100), read from one snapshot; with kUnresolved, only
-  // those not marked resolved.
+  // `limit` (0 means 100), read from one snapshot, each with whether the
+  // record as it is now settles it; with kOpen, only the open ones.
   absl::StatusOr<std::vector<ConflictLogEntry>> ListConflicts(
       uint64_t after_sequence, size_t limit, ConflictFilter filter = ConflictFilter::kAll) const;
   // Errors: NotFound naming the sequence.

@@ -180,7 +180,9 @@ absl::StatusOr<std::vector<ConflictLogEntry>> Store::ListConflicts(uint64_t afte
       status = entry.status();
       break;
     }
-    if (filter == ConflictFilter::kUnresolved && entry->resolved_at.has_value()) continue;
+    if (filter == ConflictFilter::kOpen && (entry->resolved_at.has_value() || entry->settled)) {
+      continue;
+    }
     entries.push_back(*std::move(entry));
   }
   if (status.ok() && !it->status().ok()) {
@@ -214,6 +216,15 @@ absl::StatusOr<ConflictLogEntry> Store::GetConflictLocked(uint64_t sequence,
     SANJI_ASSIGN_OR_RETURN(entry.resolved_at, DecodeConflictResolution(sequence, bytes));
   } else if (!status.IsNotFound()) {
     return FromLevelDb(status, absl::StrCat("reading the resolution of conflict event ", sequence));
+  }
+  status = db_->Get(options, RecordKey(entry.collection, entry.key), &bytes);
+  if (status.IsNotFound()) {
+    entry.settled = true;
+  } else if (!status.ok()) {
+    return FromLevelDb(status, absl::StrCat("reading the record of conflict event ", sequence));
+  } else {
+    SANJI_ASSIGN_OR_RETURN(const conflict::Record record, codec::ParseRecord(bytes));
+    entry.settled = conflict::SettledBy(entry.event, record);
   }
   return entry;
 }

@@ -49,6 +49,7 @@ TEST(ConflictViewTest, TableAlignsChineseValuesKeptFirst) {
   *name = Entry(1, "林家", "name", v1::ConflictEntry::LWW_OVERWRITE);
   name->mutable_kept()->mutable_value()->set_text("林秀英");
   name->mutable_other()->mutable_value()->set_text("林秀");
+  name->set_settled(true);  // resolved elsewhere: the chosen value came here
   v1::ConflictEntry* income = entries.add_entries();
   *income = Entry(12, "h2", "annual_income", v1::ConflictEntry::MV_SIBLINGS);
   income->mutable_kept()->mutable_value()->set_integer(52000);
@@ -66,7 +67,8 @@ TEST(ConflictViewTest, TableAlignsChineseValuesKeptFirst) {
       Table(entries),
       absl::StrCat("SEQ  RECORD           FIELD          KIND    VALUES          WHEN",
                    std::string(when.size() - 4, ' '), "  RESOLVED\n",
-                   "1    households/林家  name           lww     林秀英 | 林秀   ", when, "  no\n",
+                   "1    households/林家  name           lww     林秀英 | 林秀   ", when,
+                   "  by a later write\n",
                    "12   households/h2    annual_income  mv      52000 | 48000   ", when, "  ",
                    when, "\n", "13   households/h3    -              delete  王 | (deleted)  ",
                    when, "  no\n"));

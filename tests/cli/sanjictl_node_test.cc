@@ -379,6 +379,19 @@ TEST(SanjictlConflictsTest, ConcurrentWritesShowUpAndAPersonResolvesThem) {
   EXPECT_GT(all.entries(0).resolved_at().physical_micros(), 0);
   EXPECT_THAT(ctl(kCounty, "conflicts ls --all").out, Not(HasSubstr("  no\n")));
 
+  // The village logged the same event when it merged; the chosen value
+  // settles it there once it arrives: nothing is left open anywhere.
+  ASSERT_TRUE(
+      integration::WaitFor([&] { return ctl(kVillage, "conflicts ls").out == "no conflicts\n"; },
+                           std::chrono::seconds(10)))
+      << ctl(kVillage, "conflicts ls").out;
+  const auto at_village =
+      FromJson<v1::ListConflictsResponse>(ctl(kVillage, "conflicts ls --all --json").out);
+  ASSERT_EQ(at_village.entries_size(), 1);
+  EXPECT_FALSE(at_village.entries(0).resolved());
+  EXPECT_TRUE(at_village.entries(0).settled());
+  EXPECT_THAT(ctl(kVillage, "conflicts ls --all").out, HasSubstr("by a later write\n"));
+
   Result check = ctl(kCounty, "check");
   EXPECT_EQ(check.exit_code, 0) << check.err;
   EXPECT_EQ(check.out, "consistent\n");

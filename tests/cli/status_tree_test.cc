@@ -47,7 +47,8 @@ void Set(v1::Record& record, const char* field, int64_t value) {
 
 std::vector<v1::Record> County() {
   v1::Record county = Status("gutian", 10);
-  Set(county, f::kConflicts, 2);
+  Set(county, f::kConflicts, 5);  // of which 2 are open
+  Set(county, f::kOpenConflicts, 2);
   // Failed over to the county, catching up: connected, and it had been out
   // of sync for 90 s when it reported.
   v1::Record dongkeng = Status("gutian/fengpu/dongkeng", 20, "gutian", "catching_up");

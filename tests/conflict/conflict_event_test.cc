@@ -179,6 +179,14 @@ TEST_F(ConflictEventTest, MvSiblingsAreReported) {
   EXPECT_THAT(
       NewConflicts(*households_, village.record(), Joined(village.record(), township.record())),
       IsEmpty());
+
+  // The resolving write settles the event where it was written, and at the
+  // village once it arrives there; not before.
+  EXPECT_FALSE(SettledBy(events[0], unresolved));
+  EXPECT_TRUE(SettledBy(events[0], township.record()));
+  EXPECT_FALSE(SettledBy(events[0], village.record()));
+  village.Receive(township);
+  EXPECT_TRUE(SettledBy(events[0], village.record()));
 }
 
 TEST_F(ConflictEventTest, ScopeOverwriteIsReportedUnderTheScopeField) {
@@ -217,6 +225,15 @@ TEST_F(ConflictEventTest, WriteConcurrentWithDeleteIsReportedOnce) {
 
   EXPECT_THAT(Merge(merged, village.record()), IsEmpty());
   EXPECT_THAT(Merge(merged, township.record()), IsEmpty());
+
+  // Settled by a later delete or write that saw both, not by one side alone.
+  EXPECT_FALSE(SettledBy(expected, merged));
+  Replica county(kCounty);
+  county.Receive(merged);
+  WriteTitle(county, 2, "路灯已修好");
+  EXPECT_TRUE(SettledBy(expected, county.record()));
+  county.Delete();
+  EXPECT_TRUE(SettledBy(expected, county.record()));
 }
 
 TEST_F(ConflictEventTest, WriteThatSawTheDeleteGivesNone) {

@@ -199,6 +199,17 @@ TEST_F(StatusWriterTest, NewRefusalsMakeAWriteDue) {
   EXPECT_EQ(IntField(*record, status_field::kRefusedItems), 3);
 }
 
+TEST_F(StatusWriterTest, CountsTheConflictsStillOpen) {
+  std::unique_ptr<StatusWriter> writer = MakeWriter();
+  store::testing::MakeTitleConflicts(*store_, schema_);
+  ASSERT_TRUE(store_->ResolveConflict(1).ok());
+  ASSERT_TRUE(writer->TickForTest().ok());
+  absl::StatusOr<conflict::Record> record = store_->Get(kStatusCollection, kNode);
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(IntField(*record, status_field::kConflicts), 2);
+  EXPECT_EQ(IntField(*record, status_field::kOpenConflicts), 1);
+}
+
 TEST_F(StatusWriterTest, StopsCleanlyWhileRunning) {
   std::unique_ptr<StatusWriter> writer = MakeWriter();
   writer->Start();

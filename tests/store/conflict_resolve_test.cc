@@ -15,19 +15,7 @@ namespace {
 
 class ConflictResolveTest : public StoreConformanceTest {
  protected:
-  // Writes T-1 locally, then applies a concurrent township write of the same
-  // title: two conflict events (scope and title, see remote_apply_test.cc).
-  void MakeConflicts(Store& store) {
-    ASSERT_TRUE(store.Write(kTickets, "T-1", SetTitle("村里写的")).ok());
-    const auto* tickets = *schema_.Collection(kTickets);
-    auto township = conflict::Record().Write(*tickets, SetTitle("镇上写的"),
-                                             {{"gutian/fengpu", 4}, 1}, {kStartMicros + 10, 0});
-    ASSERT_TRUE(township.ok()) << township.status();
-    RemoteBatch batch;
-    batch.items.push_back({kTickets, "T-1", *township});
-    ASSERT_TRUE(store.ApplyRemote(batch).ok());
-    ASSERT_EQ(store.ListConflicts(0, 0)->size(), 2u);
-  }
+  void MakeConflicts(Store& store) { MakeTitleConflicts(store, schema_); }
 };
 
 SANJI_STORE_CONFORMANCE(ConflictResolveTest);
@@ -48,7 +36,7 @@ TEST_P(ConflictResolveTest, ResolvedEventLeavesTheUnresolvedView) {
   auto all = store->ListConflicts(0, 0, ConflictFilter::kAll);
   ASSERT_EQ(all->size(), 2u);
   EXPECT_TRUE((*all)[1].resolved_at.has_value());
-  auto unresolved = store->ListConflicts(0, 0, ConflictFilter::kUnresolved);
+  auto unresolved = store->ListConflicts(0, 0, ConflictFilter::kOpen);
   ASSERT_EQ(unresolved->size(), 1u);
   EXPECT_EQ((*unresolved)[0].sequence, 1u);
   EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
@@ -67,7 +55,7 @@ TEST_P(ConflictResolveTest, ResolutionIsDurableAndIdempotent) {
   auto again = store->ResolveConflict(1);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->resolved_at, resolved_at);  // unchanged
-  EXPECT_EQ(store->ListConflicts(0, 0, ConflictFilter::kUnresolved)->size(), 1u);
+  EXPECT_EQ(store->ListConflicts(0, 0, ConflictFilter::kOpen)->size(), 1u);
 }
 
 TEST_P(ConflictResolveTest, UnknownSequenceIsNotFoundAndChangesNothing) {
@@ -78,7 +66,7 @@ TEST_P(ConflictResolveTest, UnknownSequenceIsNotFoundAndChangesNothing) {
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
   EXPECT_NE(missing.status().message().find("99"), absl::string_view::npos) << missing.status();
   EXPECT_EQ(store->progress().hlc_last, before.hlc_last);
-  EXPECT_EQ(store->ListConflicts(0, 0, ConflictFilter::kUnresolved)->size(), 2u);
+  EXPECT_EQ(store->ListConflicts(0, 0, ConflictFilter::kOpen)->size(), 2u);
 }
 
 TEST_P(ConflictResolveTest, ResolvingWithAWriteIsAnOrdinaryWrite) {
@@ -91,7 +79,29 @@ TEST_P(ConflictResolveTest, ResolvingWithAWriteIsAnOrdinaryWrite) {
   // ...and then marks the event dealt with.
   ASSERT_TRUE(store->ResolveConflict(2).ok());
   EXPECT_EQ(TitleOf(*store->Get(kTickets, "T-1")), "核实后的标题");
-  EXPECT_EQ(store->ListConflicts(0, 0, ConflictFilter::kUnresolved)->size(), 1u);
+  EXPECT_EQ(store->ListConflicts(0, 0, ConflictFilter::kOpen)->size(), 1u);
+}
+
+TEST_P(ConflictResolveTest, ALaterWriteThatSawBothSidesSettlesTheEvent) {
+  auto store = OpenStore();
+  MakeConflicts(*store);
+  auto before = store->ListConflicts(0, 0, ConflictFilter::kOpen);
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_EQ(before->size(), 2u);
+  // The title chosen where the event was resolved, as it arrives here: a
+  // write that saw both titles.
+  ASSERT_TRUE(store->Write(kTickets, "T-1", SetTitle("商定的标题", std::nullopt)).ok());
+  auto all = store->ListConflicts(0, 0, ConflictFilter::kAll);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2u);
+  for (const ConflictLogEntry& entry : *all) {
+    EXPECT_EQ(entry.settled, entry.event.field == "title") << entry.event.ToString();
+    EXPECT_FALSE(entry.resolved_at.has_value());
+  }
+  auto open = store->ListConflicts(0, 0, ConflictFilter::kOpen);
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_NE(open->front().event.field, "title");
+  EXPECT_EQ(store->GetConflict(open->front().sequence)->settled, false);
 }
 
 }  // namespace

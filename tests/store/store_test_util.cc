@@ -89,6 +89,18 @@ conflict::Change SetTitle(const std::string& title, std::optional<std::string> s
   return change;
 }
 
+void MakeTitleConflicts(Store& store, const conflict::Schema& schema) {
+  ASSERT_TRUE(store.Write(kTickets, "T-1", SetTitle("村里写的")).ok());
+  const auto* tickets = *schema.Collection(kTickets);
+  auto township = conflict::Record().Write(*tickets, SetTitle("镇上写的"),
+                                           {{"gutian/fengpu", 4}, 1}, {kStartMicros + 10, 0});
+  ASSERT_TRUE(township.ok()) << township.status();
+  RemoteBatch batch;
+  batch.items.push_back({kTickets, "T-1", *township});
+  ASSERT_TRUE(store.ApplyRemote(batch).ok());
+  ASSERT_EQ(store.ListConflicts(0, 0)->size(), 2u);
+}
+
 Options StoreTest::MakeOptions(const std::string& node_id) const {
   Options options;
   options.path = store_path();

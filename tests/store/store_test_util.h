@@ -56,6 +56,11 @@ conflict::Change SetTitle(const std::string& title,
 // simulator's in-memory store).
 enum class EnvKind { kDisk, kMemory };
 
+// Writes ticket T-1 at `store` (of TestSchema), then applies a concurrent
+// township write of its title and scope: two conflict events (scope and
+// title), both open.
+void MakeTitleConflicts(Store& store, const conflict::Schema& schema);
+
 class StoreTest : public ::testing::Test {
  protected:
   StoreTest() : schema_(TestSchema()), clock_(kStartMicros) {}
