@@ -13,6 +13,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -48,6 +49,12 @@ class Connection {
     const grpc::Status status = (stub.*method)(&context, request, &response);
     if (!status.ok()) return FromGrpc(status);
     return response;
+  }
+
+  // Sets the deadline of a streaming call: the --timeout, or `at_least` if
+  // that is longer (a bundle or a backup takes as long as its size).
+  void SetDeadline(grpc::ClientContext& context, std::chrono::milliseconds at_least) const {
+    context.set_deadline(std::chrono::system_clock::now() + std::max(timeout_, at_least));
   }
 
   // The schema the node holds (AdminService.GetSchema). Errors as Call.

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/commands/bundle_commands.h"
 #include "cli/commands/cert_command.h"
 #include "cli/commands/conflict_commands.h"
 #include "cli/commands/record_commands.h"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   sanji::cli::RegisterRecordCommands(app, invocation);
   sanji::cli::RegisterWatchCommand(app, invocation);
   sanji::cli::RegisterConflictCommands(app, invocation);
+  sanji::cli::RegisterBundleCommands(app, invocation);
   sanji::cli::RegisterCertCommands(app, invocation);
 
   // CLI11 reports parse errors as exceptions; they stop here.

@@ -1,6 +1,9 @@
 #include "node/admin_service.h"
 
+#include "absl/strings/str_cat.h"
+#include "codec/vector_codec.h"
 #include "node/grpc_status.h"
+#include "node/log.h"
 #include "node/record_view.h"
 
 namespace sanji::node {
@@ -100,8 +103,11 @@ grpc::Status AnswerEntry(const absl::StatusOr<store::ConflictLogEntry>& found,
 }  // namespace
 
 AdminServiceImpl::AdminServiceImpl(store::Store* store, const conflict::Schema& schema,
-                                   std::function<v1::NodeStatus()> status)
-    : store_(store), schema_(SchemaToConfig(schema)), status_(std::move(status)) {}
+                                   const Bundles* bundles, std::function<v1::NodeStatus()> status)
+    : store_(store),
+      schema_(SchemaToConfig(schema)),
+      bundles_(bundles),
+      status_(std::move(status)) {}
 
 grpc::Status AdminServiceImpl::Status(grpc::ServerContext*, const v1::StatusRequest*,
                                       v1::NodeStatus* response) {
@@ -147,6 +153,54 @@ grpc::Status AdminServiceImpl::ResolveConflict(grpc::ServerContext*,
                                                const v1::ResolveConflictRequest* request,
                                                v1::ConflictEntry* response) {
   return AnswerEntry(store_->ResolveConflict(request->sequence()), response);
+}
+
+grpc::Status AdminServiceImpl::ExportBundle(grpc::ServerContext*,
+                                            const v1::ExportBundleRequest* request,
+                                            grpc::ServerWriter<v1::BundleChunk>* writer) {
+  return ToGrpcStatus(bundles_->Export(*request, [writer](absl::string_view bytes) {
+    v1::BundleChunk chunk;
+    chunk.set_data(std::string(bytes));
+    if (writer->Write(chunk)) return absl::OkStatus();
+    return absl::CancelledError("the client went away during the export");
+  }));
+}
+
+grpc::Status AdminServiceImpl::ImportBundle(grpc::ServerContext*,
+                                            grpc::ServerReader<v1::BundleChunk>* reader,
+                                            v1::ImportBundleResponse* response) {
+  std::string bytes;
+  v1::BundleChunk chunk;
+  while (reader->Read(&chunk)) {
+    if (bytes.size() + chunk.data().size() > kMaxBundleBytes) {
+      return ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
+          "the bundle is larger than ", kMaxBundleBytes, " bytes, the most a node takes in")));
+    }
+    bytes += chunk.data();
+  }
+  absl::StatusOr<v1::ImportBundleResponse> imported = bundles_->Import(bytes);
+  if (!imported.ok()) return ToGrpcStatus(imported.status());
+  *response = *std::move(imported);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::Backup(grpc::ServerContext*, const v1::BackupRequest* request,
+                                      v1::BackupResponse* response) {
+  const std::string& directory = request->directory();
+  if (directory.empty() || directory.front() != '/') {
+    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+        "the backup directory \"", directory, "\" is not an absolute path on the node's machine")));
+  }
+  absl::StatusOr<store::BackupResult> copied = store_->Backup(directory);
+  if (!copied.ok()) return ToGrpcStatus(copied.status());
+  response->set_directory(directory);
+  response->set_keys(copied->keys);
+  response->set_bytes(copied->bytes);
+  response->set_incarnation(copied->incarnation);
+  codec::EncodeVersionVector(copied->knowledge, response->mutable_knowledge());
+  LogInfo("backed up the store to ", directory, ": ", copied->keys, " keys, ", copied->bytes,
+          " bytes");
+  return grpc::Status::OK;
 }
 
 }  // namespace sanji::node

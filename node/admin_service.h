@@ -1,9 +1,11 @@
 // AdminServiceImpl: what the operator's sanjictl asks of a node
 // (proto/admin.proto): its status, the store's consistency check, the schema
-// it holds, and its conflict log (listed, shown and marked resolved).
+// it holds, its conflict log (listed, shown and marked resolved), offline
+// bundles made and taken in (node/bundle.h), and backups of the store.
 //
-// Thread-safety: gRPC calls it on its own threads; the status source and the
-// store are thread-safe, and the schema is immutable once built.
+// Thread-safety: gRPC calls it on its own threads; the status source, the
+// store and the bundles are thread-safe, and the schema is immutable once
+// built.
 #ifndef SANJI_NODE_ADMIN_SERVICE_H_
 #define SANJI_NODE_ADMIN_SERVICE_H_
 
@@ -13,6 +15,7 @@
 #include "admin.grpc.pb.h"
 #include "config.pb.h"
 #include "conflict/schema.h"
+#include "node/bundle.h"
 #include "store/store.h"
 
 namespace sanji::node {
@@ -21,8 +24,9 @@ class AdminServiceImpl final : public v1::AdminService::Service {
  public:
   // `schema` is copied out as a SchemaConfig now: whether the config wrote it
   // inline or in a schema_file, GetSchema answers what the node enforces.
-  // REQUIRES: `store` outlives the service; `status` is thread-safe.
-  AdminServiceImpl(store::Store* store, const conflict::Schema& schema,
+  // REQUIRES: `store` and `bundles` outlive the service; `status` is
+  // thread-safe.
+  AdminServiceImpl(store::Store* store, const conflict::Schema& schema, const Bundles* bundles,
                    std::function<v1::NodeStatus()> status);
 
   grpc::Status Status(grpc::ServerContext* context, const v1::StatusRequest* request,
@@ -38,10 +42,20 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   grpc::Status ResolveConflict(grpc::ServerContext* context,
                                const v1::ResolveConflictRequest* request,
                                v1::ConflictEntry* response) override;
+  grpc::Status ExportBundle(grpc::ServerContext* context, const v1::ExportBundleRequest* request,
+                            grpc::ServerWriter<v1::BundleChunk>* writer) override;
+  // The bundle is read whole into memory (at most kMaxBundleBytes) and
+  // checked before any of it is applied.
+  grpc::Status ImportBundle(grpc::ServerContext* context,
+                            grpc::ServerReader<v1::BundleChunk>* reader,
+                            v1::ImportBundleResponse* response) override;
+  grpc::Status Backup(grpc::ServerContext* context, const v1::BackupRequest* request,
+                      v1::BackupResponse* response) override;
 
  private:
   store::Store* const store_;
   const v1::SchemaConfig schema_;
+  const Bundles* const bundles_;
   const std::function<v1::NodeStatus()> status_;
 };
 

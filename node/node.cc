@@ -128,8 +128,17 @@ absl::Status Node::Open() {
   }
   sync_service_ = std::make_unique<SyncServiceImpl>(environment, sync_options, &children_);
   record_service_ = std::make_unique<RecordServiceImpl>(store_.get(), &config_.schema, &notifier_);
-  admin_service_ =
-      std::make_unique<AdminServiceImpl>(store_.get(), config_.schema, [this] { return Status(); });
+  BundleOptions bundle_options;
+  bundle_options.node_id = config.node_id();
+  bundle_options.leaf = config.leaf();
+  for (const v1::ParentConfig& parent : config.parents()) {
+    bundle_options.parents.push_back(parent.id());
+  }
+  bundle_options.session = link.session;
+  bundle_options.max_frame_bytes = link.max_frame_bytes;
+  bundles_ = std::make_unique<Bundles>(environment, std::move(bundle_options));
+  admin_service_ = std::make_unique<AdminServiceImpl>(store_.get(), config_.schema, bundles_.get(),
+                                                      [this] { return Status(); });
 
   std::shared_ptr<grpc::ServerCredentials> server_credentials;
   if (options_.insecure) {
@@ -215,6 +224,7 @@ void Node::Shutdown() {
   dialer_.reset();
   server_.reset();
   admin_service_.reset();
+  bundles_.reset();
   record_service_.reset();
   sync_service_.reset();
   replica_.reset();

@@ -32,6 +32,7 @@
 #include "admin.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "node/admin_service.h"
+#include "node/bundle.h"
 #include "node/commit_notifier.h"
 #include "node/config.h"
 #include "node/link_registry.h"
@@ -85,6 +86,8 @@ class Node {
   LinkRegistry children_;
   std::unique_ptr<SyncServiceImpl> sync_service_;
   std::unique_ptr<RecordServiceImpl> record_service_;
+  // Offline bundles, for the admin service.
+  std::unique_ptr<Bundles> bundles_;
   std::unique_ptr<AdminServiceImpl> admin_service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<ParentDialer> dialer_;

@@ -4,8 +4,10 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "conflict/status_macros.h"
 
 namespace sanji::node {
@@ -67,6 +69,28 @@ std::string LagText(const std::vector<OriginLag>& lag) {
   return absl::StrJoin(lag, ", ", [](std::string* out, const OriginLag& entry) {
     absl::StrAppend(out, entry.origin, " +", entry.peer_lacks, " -", entry.lacks);
   });
+}
+
+absl::StatusOr<v1::VersionVector> ParseKnowledgeText(absl::string_view text) {
+  v1::VersionVector knowledge;
+  if (text == "-") return knowledge;
+  for (absl::string_view entry : absl::StrSplit(text, ", ")) {
+    const size_t hash = entry.rfind('#');
+    const size_t colon = entry.rfind(':');
+    uint32_t incarnation = 0;
+    uint64_t counter = 0;
+    if (hash == absl::string_view::npos || colon == absl::string_view::npos || colon < hash ||
+        hash == 0 || !absl::SimpleAtoi(entry.substr(hash + 1, colon - hash - 1), &incarnation) ||
+        !absl::SimpleAtoi(entry.substr(colon + 1), &counter)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "knowledge entry \"", entry, "\" is not of the form node#incarnation:counter"));
+    }
+    v1::VersionVector::Entry* out = knowledge.add_entries();
+    out->mutable_origin()->set_node_id(std::string(entry.substr(0, hash)));
+    out->mutable_origin()->set_incarnation(incarnation);
+    out->set_counter(counter);
+  }
+  return knowledge;
 }
 
 std::string StatusScope(absl::string_view node_id) { return absl::StrCat(node_id, "/@status"); }

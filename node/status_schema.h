@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "conflict/schema.h"
 #include "record.pb.h"
@@ -88,6 +89,10 @@ std::string StatusScope(absl::string_view node_id);
 // counter up to which the node holds its changes; "-" when empty. The
 // record's knowledge field, and how sanjictl shows knowledge.
 std::string KnowledgeText(const v1::VersionVector& knowledge);
+// The inverse of KnowledgeText: how an ancestor reads a node's knowledge
+// back from its status record (for an offline bundle, node/bundle.h).
+// Errors: InvalidArgument naming the entry that does not parse.
+absl::StatusOr<v1::VersionVector> ParseKnowledgeText(absl::string_view text);
 
 // How far apart two nodes are for one origin: the changes (counters) of it
 // that this node holds and the peer lacks, and those the peer holds and this

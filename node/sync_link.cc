@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "codec/vector_codec.h"
 #include "node/log.h"
+#include "node/session_apply.h"
 
 namespace sanji::node {
 namespace {
@@ -185,21 +186,10 @@ bool SyncLink::Flush() {
       }
       if (!stream_->Write(wire)) return false;
     }
-    for (const replication::RefusedItem& refused : session_.TakeRefusedItems()) {
-      LogWarning("link ", options_.peer_label, ": refused ", refused.collection, "/", refused.key,
-                 ": ", refused.reason);
-    }
-    std::vector<replication::ApplyBatch> applies = session_.TakeApplies();
-    if (applies.empty()) return true;
-    for (replication::ApplyBatch& batch : applies) {
-      const uint64_t sequence = batch.sequence;
-      const absl::Status applied = replication::ApplyToStore(*environment_.store, std::move(batch));
-      if (applied.ok()) {
-        environment_.notifier->Notify(listener_);
-      } else {
-        LogError("link ", options_.peer_label, ": could not apply a batch: ", applied.message());
-      }
-      session_.Applied(sequence, applied);
+    if (!ApplySessionOutput(session_, *environment_.store, *environment_.notifier, listener_,
+                            absl::StrCat("link ", options_.peer_label))
+             .applied) {
+      return true;
     }
   }
 }

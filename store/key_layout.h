@@ -79,6 +79,8 @@
 // random bytes), never 0 and never the previous one, rather than previous + 1:
 // a box re-imaged with the same id starts from an empty store that does not
 // know the old number, and a counter must not be reused under either.
+// A backup (Store::Backup) carries an empty identity token, which no IDENTITY
+// file matches: a restored copy always starts a new incarnation.
 // The new incarnation, token and counter 0 commit in one synced WriteBatch
 // before IDENTITY is rewritten; a crash between the two starts yet another
 // incarnation on the next open, which wastes a number and loses nothing.

@@ -130,6 +130,15 @@ struct StoreStats {
   uint64_t reopens = 0;         // LevelDB reopened after a failed commit
 };
 
+// What Store::Backup copied.
+struct BackupResult {
+  uint64_t keys = 0;   // LevelDB keys
+  uint64_t bytes = 0;  // their keys and values
+  // The store's incarnation and knowledge at the copy's snapshot.
+  uint32_t incarnation = 0;
+  conflict::VersionVector knowledge;
+};
+
 // Which conflict log entries ListConflicts returns.
 // kOpen: neither marked resolved here nor settled by a later change.
 enum class ConflictFilter { kAll, kOpen };
@@ -257,6 +266,20 @@ class Store {
   // every conflict resolution decodes and marks a logged event below it.
   // Reads the whole store. Errors: DataLoss listing the first problems found.
   absl::Status CheckConsistency() const;
+
+  // Copies the store as of one snapshot into a new store directory at
+  // `path` (through Options::env): every key of every key space into a fresh
+  // LevelDB, then the SANJI descriptor, last, so a copy cut short is not
+  // taken for a store (Open refuses a directory without a descriptor). The
+  // copy has no IDENTITY file and an empty identity token in its metadata,
+  // which no IDENTITY file matches: opened as a store, here or on another
+  // machine, with or without an IDENTITY file beside it, it starts a new
+  // incarnation (key_layout.h, "Incarnations"), so no counter the original
+  // hands out after the copy is ever reused. Writes and sessions go on
+  // meanwhile; the copy holds none of their commits after the snapshot.
+  // Errors: AlreadyExists if `path` exists and is not empty; the I/O error
+  // of the copy (what was written is removed where possible).
+  absl::StatusOr<BackupResult> Backup(const std::string& path) const;
 
   // The current origin: (node id, incarnation).
   const conflict::Origin& origin() const { return origin_; }

@@ -246,6 +246,65 @@ TEST_F(SanjictlNodeTest, ExitCodesSayWhatWentWrong) {
   EXPECT_EQ(RunSanjictl(dir_, "status --insecure --endpoint 10.1.2.3:7000").exit_code, 2);
 }
 
+// export, import and backup: each failure with its exit code and a message
+// naming the problem. (A bundle carried between two nodes, end to end, is in
+// tests/integration/.)
+TEST_F(SanjictlNodeTest, BundleAndBackupExitCodesSayWhatWentWrong) {
+  // The county knows nothing of what a node below it holds yet.
+  Result unknown = Ctl("export --for gutian/fengpu -o down.bundle");
+  EXPECT_EQ(unknown.exit_code, 1) << unknown.err;
+  EXPECT_THAT(unknown.err, HasSubstr("holds no status record of gutian/fengpu"));
+  EXPECT_FALSE(fs::exists(dir_ / "down.bundle"));
+  EXPECT_FALSE(fs::exists(dir_ / "down.bundle.part"));
+  Result elsewhere = Ctl("export --for hongshan --knowledge-only -o k.bundle");
+  EXPECT_EQ(elsewhere.exit_code, 1);
+  EXPECT_THAT(elsewhere.err, HasSubstr("hongshan is neither a parent of gutian"));
+
+  Result knowledge = Ctl("export --for gutian/fengpu --knowledge-only -o k.bundle");
+  ASSERT_EQ(knowledge.exit_code, 0) << knowledge.err;
+  EXPECT_THAT(knowledge.out, HasSubstr("knowledge only"));
+  const std::string bytes = Contents(dir_ / "k.bundle");
+  ASSERT_FALSE(bytes.empty());
+
+  // Made for another node.
+  Result wrong_node = Ctl("import k.bundle");
+  EXPECT_EQ(wrong_node.exit_code, 1);
+  EXPECT_THAT(wrong_node.err, HasSubstr("the bundle is for gutian/fengpu (made by gutian); this "
+                                        "node is gutian"));
+  // Not there, not a bundle, cut short, changed.
+  EXPECT_EQ(Ctl("import nosuch.bundle").exit_code, 3);
+  std::ofstream(dir_ / "notes.txt") << "收据\n";
+  Result not_bundle = Ctl("import notes.txt");
+  EXPECT_EQ(not_bundle.exit_code, 2);
+  EXPECT_THAT(not_bundle.err, HasSubstr("notes.txt is not a Sanji bundle"));
+  EXPECT_EQ(Ctl("export --for gutian/fengpu --knowledge notes.txt -o x.bundle").exit_code, 2);
+  std::ofstream(dir_ / "cut.bundle", std::ios::binary) << bytes.substr(0, bytes.size() - 10);
+  Result cut = Ctl("import cut.bundle");
+  EXPECT_EQ(cut.exit_code, 1);
+  EXPECT_THAT(cut.err, HasSubstr("cut.bundle is truncated"));
+  std::string changed = bytes;
+  changed[changed.size() / 2] ^= 0x01;
+  std::ofstream(dir_ / "changed.bundle", std::ios::binary) << changed;
+  Result corrupt = Ctl("import changed.bundle");
+  EXPECT_EQ(corrupt.exit_code, 1);
+  EXPECT_THAT(corrupt.err, HasSubstr("changed.bundle is"));
+  // Usage.
+  EXPECT_EQ(Ctl("export -o x.bundle").exit_code, 2);
+  EXPECT_EQ(Ctl("export --for gutian/fengpu").exit_code, 2);
+  EXPECT_EQ(Ctl("export --for gutian/fengpu -o x --knowledge k.bundle --knowledge-only").exit_code,
+            2);
+  EXPECT_EQ(Ctl("import").exit_code, 2);
+
+  Result backup = Ctl("backup -o backup");
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  EXPECT_THAT(backup.out, HasSubstr((dir_ / "backup").string()));
+  EXPECT_TRUE(fs::exists(dir_ / "backup" / "SANJI"));
+  EXPECT_FALSE(fs::exists(dir_ / "backup" / "IDENTITY"));
+  Result again = Ctl("backup -o backup");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err, HasSubstr("exists and is not empty"));
+}
+
 // Over mutual TLS, with the operator's client certificate given by flags
 // after the subcommand or by the SANJI_* variables. The integration harness
 // makes the CA, the certificates and the config; sanjictl itself waits for

@@ -2,7 +2,8 @@
 // with mutual TLS (tests/integration/cluster.h). What ARCHITECTURE.md §1, §3
 // and §4 promise, checked end to end: records flow up and down within each
 // node's filter, a killed township's villages fail over to the county and
-// return, an offline village catches up, impostors are refused while the
+// return, an offline village catches up (by its link, or by a bundle each
+// way on a USB stick), impostors are refused while the
 // node serves the others, and a bad config names its line.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -357,6 +359,142 @@ TEST(IntegrationTest, AVillageOfflineCatchesUpBothWays) {
     EXPECT_TRUE(WaitFor([&] { return Apart(cluster, node).empty(); }))
         << node << ": " << Apart(cluster, node);
   }
+
+  StopAllCleanly(cluster, {kXiaban, kFengpu, kCounty});
+}
+
+// sanjictl `args` against `node`, as the operator with `tls` runs it.
+CommandResult Ctl(Cluster& cluster, const v1::TlsConfig& tls, const std::string& node,
+                  std::vector<std::string> args) {
+  args.insert(args.begin(), SANJICTL_PATH);
+  for (const std::string& flag :
+       {std::string("--endpoint"), cluster.address(node), std::string("--ca"), tls.ca_file(),
+        std::string("--cert"), tls.cert_file(), std::string("--key"), tls.key_file()}) {
+    args.push_back(flag);
+  }
+  return RunCommand(args);
+}
+
+// Every service request `node` holds: key -> title.
+std::map<std::string, std::string> ServiceRequests(Cluster& cluster, const std::string& node) {
+  std::map<std::string, std::string> titles;
+  v1::ListRequest request;
+  request.set_collection("service_requests");
+  request.set_page_size(1000);
+  do {
+    grpc::ClientContext context;
+    PrepareCall(context);
+    v1::ListResponse page;
+    const grpc::Status listed = cluster.Records(node)->List(&context, request, &page);
+    EXPECT_TRUE(listed.ok()) << listed.error_message();
+    if (!listed.ok()) break;
+    for (const v1::Record& record : page.records()) {
+      titles[record.key()] = record.fields().at("title").lww().text();
+    }
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  return titles;
+}
+
+v1::ImportBundleResponse ImportedJson(const CommandResult& result) {
+  v1::ImportBundleResponse response;
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(result.output, &response).ok())
+      << result.output;
+  return response;
+}
+
+// ARCHITECTURE.md §6 and issue 6: a village with no link syncs by USB stick.
+// The township exports what the village lacks by the village's last status
+// record; the village imports it and answers with a return bundle computed
+// against the township's knowledge from that bundle; both then hold the
+// same records, a second import changes nothing, and when the link comes
+// back the live session carries none of those records again.
+TEST(IntegrationTest, ABundleEachWayOnAUsbStickSyncsAVillageWithNoLink) {
+  TestCluster cluster;
+  cluster.AddNode(kCounty, {}, false);
+  cluster.AddNode(kFengpu, {kCounty}, false);
+  cluster.AddNode(kXiaban, {kFengpu, kCounty}, true);
+  cluster.StartAll();
+  const v1::TlsConfig tls = cluster.Issue("operator", /*node=*/false);
+  ASSERT_TRUE(WaitFor([&] { return LiveTo(cluster, kXiaban, kFengpu); }));
+  // The township holds the village's status record, with its knowledge.
+  ASSERT_TRUE(WaitFor([&] { return Caught(cluster, kFengpu, kXiaban); }));
+
+  // No link: the village runs with parents no one answers at.
+  ASSERT_EQ(cluster.Stop(kXiaban), 0);
+  cluster.SetParentAddresses(kXiaban, {{kFengpu, "127.0.0.1:1"}, {kCounty, "127.0.0.1:2"}});
+  cluster.Start(kXiaban);
+  constexpr int kEachSide = 300;
+  PutMany(cluster, kXiaban, kXiaban, "offline", kEachSide);
+  PutMany(cluster, kFengpu, kFengpu, "township", kEachSide);
+  PutMany(cluster, kFengpu, "gutian/fengpu/dongkeng", "dongkeng", 10);  // not the village's
+
+  const std::string down = cluster.dir() + "/down.bundle";
+  const std::string up = cluster.dir() + "/up.bundle";
+  CommandResult exported = Ctl(cluster, tls, kFengpu, {"export", "--for", kXiaban, "-o", down});
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  EXPECT_THAT(exported.output, HasSubstr("gutian/fengpu/xiaban"));
+  const v1::ImportBundleResponse into_village =
+      ImportedJson(Ctl(cluster, tls, kXiaban, {"import", down, "--json"}));
+  EXPECT_GE(into_village.items_received(), static_cast<uint64_t>(kEachSide));
+  EXPECT_EQ(into_village.items_refused(), 0u);
+
+  exported =
+      Ctl(cluster, tls, kXiaban, {"export", "--for", kFengpu, "--knowledge", down, "-o", up});
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  const v1::ImportBundleResponse into_township =
+      ImportedJson(Ctl(cluster, tls, kFengpu, {"import", up, "--json"}));
+  EXPECT_GE(into_township.items_received(), static_cast<uint64_t>(kEachSide));
+  EXPECT_EQ(into_township.items_refused(), 0u);
+
+  // Both hold the same service requests of the village's filter.
+  std::map<std::string, std::string> at_village = ServiceRequests(cluster, kXiaban);
+  std::map<std::string, std::string> at_township = ServiceRequests(cluster, kFengpu);
+  EXPECT_EQ(at_village.size(), 2u * kEachSide);
+  EXPECT_EQ(at_village.count("dongkeng-0"), 0u);
+  std::erase_if(at_township,
+                [](const auto& entry) { return entry.first.starts_with("dongkeng-"); });
+  EXPECT_EQ(at_village, at_township);
+  EXPECT_EQ(at_village["township-299"], "水管漏水 township 第299号");
+  EXPECT_EQ(at_township["offline-299"], "水管漏水 offline 第299号");
+
+  // Again: nothing changes.
+  absl::StatusOr<v1::NodeStatus> before = cluster.Status(kFengpu);
+  ASSERT_TRUE(before.ok());
+  ImportedJson(Ctl(cluster, tls, kFengpu, {"import", up, "--json"}));
+  absl::StatusOr<v1::NodeStatus> after = cluster.Status(kFengpu);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(Knows(*after, kXiaban), Knows(*before, kXiaban));
+  EXPECT_EQ(ServiceRequests(cluster, kXiaban), at_village);
+  // A bundle for the village is refused at the township.
+  const CommandResult wrong = Ctl(cluster, tls, kFengpu, {"import", down});
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.output;
+  EXPECT_THAT(wrong.output, HasSubstr("the bundle is for gutian/fengpu/xiaban"));
+
+  // The link comes back: the live session sends none of those records again
+  // (only the village's status record, rewritten since the bundle).
+  ASSERT_EQ(cluster.Stop(kXiaban), 0);
+  cluster.SetParentAddresses(
+      kXiaban, {{kFengpu, cluster.address(kFengpu)}, {kCounty, cluster.address(kCounty)}});
+  cluster.Start(kXiaban);
+  ASSERT_TRUE(WaitFor([&] { return LiveTo(cluster, kXiaban, kFengpu); }));
+  absl::StatusOr<v1::NodeStatus> village = cluster.Status(kXiaban);
+  ASSERT_TRUE(village.ok());
+  const v1::LinkStatus* link = ParentLink(*village);
+  ASSERT_NE(link, nullptr);
+  std::printf(
+      "bundles carried %llu records down and %llu up; the live session then sent %llu "
+      "and received %llu\n",
+      static_cast<unsigned long long>(into_village.items_received()),
+      static_cast<unsigned long long>(into_township.items_received()),
+      static_cast<unsigned long long>(link->items_sent()),
+      static_cast<unsigned long long>(link->items_received()));
+  EXPECT_EQ(link->items_received(), 0u);
+  EXPECT_LE(link->items_sent(), 2u);
+  EXPECT_EQ(village->items_received(), 0u);
+  EXPECT_LE(village->items_sent(), 2u);
+  EXPECT_EQ(ServiceRequests(cluster, kXiaban), at_village);
 
   StopAllCleanly(cluster, {kXiaban, kFengpu, kCounty});
 }

@@ -1,0 +1,32 @@
+#include "node/session_apply.h"
+
+#include <utility>
+
+#include "node/log.h"
+#include "replication/store_replica.h"
+
+namespace sanji::node {
+
+SessionOutput ApplySessionOutput(replication::Session& session, store::Store& store,
+                                 CommitNotifier& notifier, CommitNotifier::ListenerId self,
+                                 absl::string_view label) {
+  SessionOutput output;
+  output.refused = session.TakeRefusedItems();
+  for (const replication::RefusedItem& refused : output.refused) {
+    LogWarning(label, ": refused ", refused.collection, "/", refused.key, ": ", refused.reason);
+  }
+  for (replication::ApplyBatch& batch : session.TakeApplies()) {
+    const uint64_t sequence = batch.sequence;
+    const absl::Status applied = replication::ApplyToStore(store, std::move(batch));
+    if (applied.ok()) {
+      notifier.Notify(self);
+    } else {
+      LogError(label, ": could not apply a batch: ", applied.message());
+    }
+    session.Applied(sequence, applied);
+    output.applied = true;
+  }
+  return output;
+}
+
+}  // namespace sanji::node
