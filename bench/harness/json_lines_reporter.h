@@ -86,6 +86,10 @@ void SetBenchName(std::string name);
 
 // Sets the "unit" printed for user counters named `counter` (e.g. "B", "ops/s").
 void SetCounterUnit(std::string counter, std::string unit);
+// Sets the unit of every user counter whose name ends with `suffix` and has
+// no unit of its own from SetCounterUnit; the longest such suffix wins. For
+// counters named at run time ("sanji_p99_ms", "pouchdb_p99_ms").
+void SetCounterUnitBySuffix(std::string suffix, std::string unit);
 
 // Registers a target whose value is the figure of `metric`: a run name such
 // as "BM_Join/10" (ns per iteration) or "BM_Join/10/bytes" (a counter).
