@@ -71,6 +71,8 @@
 #include "bench/harness/json_lines_reporter.h"
 #include "bench/network_workload.h"
 #include "conflict/status_macros.h"
+#include "health.grpc.pb.h"
+#include "node/tls.h"
 
 extern char** environ;
 
@@ -140,22 +142,6 @@ Request NextRequest(RequestStream& stream) {
     }
   }
   return request;
-}
-
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      absl::StrAppend(&out, absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad4));
-      out.insert(out.size() - 4, "\\u");
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
 }
 
 // The PouchDB document of `request`: its key as _id, its fields.
@@ -286,7 +272,6 @@ absl::Status WriteDocuments(const std::string& path, size_t records, int live) {
 }
 
 absl::Status RunPouchDB(PouchResult& result) {
-  SANJI_RETURN_IF_ERROR(PrepareNode());
   BenchDir dir;
   const std::string records = dir.path() + "/records.jsonl";
   SANJI_RETURN_IF_ERROR(WriteDocuments(records, Records(), LiveWrites()));
@@ -425,7 +410,31 @@ absl::StatusOr<double> IncrementalSync(Tree& tree, RequestStream& stream) {
 
 double Median(std::vector<double> values) { return Quantile(std::move(values), 0.5); }
 
-// `repeats` fresh no-op sessions in `tree`; their median and max in ms.
+// The transport's share of a fresh session: a new channel to the township
+// (its own subchannel pool, so nothing is reused) with a client certificate
+// of the county CA, timed from its creation until a first call (the health
+// check) returns: TCP, TLS handshake, HTTP/2 setup and one round trip.
+absl::StatusOr<double> FreshTlsCallMillis(Cluster& cluster, const v1::TlsConfig& tls) {
+  SANJI_ASSIGN_OR_RETURN(const std::shared_ptr<grpc::ChannelCredentials> credentials,
+                         node::ChannelCredentials(tls, kTownship));
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  const Clock::time_point start = Clock::now();
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(cluster.address(kTownship), credentials, args);
+  std::unique_ptr<grpc::health::v1::Health::Stub> health =
+      grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  integration::PrepareCall(context);
+  grpc::health::v1::HealthCheckResponse response;
+  const grpc::Status checked = health->Check(&context, {}, &response);
+  const double millis = Seconds(Clock::now() - start) * 1e3;
+  if (!checked.ok()) return absl::InternalError(absl::StrCat("health: ", checked.error_message()));
+  return millis;
+}
+
+// kNoOpRepeats fresh no-op sessions in `tree`: their median, min and max in
+// ms; and the median of as many fresh TLS channels' first calls.
 absl::Status NoOps(Tree& tree, const std::string& prefix, Figures& figures) {
   std::vector<double> millis;
   for (int i = 0; i < kNoOpRepeats; ++i) {
@@ -435,6 +444,14 @@ absl::Status NoOps(Tree& tree, const std::string& prefix, Figures& figures) {
   figures[prefix + "_ms"] = Median(millis);
   figures[prefix + "_min_ms"] = *std::min_element(millis.begin(), millis.end());
   figures[prefix + "_max_ms"] = *std::max_element(millis.begin(), millis.end());
+  const v1::TlsConfig tls = tree.cluster->Issue("compare-bench", /*node=*/false);
+  SANJI_RETURN_IF_ERROR(tree.cluster->error());
+  std::vector<double> calls;
+  for (int i = 0; i < kNoOpRepeats; ++i) {
+    SANJI_ASSIGN_OR_RETURN(const double one, FreshTlsCallMillis(*tree.cluster, tls));
+    calls.push_back(one);
+  }
+  figures[prefix + "_tls_call_ms"] = Median(calls);
   return absl::OkStatus();
 }
 
@@ -557,6 +574,12 @@ void ReportRaw(benchmark::State& state, const absl::Status& status, const Figure
 }
 
 void BM_PouchDB(benchmark::State& state) {
+  // Without Node.js there is nothing to compare with: say so and stop
+  // before the Sanji side's minutes of work.
+  if (const absl::Status ready = PrepareNode(); !ready.ok()) {
+    std::fprintf(stderr, "compare bench: %s\n", std::string(ready.message()).c_str());
+    std::exit(1);
+  }
   const PouchResult& pouch = PouchDB();
   ReportRaw(state, pouch.status, pouch.figures, pouch.seconds);
 }
@@ -662,6 +685,8 @@ void BM_Incremental(benchmark::State& state) {
 
 void BM_NoOp(benchmark::State& state) {
   std::vector<Pair> pairs;
+  pairs.push_back(
+      {"tls_call_ms", Get(Sanji().figures, "noop_tls_call_ms"), std::nullopt, std::nullopt});
   for (const char* figure : {"ms", "min_ms", "max_ms"}) {
     pairs.push_back(LaterPair(figure, absl::StrCat("noop_", figure),
                               absl::StrCat("noop_default_", figure),

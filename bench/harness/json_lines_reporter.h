@@ -105,6 +105,10 @@ void AddComputedTarget(std::string name, TargetFn compute, double goal, Goal goa
 // default; printed to stderr once, naming `bench`, so a run can be replayed.
 uint64_t WorkloadSeed(const char* bench);
 
+// `s` as a JSON string: quoted, with quotes, backslashes and control
+// characters escaped (UTF-8 passes through).
+std::string JsonString(std::string_view s);
+
 // The metric name of counter `counter` of a run with Iterations(1) and
 // UseManualTime(), as the reporter names it: "<run>/iterations:1/manual_time/<counter>".
 std::string ManualRunMetric(const std::string& run, const std::string& counter);
