@@ -259,22 +259,27 @@ struct PouchResult {
 };
 
 // Writes the documents of the records file: n backlog, kMoreRecords
-// incremental, `live` live ones.
-absl::Status WriteDocuments(const std::string& path, size_t records, int live) {
+// incremental, `live` live ones. Returns their mean size in bytes.
+absl::StatusOr<double> WriteDocuments(const std::string& path, size_t records, int live) {
   std::ofstream out(path);
   RequestStream stream(WorkloadSeed(kBench) + 1'000'003);
-  for (size_t i = 0; i < records + kMoreRecords + static_cast<size_t>(live); ++i) {
-    out << Document(NextRequest(stream)) << '\n';
+  const size_t count = records + kMoreRecords + static_cast<size_t>(live);
+  size_t bytes = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const std::string document = Document(NextRequest(stream));
+    bytes += document.size();
+    out << document << '\n';
   }
   out.close();
   if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
+  return static_cast<double>(bytes) / static_cast<double>(count);
 }
 
 absl::Status RunPouchDB(PouchResult& result) {
   BenchDir dir;
   const std::string records = dir.path() + "/records.jsonl";
-  SANJI_RETURN_IF_ERROR(WriteDocuments(records, Records(), LiveWrites()));
+  SANJI_ASSIGN_OR_RETURN(result.figures["document_bytes"],
+                         WriteDocuments(records, Records(), LiveWrites()));
   std::vector<std::string> sizes;
   for (int size : BatchSizes()) sizes.push_back(absl::StrCat(size));
   const std::string config = absl::StrCat(
@@ -746,6 +751,7 @@ SANJI_BENCH_INIT(CompareBenchmarks) {
                                                         {"_ms", "ms"},
                                                         {"_mb", "MB"},
                                                         {"_bytes_per_record", "B"},
+                                                        {"_bytes", "B"},
                                                         {"_batch_size", "docs"},
                                                         {"_ratio", "ratio"},
                                                         {"_received", "records"},
