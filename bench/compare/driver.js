@@ -40,6 +40,11 @@ const path = require('path');
 
 const config = JSON.parse(process.argv[2]);
 const agent = new http.Agent({keepAlive: false});
+// Every node process started, so that none outlives the driver, however it ends.
+const started = new Set();
+process.on('exit', () => {
+  for (const proc of started) proc.kill('SIGKILL');
+});
 
 function log(message) {
   process.stderr.write(`pouchdb: ${message}\n`);
@@ -93,6 +98,8 @@ class PouchNode {
     const dir = path.join(config.work, name);
     const proc = spawn(process.execPath, [path.join(__dirname, 'pouchdb_node.js'), dir],
                        {stdio: ['ignore', 'pipe', 'inherit']});
+    started.add(proc);
+    proc.on('exit', () => started.delete(proc));
     return new Promise((resolve, reject) => {
       let buffered = '';
       const onExit = (code) => reject(new Error(`${name} exited with ${code} before serving`));
