@@ -10,6 +10,8 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace sanji::bench {
 namespace {
@@ -80,6 +82,14 @@ void CountingProxy::Accept() {
   for (;;) {
     const int down = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (down < 0) return;  // shut down (or out of descriptors: the dial fails)
+    const int64_t accepted_micros = absl::ToUnixMicros(absl::Now());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (offline_) {
+        close(down);
+        continue;
+      }
+    }
     const int up = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     const sockaddr_in upstream = Loopback(upstream_port_);
     if (up < 0 || connect(up, reinterpret_cast<const sockaddr*>(&upstream), sizeof upstream) != 0) {
@@ -92,6 +102,8 @@ void CountingProxy::Accept() {
     std::lock_guard<std::mutex> lock(mu_);
     fds_.push_back(down);
     fds_.push_back(up);
+    ++connections_.count;
+    connections_.last_accept_micros = accepted_micros;
     if (stopping_) {
       shutdown(down, SHUT_RDWR);
       shutdown(up, SHUT_RDWR);
@@ -99,6 +111,21 @@ void CountingProxy::Accept() {
     pumps_.emplace_back([this, down, up] { Pump(down, up, bytes_up_); });
     pumps_.emplace_back([this, down, up] { Pump(up, down, bytes_down_); });
   }
+}
+
+void CountingProxy::Sever() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int fd : fds_) shutdown(fd, SHUT_RDWR);
+}
+
+void CountingProxy::SetOffline(bool offline) {
+  std::lock_guard<std::mutex> lock(mu_);
+  offline_ = offline;
+}
+
+CountingProxy::Connections CountingProxy::connections() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return connections_;
 }
 
 void CountingProxy::Pump(int from, int to, std::atomic<uint64_t>& count) {

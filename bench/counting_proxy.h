@@ -10,6 +10,12 @@
 // connection: simple, and at loopback speed the cost is the same for every
 // choice it compares.
 //
+// The compare benchmark (bench/compare_bench.cc) also uses it as the link's
+// switch: Sever() drops every connection, as a link that fails does, and
+// while offline the proxy closes each connection it accepts, so the child
+// finds its parent unreachable; the accept time of the last connection it
+// forwarded starts the clock of the next session.
+//
 // Thread-safety: the counters may be read from any thread; Start and the
 // destructor from one.
 #ifndef SANJI_BENCH_COUNTING_PROXY_H_
@@ -43,6 +49,19 @@ class CountingProxy {
   uint64_t bytes_up() const { return bytes_up_.load(std::memory_order_relaxed); }
   uint64_t bytes_down() const { return bytes_down_.load(std::memory_order_relaxed); }
 
+  // Ends every connection now: both ends see it closed.
+  void Sever();
+  // While offline, connections are closed as soon as they are accepted.
+  void SetOffline(bool offline);
+  // How many connections were forwarded upstream, and the wall-clock time
+  // (microseconds since the epoch, the clock of LinkStatus.since_micros)
+  // when the latest of them was accepted (0 before the first).
+  struct Connections {
+    uint64_t count = 0;
+    int64_t last_accept_micros = 0;
+  };
+  Connections connections() const;
+
  private:
   CountingProxy(int listen_fd, int port, int upstream_port);
   void Accept();
@@ -55,8 +74,10 @@ class CountingProxy {
   std::atomic<uint64_t> bytes_up_{0};
   std::atomic<uint64_t> bytes_down_{0};
   std::thread acceptor_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   bool stopping_ = false;           // guarded by mu_
+  bool offline_ = false;            // guarded by mu_
+  Connections connections_;         // guarded by mu_
   std::vector<int> fds_;            // guarded by mu_: every connection's sockets
   std::vector<std::thread> pumps_;  // guarded by mu_
 };

@@ -1,6 +1,7 @@
 // The network benchmarks (issue 5; ARCHITECTURE.md §1, §3, §6): real sanjid
 // processes on loopback, mutual TLS, real LevelDB stores, started by the
-// integration tests' cluster harness (tests/integration/cluster.h).
+// integration tests' cluster harness (tests/integration/cluster.h), through
+// the machinery of bench/network_workload.h.
 //
 //  - BM_CatchUpOneHop/<n>: a village whose store holds a backlog of n of its
 //    own service requests (~300 bytes, random application keys; written
@@ -33,44 +34,22 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <map>
-#include <memory>
-#include <optional>
 #include <string>
-#include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "bench/counting_proxy.h"
 #include "bench/engine_workload.h"
 #include "bench/harness/json_lines_reporter.h"
-#include "bench/storage_workload.h"
-#include "conflict/status_macros.h"
-#include "node/config.h"
-#include "node/system_clock.h"
-#include "tests/integration/cluster.h"
+#include "bench/network_workload.h"
 
 namespace sanji::bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-using integration::Cluster;
-
-constexpr char kCounty[] = "gutian";
-constexpr int kFillWriters = 128;
-constexpr auto kPollInterval = std::chrono::milliseconds(2);
-constexpr auto kCatchUpTimeout = std::chrono::minutes(5);
 constexpr int kLiveWrites = 2000;
 constexpr int kLiveRate = 100;  // writes/s
-
-double Seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
-
-void Fail(benchmark::State& state, const absl::Status& status) {
-  state.SkipWithError(std::string(status.ToString()).c_str());
-}
 
 std::vector<size_t> Backlogs() {
   static const std::vector<size_t> backlogs = [] {
@@ -89,187 +68,7 @@ std::vector<size_t> Backlogs() {
   return backlogs;
 }
 
-// Every node's schema: the workload's service_requests.
-v1::SchemaConfig RequestSchemaConfig() {
-  v1::SchemaConfig schema;
-  v1::CollectionConfig* requests = schema.add_collections();
-  requests->set_name(kRequests);
-  for (const char* name : kRequestTextFields) {
-    v1::FieldConfig* field = requests->add_fields();
-    field->set_name(name);
-    field->set_kind(v1::FieldConfig::LWW);
-  }
-  v1::FieldConfig* status = requests->add_fields();
-  status->set_name("status");
-  status->set_kind(v1::FieldConfig::STATUS);
-  for (const char* value : kRequestStatuses) status->add_status_order(value);
-  return schema;
-}
-
-// A village store holding `records` of its own writes, made once per size
-// and reused by every run (a fresh receiver lacks all of it each time).
-struct Backlog {
-  BenchDir dir;
-  std::string path;
-  uint64_t counter = 0;  // the village's, once filled
-  double fill_seconds = 0;
-  absl::Status status;
-};
-
-absl::Status Fill(Backlog& backlog, size_t records) {
-  backlog.path = backlog.dir.path() + "/village";
-  SANJI_ASSIGN_OR_RETURN(const conflict::Schema schema, node::BuildSchema(RequestSchemaConfig()));
-  const node::SystemClock clock;  // sanjid's: the township checks the skew
-  store::Options options = BenchStoreOptions(backlog.path, schema, clock);
-  SANJI_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::Store::Open(options));
-  const Clock::time_point start = Clock::now();
-  SANJI_RETURN_IF_ERROR(FillVillage(*store, records, kFillWriters, WorkloadSeed("network")));
-  backlog.fill_seconds = Seconds(Clock::now() - start);
-  backlog.counter = store->progress().counter;
-  return absl::OkStatus();
-}
-
-Backlog& BacklogOf(size_t records) {
-  static auto* backlogs = new std::map<size_t, std::unique_ptr<Backlog>>;
-  static const std::unique_ptr<std::map<size_t, std::unique_ptr<Backlog>>> owner(backlogs);
-  std::unique_ptr<Backlog>& backlog = (*backlogs)[records];
-  if (backlog == nullptr) {
-    backlog = std::make_unique<Backlog>();
-    backlog->status = Fill(*backlog, records);
-    std::fprintf(stderr, "network bench: filled %zu records in %.1f s\n", records,
-                 backlog->fill_seconds);
-  }
-  return *backlog;
-}
-
-// The highest counter of `node_id`'s origin that `status` knows.
-uint64_t KnownCounter(const v1::NodeStatus& status, const std::string& node_id) {
-  uint64_t counter = 0;
-  for (const v1::VersionVector::Entry& entry : status.knowledge().entries()) {
-    if (entry.origin().node_id() == node_id) counter = std::max(counter, entry.counter());
-  }
-  return counter;
-}
-
-int64_t PeakRssKiB(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6);
-  }
-  return -1;
-}
-
-// One tree of sanjid processes above the village of a backlog: the
-// township alone, or the township and the county.
-struct Tree {
-  std::unique_ptr<Cluster> cluster = std::make_unique<Cluster>(
-      integration::ClusterOptions{.schema = RequestSchemaConfig(), .on_error = {}});
-  std::unique_ptr<CountingProxy> proxy;
-  bool two_hops = false;
-  std::string top() const { return two_hops ? kCounty : kTownship; }
-  std::vector<std::string> nodes() const {
-    if (two_hops) return {kVillage, kTownship, kCounty};
-    return {kVillage, kTownship};
-  }
-};
-
-struct TreeOptions {
-  bool two_hops = false;
-  v1::ParentConfig::Compression compression = v1::ParentConfig::COMPRESSION_AUTO;
-  bool proxy = false;
-};
-
-// Adds the nodes, starts every receiver, and writes the village's config
-// (its data_dir the backlog's, its parent the township or the proxy).
-absl::Status BuildTree(const Backlog& backlog, const TreeOptions& options, Tree& tree) {
-  tree.two_hops = options.two_hops;
-  Cluster& cluster = *tree.cluster;
-  if (options.two_hops) {
-    cluster.AddNode(kCounty, {}, /*leaf=*/false);
-    cluster.AddNode(kTownship, {kCounty}, /*leaf=*/false);
-  } else {
-    cluster.AddNode(kTownship, {}, /*leaf=*/false);
-  }
-  cluster.AddNode(kVillage, {kTownship}, /*leaf=*/true);
-  SANJI_RETURN_IF_ERROR(cluster.error());
-  if (options.two_hops) cluster.Start(kCounty);
-  cluster.Start(kTownship);
-  SANJI_RETURN_IF_ERROR(cluster.error());
-  std::string parent_address = cluster.address(kTownship);
-  if (options.proxy) {
-    const std::string& address = cluster.address(kTownship);
-    int port = 0;
-    if (!absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &port)) {
-      return absl::InternalError(absl::StrCat("no port in ", address));
-    }
-    SANJI_ASSIGN_OR_RETURN(tree.proxy, CountingProxy::Start(port));
-    parent_address = tree.proxy->address();
-  }
-  cluster.EditConfig(kVillage, [&](v1::NodeConfig& config) {
-    config.set_data_dir(backlog.path);
-    config.mutable_parents(0)->set_address(parent_address);
-    config.mutable_parents(0)->set_compression(options.compression);
-  });
-  return cluster.error();
-}
-
-// Polls `node` until it knows the village's counter `counter`.
-absl::StatusOr<Clock::time_point> WaitKnows(Cluster& cluster, const std::string& node,
-                                            uint64_t counter, Clock::time_point deadline) {
-  for (;;) {
-    absl::StatusOr<v1::NodeStatus> status = cluster.Status(node);
-    const Clock::time_point now = Clock::now();
-    if (status.ok() && KnownCounter(*status, kVillage) >= counter) return now;
-    if (now > deadline) {
-      return absl::DeadlineExceededError(
-          absl::StrCat(node, " did not catch up with ", kVillage, ":", counter, " in time; ",
-                       status.ok() ? absl::StrCat("it knows ", KnownCounter(*status, kVillage))
-                                   : status.status().ToString()));
-    }
-    std::this_thread::sleep_for(kPollInterval);
-  }
-}
-
-struct CatchUp {
-  double seconds = 0;            // until the top node knows the backlog
-  double first_hop_seconds = 0;  // until the township does
-  v1::LinkStatus village_link;
-  std::map<std::string, int64_t> peak_rss_kib;
-};
-
-// Starts the village and times its catch-up to the top of `tree`.
-absl::StatusOr<CatchUp> RunCatchUp(const Backlog& backlog, Tree& tree) {
-  Cluster& cluster = *tree.cluster;
-  const Clock::time_point start = Clock::now();
-  const Clock::time_point deadline = start + kCatchUpTimeout;
-  cluster.Start(kVillage);
-  SANJI_RETURN_IF_ERROR(cluster.error());
-  CatchUp result;
-  SANJI_ASSIGN_OR_RETURN(const Clock::time_point township_done,
-                         WaitKnows(cluster, kTownship, backlog.counter, deadline));
-  result.first_hop_seconds = Seconds(township_done - start);
-  SANJI_ASSIGN_OR_RETURN(const Clock::time_point top_done,
-                         WaitKnows(cluster, tree.top(), backlog.counter, deadline));
-  result.seconds = Seconds(top_done - start);
-  SANJI_ASSIGN_OR_RETURN(const v1::NodeStatus village, cluster.Status(kVillage));
-  if (village.links_size() > 0) result.village_link = village.links(0);
-  for (const std::string& node : tree.nodes()) {
-    result.peak_rss_kib[node] = PeakRssKiB(cluster.pid(node));
-  }
-  return result;
-}
-
-// Stops every node with SIGTERM; an unclean exit is an error.
-absl::Status StopTree(Tree& tree) {
-  for (const std::string& node : tree.nodes()) {
-    if (const int code = tree.cluster->Stop(node); code != 0) {
-      return absl::InternalError(
-          absl::StrCat(node, " exited with ", code, ":\n", tree.cluster->Log(node)));
-    }
-  }
-  return absl::OkStatus();
-}
+constexpr char kBench[] = "network";
 
 void ReportCatchUp(benchmark::State& state, const Backlog& backlog, const CatchUp& run) {
   for (auto _ : state) state.SetIterationTime(run.seconds);
@@ -293,7 +92,7 @@ void ReportCatchUp(benchmark::State& state, const Backlog& backlog, const CatchU
 // --- Catch-up ----------------------------------------------------------------
 
 void CatchUpBench(benchmark::State& state, size_t records, bool two_hops) {
-  const Backlog& backlog = BacklogOf(records);
+  const Backlog& backlog = BacklogOf(records, kBench);
   if (!backlog.status.ok()) return Fail(state, backlog.status);
   Tree tree;
   if (absl::Status built = BuildTree(backlog, {.two_hops = two_hops}, tree); !built.ok()) {
@@ -308,7 +107,7 @@ void CatchUpBench(benchmark::State& state, size_t records, bool two_hops) {
 // --- Compression -------------------------------------------------------------
 
 void CompressionBench(benchmark::State& state, v1::ParentConfig::Compression compression) {
-  const Backlog& backlog = BacklogOf(Backlogs().front());
+  const Backlog& backlog = BacklogOf(Backlogs().front(), kBench);
   if (!backlog.status.ok()) return Fail(state, backlog.status);
   Tree tree;
   const TreeOptions options{.two_hops = false, .compression = compression, .proxy = true};
@@ -329,69 +128,8 @@ void CompressionBench(benchmark::State& state, v1::ParentConfig::Compression com
 
 // --- Live propagation ----------------------------------------------------------
 
-// What a Watch at the county received: when each live record arrived.
-class Arrivals {
- public:
-  void Add(int index, Clock::time_point at) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (index >= 0 && index < kLiveWrites && !at_[index]) at_[index] = at;
-  }
-  std::vector<std::optional<Clock::time_point>> Take() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return at_;
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<std::optional<Clock::time_point>> at_ =
-      std::vector<std::optional<Clock::time_point>>(kLiveWrites);
-};
-
-constexpr char kLivePrefix[] = "gutian/fengpu/xiaban/live-";
-
-v1::PutRequest LivePut(int index) {
-  v1::PutRequest put;
-  put.set_collection(kRequests);
-  put.set_key(absl::StrCat(kLivePrefix, index));
-  put.set_scope(kVillage);
-  v1::FieldOperation* title = put.add_ops();
-  title->set_field("title");
-  title->mutable_assign()->set_text("路灯不亮，请尽快处理");
-  v1::FieldOperation* detail = put.add_ops();
-  detail->set_field("detail");
-  detail->mutable_assign()->set_text(
-      "村民反映村口路灯不亮已有三天，夜间出行不便，已联系网格员，需乡镇协调电工上门维修。");
-  v1::FieldOperation* status = put.add_ops();
-  status->set_field("status");
-  status->set_set_status("open");
-  return put;
-}
-
-// Puts kLiveWrites records at the village, one every 1/kLiveRate s;
-// returns each put's start.
-absl::StatusOr<std::vector<Clock::time_point>> PutPaced(Cluster& cluster) {
-  std::unique_ptr<v1::RecordService::Stub> village = cluster.Records(kVillage);
-  std::vector<Clock::time_point> starts;
-  const Clock::time_point first = Clock::now();
-  for (int i = 0; i < kLiveWrites; ++i) {
-    std::this_thread::sleep_until(first + i * std::chrono::microseconds(1'000'000 / kLiveRate));
-    starts.push_back(Clock::now());
-    grpc::ClientContext context;
-    v1::PutResponse response;
-    const grpc::Status put = village->Put(&context, LivePut(i), &response);
-    if (!put.ok()) return absl::InternalError(absl::StrCat("put ", i, ": ", put.error_message()));
-  }
-  return starts;
-}
-
-double Quantile(std::vector<double> values, double q) {
-  const size_t at = std::min(values.size() - 1, static_cast<size_t>(q * values.size()));
-  std::nth_element(values.begin(), values.begin() + static_cast<ptrdiff_t>(at), values.end());
-  return values[at];
-}
-
 void BM_LiveTwoHops(benchmark::State& state) {
-  const Backlog& backlog = BacklogOf(Backlogs().front());
+  const Backlog& backlog = BacklogOf(Backlogs().front(), kBench);
   if (!backlog.status.ok()) return Fail(state, backlog.status);
   Tree tree;
   if (absl::Status built = BuildTree(backlog, {.two_hops = true}, tree); !built.ok()) {
@@ -400,37 +138,11 @@ void BM_LiveTwoHops(benchmark::State& state) {
   if (absl::StatusOr<CatchUp> run = RunCatchUp(backlog, tree); !run.ok()) {
     return Fail(state, run.status());
   }
-  std::unique_ptr<v1::RecordService::Stub> county = tree.cluster->Records(kCounty);
-  grpc::ClientContext watch_context;
-  v1::WatchRequest watch;
-  watch.set_collection(kRequests);
-  watch.set_key_prefix(kLivePrefix);
-  std::unique_ptr<grpc::ClientReader<v1::WatchEvent>> events = county->Watch(&watch_context, watch);
-  events->WaitForInitialMetadata();  // from here on, every commit is delivered
-  Arrivals arrivals;
-  std::thread reader([&] {
-    v1::WatchEvent event;
-    while (events->Read(&event)) {
-      int index = -1;
-      (void)absl::SimpleAtoi(absl::string_view(event.key()).substr(sizeof kLivePrefix - 1), &index);
-      arrivals.Add(index, Clock::now());
-    }
-  });
-  const absl::StatusOr<std::vector<Clock::time_point>> starts = PutPaced(*tree.cluster);
-  // The last records' way up, with room for a slow fsync.
-  std::this_thread::sleep_for(std::chrono::seconds(2));
-  watch_context.TryCancel();
-  reader.join();
-  (void)events->Finish();
-  if (!starts.ok()) return Fail(state, starts.status());
+  const absl::StatusOr<std::vector<double>> live =
+      MeasureLive(tree, kLiveWrites, std::chrono::microseconds(1'000'000 / kLiveRate));
+  if (!live.ok()) return Fail(state, live.status());
   if (absl::Status stopped = StopTree(tree); !stopped.ok()) return Fail(state, stopped);
-
-  std::vector<double> millis;
-  const std::vector<std::optional<Clock::time_point>> arrived = arrivals.Take();
-  for (int i = 0; i < kLiveWrites; ++i) {
-    if (arrived[i]) millis.push_back(Seconds(*arrived[i] - (*starts)[i]) * 1e3);
-  }
-  if (millis.empty()) return Fail(state, absl::InternalError("no live record reached the county"));
+  const std::vector<double>& millis = *live;
   for (auto _ : state) state.SetIterationTime(Quantile(millis, 0.5) / 1e3);
   state.counters["writes"] = kLiveWrites;
   state.counters["received"] = static_cast<double>(millis.size());
@@ -441,16 +153,6 @@ void BM_LiveTwoHops(benchmark::State& state) {
 }
 
 // --- Registration ----------------------------------------------------------------
-
-std::string SizeName(size_t records) {
-  return records % 1'000'000 == 0 ? absl::StrCat(records / 1'000'000, "m")
-         : records % 1000 == 0    ? absl::StrCat(records / 1000, "k")
-                                  : absl::StrCat(records);
-}
-
-benchmark::internal::Benchmark* Manual(benchmark::internal::Benchmark* bench) {
-  return bench->Iterations(1)->UseManualTime()->Unit(benchmark::kMillisecond);
-}
 
 SANJI_BENCH_INIT(NetworkBenchmarks) {
   SetBenchName("network");

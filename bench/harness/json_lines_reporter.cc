@@ -20,6 +20,7 @@ struct Target {
 struct Registry {
   std::optional<std::string> bench_name;
   std::map<std::string, std::string, std::less<>> counter_units;
+  std::map<std::string, std::string, std::less<>> suffix_units;
   std::vector<Target> targets;
 };
 
@@ -28,35 +29,6 @@ struct Registry {
 Registry& GetRegistry() {
   static Registry* registry = new Registry();
   return *registry;
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
 }
 
 // Shortest round-trip form; JSON has no NaN or infinity, so those are null.
@@ -87,6 +59,16 @@ std::string CounterUnit(const std::string& name, const benchmark::Counter& count
   if (auto it = registry.counter_units.find(name); it != registry.counter_units.end()) {
     return it->second;
   }
+  const std::string* by_suffix = nullptr;
+  size_t longest = 0;
+  for (const auto& [suffix, unit] : registry.suffix_units) {
+    if (suffix.size() > longest && name.size() >= suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      by_suffix = &unit;
+      longest = suffix.size();
+    }
+  }
+  if (by_suffix != nullptr) return *by_suffix;
   if (name == "bytes_per_second") return "B/s";
   if (name == "items_per_second") return "items/s";
   if (counter.flags & benchmark::Counter::kIsRate) {
@@ -96,6 +78,35 @@ std::string CounterUnit(const std::string& name, const benchmark::Counter& count
 }
 
 }  // namespace
+
+std::string JsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
 
 std::optional<double> Figures::Get(std::string_view metric) const {
   auto it = values_.find(metric);
@@ -107,6 +118,10 @@ void SetBenchName(std::string name) { GetRegistry().bench_name = std::move(name)
 
 void SetCounterUnit(std::string counter, std::string unit) {
   GetRegistry().counter_units[std::move(counter)] = std::move(unit);
+}
+
+void SetCounterUnitBySuffix(std::string suffix, std::string unit) {
+  GetRegistry().suffix_units[std::move(suffix)] = std::move(unit);
 }
 
 void AddTarget(std::string name, std::string metric, double goal, Goal goal_kind) {

@@ -86,6 +86,10 @@ void SetBenchName(std::string name);
 
 // Sets the "unit" printed for user counters named `counter` (e.g. "B", "ops/s").
 void SetCounterUnit(std::string counter, std::string unit);
+// Sets the unit of every user counter whose name ends with `suffix` and has
+// no unit of its own from SetCounterUnit; the longest such suffix wins. For
+// counters named at run time ("sanji_p99_ms", "pouchdb_p99_ms").
+void SetCounterUnitBySuffix(std::string suffix, std::string unit);
 
 // Registers a target whose value is the figure of `metric`: a run name such
 // as "BM_Join/10" (ns per iteration) or "BM_Join/10/bytes" (a counter).
@@ -100,6 +104,10 @@ void AddComputedTarget(std::string name, TargetFn compute, double goal, Goal goa
 // The seed of a benchmark's random workload: SANJI_SEED if set, else a fixed
 // default; printed to stderr once, naming `bench`, so a run can be replayed.
 uint64_t WorkloadSeed(const char* bench);
+
+// `s` as a JSON string: quoted, with quotes, backslashes and control
+// characters escaped (UTF-8 passes through).
+std::string JsonString(std::string_view s);
 
 // The metric name of counter `counter` of a run with Iterations(1) and
 // UseManualTime(), as the reporter names it: "<run>/iterations:1/manual_time/<counter>".
