@@ -2,74 +2,14 @@
 
 #include <string>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cli/connection.h"
 #include "cli/format.h"
-#include "cli/table.h"
+#include "cli/node_status_view.h"
 #include "conflict/status_macros.h"
-#include "node/status_schema.h"
 
 namespace sanji::cli {
 namespace {
-
-void PrintNode(const v1::NodeStatus& status, std::ostream& out) {
-  const int64_t uptime =
-      absl::ToInt64Seconds(absl::Now() - absl::FromUnixMicros(status.started_micros()));
-  Table node;
-  node.AddRow({"node", status.node_id()});
-  node.AddRow({"listen", status.listen_address()});
-  node.AddRow({"incarnation", absl::StrCat(status.incarnation())});
-  node.AddRow({"version", status.version()});
-  node.AddRow({"started", absl::StrCat(FormatMicros(status.started_micros()), " (up ",
-                                       FormatSeconds(uptime), ")")});
-  node.AddRow({"commits", absl::StrCat(status.commits())});
-  node.AddRow({"knowledge", node::KnowledgeText(status.knowledge())});
-  node.AddRow(
-      {"items", absl::StrCat("sent ", status.items_sent(), ", received ", status.items_received(),
-                             ", refused ", status.refused_items())});
-  node.Print(out);
-}
-
-void PrintLinks(const v1::NodeStatus& status, std::ostream& out) {
-  out << "\n";
-  if (status.links().empty()) {
-    out << "no sync links\n";
-    return;
-  }
-  Table links({"ROLE", "PEER", "ADDRESS", "STATE", "SINCE", "LAST CONTACT", "SENT", "RECEIVED",
-               "REFUSED", "LAG", "LAST ERROR"});
-  Table lag_by_origin({"PEER", "ORIGIN", "PEER LACKS", "THIS NODE LACKS"});
-  for (const v1::LinkStatus& link : status.links()) {
-    // "+N -M": changes this node holds that the peer lacks, and the other
-    // way; "-" until the peer's hello said its knowledge.
-    std::string lag = "-";
-    if (link.has_peer_knowledge()) {
-      uint64_t peer_lacks = 0;
-      uint64_t lacks = 0;
-      for (const node::OriginLag& entry :
-           node::LagByOrigin(status.knowledge(), link.peer_knowledge())) {
-        peer_lacks += entry.peer_lacks;
-        lacks += entry.lacks;
-        lag_by_origin.AddRow(
-            {link.peer(), entry.origin, absl::StrCat(entry.peer_lacks), absl::StrCat(entry.lacks)});
-      }
-      lag = absl::StrCat("+", peer_lacks, " -", lacks);
-    }
-    links.AddRow({absl::AsciiStrToLower(v1::LinkStatus::Role_Name(link.role())), link.peer(),
-                  link.address(), absl::AsciiStrToLower(v1::LinkStatus::State_Name(link.state())),
-                  FormatMicros(link.since_micros()), FormatMicros(link.last_contact_micros()),
-                  absl::StrCat(link.items_sent()), absl::StrCat(link.items_received()),
-                  absl::StrCat(link.items_refused()), lag,
-                  link.last_error().empty() ? "-" : TruncateToWidth(link.last_error(), 60)});
-  }
-  links.Print(out);
-  if (!lag_by_origin.empty()) {
-    out << "\nchanges apart, by origin\n";
-    lag_by_origin.Print(out);
-  }
-}
 
 absl::Status RunStatus(const GlobalFlags& global, std::ostream& out) {
   SANJI_ASSIGN_OR_RETURN(const Connection connection, Connection::Open(global));
@@ -77,8 +17,7 @@ absl::Status RunStatus(const GlobalFlags& global, std::ostream& out) {
       const v1::NodeStatus status,
       connection.Call(connection.admin(), &v1::AdminService::Stub::Status, v1::StatusRequest()));
   if (global.json) return PrintJson(status, out);
-  PrintNode(status, out);
-  PrintLinks(status, out);
+  PrintNodeStatus(status, absl::ToUnixMicros(absl::Now()), out);
   return absl::OkStatus();
 }
 
