@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "cli/format.h"
 #include "cli/table.h"
 #include "node/status_schema.h"
@@ -24,6 +25,15 @@ void PrintNode(const v1::NodeStatus& status, int64_t now_micros, std::ostream& o
                                        FormatSeconds(uptime), ")")});
   node.AddRow({"commits", absl::StrCat(status.commits())});
   node.AddRow({"knowledge", node::KnowledgeText(status.knowledge())});
+  // The clock skew seen: the most a peer's accepted timestamp was ahead.
+  node.AddRow(
+      {"clock skew",
+       absl::StrCat(status.clock_skew_seen_micros() == 0
+                        ? "none seen"
+                        : absl::StrCat(absl::FormatDuration(
+                                           absl::Microseconds(status.clock_skew_seen_micros())),
+                                       " ahead at most"),
+                    "; ", status.refused_remote_timestamps(), " refused beyond the bound")});
   node.AddRow(
       {"items", absl::StrCat("sent ", status.items_sent(), ", received ", status.items_received(),
                              ", refused ", status.refused_items())});

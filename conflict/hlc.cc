@@ -28,7 +28,10 @@ absl::Status HybridLogicalClock::CheckSkew(HlcTimestamp remote) {
   // overflows is as far ahead as can be.
   int64_t ahead = 0;
   const bool overflow = __builtin_sub_overflow(remote.physical_micros, physical, &ahead);
-  if (!overflow && ahead <= options_.max_skew_micros) return absl::OkStatus();
+  if (!overflow && ahead <= options_.max_skew_micros) {
+    max_remote_ahead_micros_ = std::max(max_remote_ahead_micros_, ahead);
+    return absl::OkStatus();
+  }
   ++refused_remote_count_;
   return absl::OutOfRangeError(absl::StrCat(
       "remote HLC timestamp ", remote.ToString(), " is ",

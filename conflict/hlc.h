@@ -71,6 +71,11 @@ class HybridLogicalClock {
   HlcTimestamp Last() const { return last_; }
 
   int64_t refused_remote_count() const { return refused_remote_count_; }
+  // The most a remote timestamp that passed CheckSkew was ahead of the
+  // physical clock (0 if none was ahead): the clock skew seen, which the
+  // node's status reports so that an operator finds a drifting clock before
+  // it nears the bound.
+  int64_t max_remote_ahead_micros() const { return max_remote_ahead_micros_; }
   int64_t logical_carry_count() const { return logical_carry_count_; }
 
  private:
@@ -83,6 +88,7 @@ class HybridLogicalClock {
   const Options options_;
   HlcTimestamp last_;
   int64_t refused_remote_count_ = 0;
+  int64_t max_remote_ahead_micros_ = 0;
   int64_t logical_carry_count_ = 0;
 };
 

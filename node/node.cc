@@ -252,6 +252,7 @@ v1::NodeStatus Node::Status() const {
   const store::StoreStats stats = store_->stats();
   status.set_commits(stats.commits);
   status.set_refused_remote_timestamps(stats.refused_remote_timestamps);
+  status.set_clock_skew_seen_micros(stats.max_remote_ahead_micros);
   return status;
 }
 

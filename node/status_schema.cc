@@ -29,7 +29,7 @@ absl::StatusOr<conflict::CollectionSchema> StatusCollection() {
   for (const char* number :
        {f::kIncarnation, f::kStarted, f::kUpdated, f::kPeriod, f::kParentSince, f::kParentContact,
         f::kInSync, f::kParentLacks, f::kBehind, f::kRefusedItems, f::kRefusedTimestamps,
-        f::kConflicts, f::kOpenConflicts, f::kDiskBytes}) {
+        f::kClockSkewSeen, f::kConflicts, f::kOpenConflicts, f::kDiskBytes}) {
     SANJI_RETURN_IF_ERROR(collection.AddField(number, FieldSpec::Lww(ValueType::kInt)));
   }
   return collection;

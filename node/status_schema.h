@@ -75,6 +75,9 @@ inline constexpr char kChildren[] = "children";
 inline constexpr char kRecords[] = "records";
 inline constexpr char kRefusedItems[] = "refused_items";            // int: since start
 inline constexpr char kRefusedTimestamps[] = "refused_timestamps";  // int: clock skew
+// int: micros, the most an accepted remote timestamp was ahead of this
+// node's clock since start (v1::NodeStatus.clock_skew_seen_micros).
+inline constexpr char kClockSkewSeen[] = "clock_skew_seen";
 inline constexpr char kConflicts[] = "conflicts";  // int: conflict log entries ever
 // int: conflict events open here (neither resolved here nor settled by a
 // later change: store::ConflictFilter::kOpen), up to kMaxCountedOpenConflicts.

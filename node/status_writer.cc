@@ -116,6 +116,7 @@ conflict::Change StatusChange(const v1::NodeStatus& status, const StatusFacts& f
   Assign(change, f::kRecords, facts.records);
   Assign(change, f::kRefusedItems, static_cast<int64_t>(status.refused_items()));
   Assign(change, f::kRefusedTimestamps, status.refused_remote_timestamps());
+  Assign(change, f::kClockSkewSeen, status.clock_skew_seen_micros());
   Assign(change, f::kConflicts, facts.conflicts);
   Assign(change, f::kOpenConflicts, facts.open_conflicts);
   Assign(change, f::kDiskBytes, facts.disk_bytes);

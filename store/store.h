@@ -126,6 +126,8 @@ struct StoreStats {
   uint64_t commits = 0;           // WriteBatches committed (one fsync each)
   uint64_t committed_writes = 0;  // local writes and remote batches in them
   int64_t refused_remote_timestamps = 0;
+  // conflict::HybridLogicalClock::max_remote_ahead_micros.
+  int64_t max_remote_ahead_micros = 0;
   uint64_t failed_commits = 0;  // commits that failed with an I/O error
   uint64_t reopens = 0;         // LevelDB reopened after a failed commit
 };

@@ -115,6 +115,7 @@ void Store::Commit(Writer* writer) {
     for (const Writer* member : group) stats_.committed_writes += member->status.ok() ? 1 : 0;
   }
   stats_.refused_remote_timestamps = hlc_.refused_remote_count();
+  stats_.max_remote_ahead_micros = hlc_.max_remote_ahead_micros();
   for (Writer* member : group) {
     writers_.pop_front();
     member->done = true;

@@ -39,6 +39,7 @@ v1::NodeStatus Township() {
   status.set_items_sent(3000);
   status.set_items_received(2512);
   status.set_refused_items(1);
+  status.set_clock_skew_seen_micros(1'250'000);
   AddEntry(*status.mutable_knowledge(), "gutian", 40);
   AddEntry(*status.mutable_knowledge(), "gutian/fengpu", 1204);
   AddEntry(*status.mutable_knowledge(), "gutian/fengpu/xiaban", 7);
@@ -99,6 +100,7 @@ TEST(NodeStatusViewTest, ShowsTheNodeItsLinksAndTheirLagByOrigin) {
           " (up 2h5s)\n"
           "commits      1204\n"
           "knowledge    gutian#1:40, gutian/fengpu#1:1204, gutian/fengpu/xiaban#1:7\n"
+          "clock skew   1.25s ahead at most; 0 refused beyond the bound\n"
           "items        sent 3000, received 2512, refused 1\n"
           "\n"
           "ROLE    PEER                    ADDRESS              STATE        SINCE",

@@ -121,6 +121,8 @@ TEST(HlcTest, ObserveWithinSkewAdvancesPastRemote) {
   EXPECT_EQ(hlc.Last(), *observed);
   EXPECT_GT(hlc.Now(), remote);
   EXPECT_EQ(hlc.refused_remote_count(), 0);
+  // The skew seen is what the node's status reports.
+  EXPECT_EQ(hlc.max_remote_ahead_micros(), kMaxSkew / 2);
 }
 
 TEST(HlcTest, ObserveOfAnOlderRemoteStillAdvances) {
@@ -158,6 +160,7 @@ TEST(HlcTest, ObserveBeyondSkewIsRefusedNamingBothTimes) {
   EXPECT_THAT(message, HasSubstr(HlcTimestamp{kDemoMicros, 0}.ToString()));
   EXPECT_EQ(hlc.Last(), before);
   EXPECT_EQ(hlc.refused_remote_count(), 1);
+  EXPECT_EQ(hlc.max_remote_ahead_micros(), 0) << "a refused timestamp is not a skew seen";
   // The refused time does not leak into later timestamps.
   EXPECT_LT(hlc.Now(), remote);
 }
