@@ -49,7 +49,7 @@ TEST_P(RemoteApplyTest, AppliesRecordsAndKnowledge) {
   for (const auto& item : batch.items) {
     auto record = store->Get(item.collection, item.key);
     ASSERT_TRUE(record.ok()) << record.status();
-    EXPECT_EQ(*record, item.record);
+    EXPECT_EQ(*record, std::get<conflict::Record>(item.record));
   }
   EXPECT_EQ(store->Knowledge().Get(township_), 3u);
   EXPECT_EQ(store->progress().counter, 0u);  // remote changes take no local dot
