@@ -73,6 +73,20 @@ class SessionTest : public conflict::testutil::CountySchemaTest {
     return all;
   }
 
+  // A village and its township, each with its side of a session between them.
+  struct Link {
+    Node township;
+    Node village;
+    std::unique_ptr<Session> child;
+    std::unique_ptr<Session> parent;
+  };
+  Link Linked() {
+    Link link{OpenNode("gutian/fengpu"), OpenNode("gutian/fengpu/xiaban"), nullptr, nullptr};
+    link.child = MakeSession(link.village, SessionOptions::Role::kChild, "gutian/fengpu");
+    link.parent = MakeSession(link.township, SessionOptions::Role::kParent, "gutian/fengpu/xiaban");
+    return link;
+  }
+
   // Exchanges the hellos of a parent's and a child's session over empty
   // stores, so that the next frames are batches.
   void Handshake(Session& child, Session& parent) {
@@ -204,12 +218,9 @@ TEST_F(SessionTest, ARefusalFromThePeerEndsTheSessionWithItsReason) {
 // bad item is refused with its reason, counted in the ack, and the others
 // are applied as they came.
 TEST_F(SessionTest, EachBadItemFromAChildIsRefusedWithItsReasonAndTheRestApplied) {
-  Node township = OpenNode("gutian/fengpu");
-  Node village = OpenNode("gutian/fengpu/xiaban");
-  auto child = MakeSession(village, SessionOptions::Role::kChild, "gutian/fengpu");
-  auto parent = MakeSession(township, SessionOptions::Role::kParent, "gutian/fengpu/xiaban");
-  ASSERT_NO_FATAL_FAILURE(Handshake(*child, *parent));
-  const conflict::Origin& origin = village.store->origin();
+  Link link = Linked();
+  ASSERT_NO_FATAL_FAILURE(Handshake(*link.child, *link.parent));
+  const conflict::Origin& origin = link.village.store->origin();
   const std::string xiaban = "gutian/fengpu/xiaban";
   const std::string good = RecordBytes(*requests_, {origin, 1}, xiaban);
   const conflict::FieldSpec lww = conflict::FieldSpec::Lww();
@@ -226,11 +237,11 @@ TEST_F(SessionTest, EachBadItemFromAChildIsRefusedWithItsReasonAndTheRestApplied
       {"other-collection", good},
   });
   frame.mutable_batch()->mutable_items(7)->set_collection(3);
-  parent->Receive(frame);
+  link.parent->Receive(frame);
 
-  ASSERT_FALSE(parent->closed()) << parent->close_status();
+  ASSERT_FALSE(link.parent->closed()) << link.parent->close_status();
   std::vector<std::string> refused;
-  for (const RefusedItem& item : parent->TakeRefusedItems()) {
+  for (const RefusedItem& item : link.parent->TakeRefusedItems()) {
     refused.push_back(item.key + ": " + item.reason);
   }
   EXPECT_THAT(
@@ -246,36 +257,34 @@ TEST_F(SessionTest, EachBadItemFromAChildIsRefusedWithItsReasonAndTheRestApplied
   EXPECT_THAT(refused[2], HasSubstr("where none is written"));
   EXPECT_THAT(refused[5], HasSubstr("moves it to gutian/fengpu/shangban, outside"));
 
-  std::vector<ApplyBatch> applies = parent->TakeApplies();
+  std::vector<ApplyBatch> applies = link.parent->TakeApplies();
   ASSERT_EQ(applies.size(), 1u);
   ASSERT_EQ(applies[0].items.size(), 1u);
   EXPECT_EQ(applies[0].items[0].key, "good");
   EXPECT_EQ(applies[0].items[0].record.bytes(), good);
-  ASSERT_TRUE(ApplyToStore(*township.store, std::move(applies[0])).ok());
-  parent->Applied(1, absl::OkStatus());
-  const std::vector<v1::SyncFrame> out = parent->TakeFrames();
+  ASSERT_TRUE(ApplyToStore(*link.township.store, std::move(applies[0])).ok());
+  link.parent->Applied(1, absl::OkStatus());
+  const std::vector<v1::SyncFrame> out = link.parent->TakeFrames();
   ASSERT_FALSE(out.empty());
   EXPECT_EQ(out[0].ack().refused_items(), 7u);
-  absl::StatusOr<conflict::Record> stored = township.store->Get("service_requests", "good");
+  absl::StatusOr<conflict::Record> stored = link.township.store->Get("service_requests", "good");
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_EQ(codec::SerializeRecord(*stored), good);
 }
 
 TEST_F(SessionTest, AChildRefusesARecordOutsideItsFilterFromItsParent) {
-  Node township = OpenNode("gutian/fengpu");
-  Node village = OpenNode("gutian/fengpu/xiaban");
-  auto child = MakeSession(village, SessionOptions::Role::kChild, "gutian/fengpu");
-  auto parent = MakeSession(township, SessionOptions::Role::kParent, "gutian/fengpu/xiaban");
-  ASSERT_NO_FATAL_FAILURE(Handshake(*child, *parent));
-  const conflict::Dot dot{township.store->origin(), 1};
-  child->Receive(Batch({{"shangban-only", RecordBytes(*requests_, dot, "gutian/fengpu/shangban")},
-                        {"for-xiaban", RecordBytes(*requests_, dot, "gutian/fengpu/xiaban")}}));
-  const std::vector<RefusedItem> refused = child->TakeRefusedItems();
+  Link link = Linked();
+  ASSERT_NO_FATAL_FAILURE(Handshake(*link.child, *link.parent));
+  const conflict::Dot dot{link.township.store->origin(), 1};
+  link.child->Receive(
+      Batch({{"shangban-only", RecordBytes(*requests_, dot, "gutian/fengpu/shangban")},
+             {"for-xiaban", RecordBytes(*requests_, dot, "gutian/fengpu/xiaban")}}));
+  const std::vector<RefusedItem> refused = link.child->TakeRefusedItems();
   ASSERT_EQ(refused.size(), 1u);
   EXPECT_EQ(refused[0].key, "shangban-only");
   EXPECT_EQ(refused[0].reason,
             "scope gutian/fengpu/shangban is outside the filter of gutian/fengpu/xiaban");
-  const std::vector<ApplyBatch> applies = child->TakeApplies();
+  const std::vector<ApplyBatch> applies = link.child->TakeApplies();
   ASSERT_EQ(applies.size(), 1u);
   ASSERT_EQ(applies[0].items.size(), 1u);
   EXPECT_EQ(applies[0].items[0].key, "for-xiaban");
