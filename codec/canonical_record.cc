@@ -160,25 +160,50 @@ struct ScopeEntry {
 
 }  // namespace
 
-// Reads one record's bytes into a CanonicalRecord. Each reading method
-// returns false once it has failed (status_ says why).
+// Reads one record's bytes strictly: the whole record into a
+// CanonicalRecord, or its head alone. Each reading method returns false once
+// it has failed (status_ says why).
 class CanonicalReader {
  public:
-  CanonicalReader(const CollectionSchema& schema, CanonicalRecord& out)
-      : schema_(schema), out_(out), begin_(out.bytes_.data()) {}
+  explicit CanonicalReader(absl::string_view bytes)
+      : begin_(bytes.data()), end_(bytes.data() + bytes.size()) {}
 
-  absl::Status Read() {
-    Cursor c{begin_, begin_ + out_.bytes_.size()};
-    if (!ReadOrigins(c) || !ReadContext(c) || !ReadScope(c) ||
-        !ReadTimestamps(c, kPresence, "presence", presence_) ||
+  // The whole record, checked against `schema`, into `out`.
+  absl::Status Read(const CollectionSchema& schema, CanonicalRecord& out) {
+    schema_ = &schema;
+    Cursor c{begin_, end_};
+    if (!ReadHeadParts(c) || !ReadTimestamps(c, kPresence, "presence", presence_) ||
         !ReadTimestamps(c, kDeletes, "deletes", deletes_) || !ReadFields(c) ||
         !ReadFormerScopes(c)) {
       return status_;
     }
     Where("record", -1);
     if (!End(c)) return status_;
-    if (presence_ > 0 && deletes_ > 0) out_.conflict_free_ = false;
-    return BuildHead();
+    absl::StatusOr<conflict::Record> head = BuildHead();
+    if (!head.ok()) return head.status();
+    out.head_ = *std::move(head);
+    out.schema_ = &schema;
+    out.newest_ = newest_;
+    out.conflict_free_ = conflict_free_ && scope_.size() <= 1 && !(presence_ > 0 && deletes_ > 0);
+    return absl::OkStatus();
+  }
+
+  // The origins, the context and the scope, read as Read() reads them; the
+  // parts after them are not looked at, but must start with one.
+  absl::StatusOr<RecordHead> ReadHead() {
+    Cursor c{begin_, end_};
+    if (!ReadHeadParts(c)) return status_;
+    const uint8_t next = c.AtEnd() ? 0 : static_cast<uint8_t>(*c.p);
+    if (!c.AtEnd() &&
+        (next < Tag(kPresence, kLengthDelimited) || next > Tag(kFormerScopes, kLengthDelimited) ||
+         (next & 7) != kLengthDelimited)) {
+      Where("record", -1);
+      End(c);
+      return status_;
+    }
+    absl::StatusOr<conflict::Record> head = BuildHead();
+    if (!head.ok()) return head.status();
+    return RecordHead{head->context(), head->scope()};
   }
 
  private:
@@ -193,8 +218,8 @@ class CanonicalReader {
     std::string part = part_;
     if (!field_.empty()) part = absl::StrCat("field \"", field_, "\", ", part_);
     if (index_ >= 0) absl::StrAppend(&part, " ", index_);
-    status_ = absl::DataLossError(absl::StrCat("record bytes (", out_.bytes_.size(), "), ", part,
-                                               ": ", what, " (byte ", at.p - begin_, ")"));
+    status_ = absl::DataLossError(absl::StrCat("record bytes (", end_ - begin_, "), ", part, ": ",
+                                               what, " (byte ", at.p - begin_, ")"));
     return false;
   }
   bool Refuse(std::string message) {
@@ -254,6 +279,8 @@ class CanonicalReader {
   }
 
   // ---- the parts of a record, in the writer's order ----
+
+  bool ReadHeadParts(Cursor& c) { return ReadOrigins(c) && ReadContext(c) && ReadScope(c); }
 
   bool ReadOrigins(Cursor& c) {
     while (c.Take(Tag(kOrigins, kLengthDelimited))) {
@@ -428,7 +455,8 @@ class CanonicalReader {
   }
 
   bool ReadFields(Cursor& c) {
-    auto spec = schema_.fields().begin();
+    const CollectionSchema& schema = *schema_;
+    auto spec = schema.fields().begin();
     absl::string_view previous;
     for (int index = 0; c.Take(Tag(kFields, kLengthDelimited)); ++index) {
       field_ = {};
@@ -447,12 +475,12 @@ class CanonicalReader {
       if (!NonZero(body, kind)) return false;
       if (kind > v1::RecordField::STATUS) return Fail(body, absl::StrCat("unknown kind ", kind));
       // Both are sorted by name: walk the schema along.
-      while (spec != schema_.fields().end() && absl::string_view(spec->first) < name) ++spec;
-      if (spec == schema_.fields().end() || absl::string_view(spec->first) != name) {
-        return Refuse(std::string(schema_.Field(name).status().message()));
+      while (spec != schema.fields().end() && absl::string_view(spec->first) < name) ++spec;
+      if (spec == schema.fields().end() || absl::string_view(spec->first) != name) {
+        return Refuse(std::string(schema.Field(name).status().message()));
       }
       if (!KindMatches(kind, spec->second.kind)) {
-        return Refuse(absl::StrCat("field \"", name, "\" of \"", schema_.name(), "\" is ",
+        return Refuse(absl::StrCat("field \"", name, "\" of \"", schema.name(), "\" is ",
                                    conflict::FieldKindName(spec->second.kind),
                                    " in the schema but not in the record"));
       }
@@ -480,15 +508,15 @@ class CanonicalReader {
               entry.value_type == static_cast<int>(spec.value_type)) {
             return true;
           }
-          return Refuse(absl::StrCat("field \"", name, "\" of \"", schema_.name(), "\" holds ",
+          return Refuse(absl::StrCat("field \"", name, "\" of \"", schema_->name(), "\" holds ",
                                      conflict::ValueTypeName(spec.value_type), " values, got ",
                                      conflict::ValueToString(entry.value())));
         });
     if (!read) return false;
     if (count == 0) return Fail(body, "no entries");
-    if (payload == Payload::kTimestampedValue && count > 1) out_.conflict_free_ = false;
+    if (payload == Payload::kTimestampedValue && count > 1) conflict_free_ = false;
     if (spec.kind == FieldKind::kStatus && furthest_rank >= spec.status_order.size()) {
-      return Refuse(absl::StrCat("status field \"", name, "\" of \"", schema_.name(),
+      return Refuse(absl::StrCat("status field \"", name, "\" of \"", schema_->name(),
                                  "\" has rank ", furthest_rank, " beyond its ",
                                  spec.status_order.size(), " values"));
     }
@@ -509,10 +537,11 @@ class CanonicalReader {
   }
 
   void Observe(const HlcTimestamp& timestamp) {
-    if (out_.newest_ < timestamp) out_.newest_ = timestamp;
+    if (newest_ < timestamp) newest_ = timestamp;
   }
 
-  absl::Status BuildHead() {
+  // The head Record (see CanonicalRecord::head()) of what was read.
+  absl::StatusOr<conflict::Record> BuildHead() const {
     absl::InlinedVector<conflict::Origin, 4> origins;
     conflict::RecordState state;
     for (size_t i = 0; i < origins_.size(); ++i) {
@@ -524,14 +553,9 @@ class CanonicalReader {
           conflict::Dot{origins[entry.origin], entry.counter},
           conflict::TimestampedValue{entry.timestamp, std::string(entry.text)});
     }
-    if (scope_.size() > 1) out_.conflict_free_ = false;
     for (absl::string_view former : former_)
       state.former_scopes.emplace_hint(state.former_scopes.end(), former);
-    absl::StatusOr<conflict::Record> head = conflict::Record::FromState(std::move(state));
-    if (!head.ok()) return head.status();
-    out_.head_ = *std::move(head);
-    out_.schema_ = &schema_;
-    return absl::OkStatus();
+    return conflict::Record::FromState(std::move(state));
   }
 
   struct RawOrigin {
@@ -544,9 +568,9 @@ class CanonicalReader {
     }
   };
 
-  const CollectionSchema& schema_;
-  CanonicalRecord& out_;
   const char* const begin_;
+  const char* const end_;
+  const CollectionSchema* schema_ = nullptr;  // Read() only
 
   absl::InlinedVector<RawOrigin, 4> origins_;
   absl::InlinedVector<uint64_t, 4> counters_;
@@ -554,6 +578,8 @@ class CanonicalReader {
   absl::InlinedVector<absl::string_view, 2> former_;
   int presence_ = 0;
   int deletes_ = 0;
+  HlcTimestamp newest_;
+  bool conflict_free_ = true;  // as far as the fields go
 
   // Where a failure happened, for its message.
   const char* part_ = "record";
@@ -566,9 +592,13 @@ absl::StatusOr<CanonicalRecord> CanonicalRecord::Read(std::string bytes,
                                                       const conflict::CollectionSchema& schema) {
   CanonicalRecord record;
   record.bytes_ = std::move(bytes);
-  absl::Status read = CanonicalReader(schema, record).Read();
+  absl::Status read = CanonicalReader(record.bytes_).Read(schema, record);
   if (!read.ok()) return read;
   return record;
+}
+
+absl::StatusOr<RecordHead> ParseRecordHead(absl::string_view bytes) {
+  return CanonicalReader(bytes).ReadHead();
 }
 
 absl::StatusOr<conflict::Record> CanonicalRecord::Decode() const { return ParseRecord(bytes_); }
