@@ -7,7 +7,9 @@
 //  - BM_StoreApply: the store's own remote-apply rate for the same records,
 //    read from the village in counter order (the order the session sends
 //    them) and applied with Store::ApplyRemote into an empty store in batches
-//    of the session's batch size. Only ApplyRemote is timed.
+//    of the session's batch size, in the form a session hands them over (the
+//    stored bytes, read by codec::CanonicalRecord against the store's own
+//    schema). Only ApplyRemote is timed.
 //  - BM_CatchUp: an empty township ("gutian/fengpu") catches up with the
 //    village through one session (village kChild, township kParent), each
 //    side on its own thread (bench/engine_driver.h says why), until both are
@@ -44,6 +46,7 @@
 #include "bench/engine_workload.h"
 #include "bench/harness/json_lines_reporter.h"
 #include "bench/storage_workload.h"
+#include "codec/canonical_record.h"
 #include "conflict/status_macros.h"
 #include "replication/session.h"
 
@@ -134,6 +137,7 @@ void BM_StoreApply(benchmark::State& state) {
   const size_t batch_items = BenchSessionOptions().max_batch_items;
   const conflict::Origin& origin = world.village->store().origin();
   std::unique_ptr<store::ChangeIterator> it = world.village->store().ChangesSince(origin, 0);
+  const conflict::Schema& schema = (*target)->schema();
   Clock::duration timed{};
   double cpu = 0;  // of this thread, in ApplyRemote
   size_t records = 0;
@@ -142,7 +146,10 @@ void BM_StoreApply(benchmark::State& state) {
     store::RemoteBatch batch;  // read and built untimed
     batch.items.reserve(batch_items);
     for (; it->Valid() && batch.items.size() < batch_items; it->Next()) {
-      batch.items.push_back({it->collection(), it->key(), it->record()});
+      absl::StatusOr<codec::CanonicalRecord> record =
+          codec::CanonicalRecord::Read(it->record_bytes(), **schema.Collection(it->collection()));
+      if (!record.ok()) return Fail(state, record.status());
+      batch.items.push_back({it->collection(), it->key(), *std::move(record)});
       batch.knowledge.Set(origin, it->counter());
     }
     const Clock::time_point start = Clock::now();

@@ -8,8 +8,6 @@
 #include "codec/vector_codec.h"
 #include "conflict/status_macros.h"
 #include "google/protobuf/arena.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/wire_format_lite.h"
 
 namespace sanji::codec {
 
@@ -221,36 +219,6 @@ absl::Status DecodeHead(const v1::RecordState& message, std::vector<Origin>& ori
   return DecodeEntries(origins, message.scope(), "scope", DecodeRegisterPayload, state.scope);
 }
 
-// Reads into `head` only the fields of a RecordState that DecodeHead reads,
-// in whatever order they come, skipping the others whole (a field's bytes
-// are not looked into).
-bool ParseHeadFields(absl::string_view bytes, v1::RecordState& head) {
-  using google::protobuf::internal::WireFormatLite;
-  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                            static_cast<int>(bytes.size()));
-  while (const uint32_t tag = in.ReadTag()) {
-    bool read = true;
-    switch (tag) {
-      case WireFormatLite::MakeTag(v1::RecordState::kOriginsFieldNumber,
-                                   WireFormatLite::WIRETYPE_LENGTH_DELIMITED):
-        read = WireFormatLite::ReadMessage(&in, head.add_origins());
-        break;
-      case WireFormatLite::MakeTag(v1::RecordState::kContextFieldNumber,
-                                   WireFormatLite::WIRETYPE_LENGTH_DELIMITED):
-        read = WireFormatLite::ReadMessage(&in, head.add_context());
-        break;
-      case WireFormatLite::MakeTag(v1::RecordState::kScopeFieldNumber,
-                                   WireFormatLite::WIRETYPE_LENGTH_DELIMITED):
-        read = WireFormatLite::ReadMessage(&in, head.add_scope());
-        break;
-      default:
-        read = WireFormatLite::SkipField(&in, tag);
-    }
-    if (!read) return false;
-  }
-  return in.ConsumedEntireMessage();
-}
-
 }  // namespace
 
 void EncodeRecord(const conflict::Record& record, v1::RecordState* out) {
@@ -317,21 +285,6 @@ absl::StatusOr<conflict::Record> ParseRecord(absl::string_view bytes) {
     return absl::DataLossError(absl::StrCat("record bytes (", bytes.size(), ") do not parse"));
   }
   return DecodeRecord(*message);
-}
-
-absl::StatusOr<RecordHead> ParseRecordHead(absl::string_view bytes) {
-  ScratchArena arena;
-  auto* message = arena.Create<v1::RecordState>();
-  if (!ParseHeadFields(bytes, *message)) {
-    return absl::DataLossError(absl::StrCat("record bytes (", bytes.size(), ") do not parse"));
-  }
-  std::vector<Origin> origins;
-  conflict::RecordState state;
-  SANJI_RETURN_IF_ERROR(DecodeHead(*message, origins, state));
-  // The checks of the full decode that bear on these parts.
-  SANJI_ASSIGN_OR_RETURN(const conflict::Record head,
-                         conflict::Record::FromState(std::move(state)));
-  return RecordHead{head.context(), head.scope()};
 }
 
 }  // namespace sanji::codec

@@ -39,11 +39,12 @@ struct RecordHead {
   std::optional<std::string> scope;
 };
 
-// Decodes only the head of SerializeRecord() bytes, checked as ParseRecord
-// checks those parts (origin indexes, scope entries covered by the context
-// and holding text); the other parts are skipped, not checked. A sender that
-// forwards stored bytes as they are needs no more, and costs a fraction of a
-// ParseRecord. Errors: DataLoss.
+// Decodes only the head of SerializeRecord() bytes: the origins, the context
+// and the scope, read by the strict reader of CanonicalRecord (their
+// canonical form, origin indexes, every dot covered, a text scope; defined in
+// canonical_record.cc); the parts after them are not looked at. A sender
+// that forwards stored bytes as they are needs no more, and costs a fraction
+// of a ParseRecord. Errors: DataLoss naming the part and the byte offset.
 absl::StatusOr<RecordHead> ParseRecordHead(absl::string_view bytes);
 
 }  // namespace sanji::codec

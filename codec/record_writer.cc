@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "absl/container/inlined_vector.h"
+#include "codec/record_wire.h"
 
 namespace sanji::codec {
 
@@ -15,49 +16,7 @@ using conflict::TimestampedValue;
 using conflict::Value;
 using conflict::VersionVector;
 
-// Field numbers of proto/record.proto.
-enum RecordStateField {
-  kOrigins = 1,
-  kContext = 2,
-  kScope = 3,
-  kPresence = 4,
-  kDeletes = 5,
-  kFields = 6,
-  kFormerScopes = 7
-};
-enum OriginField { kNodeId = 1, kIncarnation = 2 };
-enum ContextEntryField { kContextOrigin = 1, kContextCounter = 2 };
-enum RecordEntryField {
-  kEntryOrigin = 1,
-  kEntryCounter = 2,
-  kPhysicalMicros = 3,
-  kLogical = 4,
-  kText = 5,
-  kInteger = 6,
-  kReal = 7,
-  kFlag = 8,
-  kNumber = 9
-};
-enum RecordFieldField { kFieldName = 1, kFieldKind = 2, kFieldEntries = 3 };
-
-enum WireType { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2 };
-
-constexpr uint32_t Tag(int field, WireType type) {
-  return (static_cast<uint32_t>(field) << 3) | type;
-}
-
-size_t VarintSize(uint64_t value) {
-  size_t size = 1;
-  while (value >= 0x80) {
-    value >>= 7;
-    ++size;
-  }
-  return size;
-}
-
-uint64_t ZigZag(int64_t value) {
-  return (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63);
-}
+using namespace wire;  // NOLINT: the writer speaks only the wire form
 
 // ---- sizes ----
 

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "codec/canonical_record.h"
 #include "codec/record_codec.h"
 #include "conflict/dot.h"
 #include "conflict/dot_context.h"
@@ -85,7 +86,9 @@ struct ApplyBatch {
   struct Item {
     std::string collection;
     std::string key;
-    conflict::Record record;
+    // The record as the peer sent it, read and checked against the schema;
+    // the store writes these bytes as they came where it can (store.h).
+    codec::CanonicalRecord record;
     // The record left this node's filter: merge it, then drop it unless this
     // node holds a change the received state lacks.
     bool move_out = false;

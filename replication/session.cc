@@ -171,32 +171,21 @@ void Session::OnBatch(const v1::SyncBatch& batch) {
   PendingApply pending{batch.sequence(), 0, {}};
   for (const v1::SyncItem& item : batch.items()) {
     ++stats_.items_received;
-    std::string reason;
     ApplyBatch::Item decoded;
-    if (item.collection() >= static_cast<uint32_t>(batch.collections_size())) {
-      reason = absl::StrCat("collection index ", item.collection(), " beyond the batch's ",
-                            batch.collections_size(), " collections");
-    } else {
-      decoded.collection = batch.collections(static_cast<int>(item.collection()));
-      decoded.key = item.key();
-      decoded.move_out = item.move_out();
-      absl::StatusOr<Record> record = codec::ParseRecord(item.record());
-      if (record.ok()) {
-        decoded.record = *std::move(record);
-        reason = CheckItem(decoded);
-        // A node that relays the move-out to nodes below keeps the record.
-        decoded.move_out = decoded.move_out && !Holds(decoded.record, self_, options_.has_children);
-      } else {
-        reason = std::string(record.status().message());
-      }
-    }
+    std::string reason = ReadItem(batch, item, decoded);
     if (!reason.empty()) {
       ++stats_.items_refused;
       ++pending.refused;
       // What the item would have brought must not be claimed by adopting the
       // peer's watermark past it, until the same changes arrive in an item
-      // that is accepted.
-      for (const auto& [origin, counter] : decoded.record.context().entries()) {
+      // that is accepted. An item refused unread names its changes in its
+      // head, if that much of it reads.
+      VersionVector context = decoded.record.context();
+      if (decoded.record.schema() == nullptr) {
+        absl::StatusOr<codec::RecordHead> head = codec::ParseRecordHead(item.record());
+        if (head.ok()) context = std::move(head->context);
+      }
+      for (const auto& [origin, counter] : context.entries()) {
         if (counter > known.Get(origin)) refused_dots_.insert(Dot{origin, counter});
       }
       refused_.push_back(RefusedItem{decoded.collection, decoded.key, std::move(reason)});
@@ -230,17 +219,37 @@ void Session::OnBatch(const v1::SyncBatch& batch) {
   pending_applies_.push_back(std::move(pending));
 }
 
-std::string Session::CheckItem(const ApplyBatch::Item& item) {
-  const Record& record = item.record;
+std::string Session::ReadItem(const v1::SyncBatch& batch, const v1::SyncItem& item,
+                              ApplyBatch::Item& read) {
+  if (item.collection() >= static_cast<uint32_t>(batch.collections_size())) {
+    return absl::StrCat("collection index ", item.collection(), " beyond the batch's ",
+                        batch.collections_size(), " collections");
+  }
+  read.collection = batch.collections(static_cast<int>(item.collection()));
+  read.key = item.key();
   absl::StatusOr<const conflict::CollectionSchema*> collection =
-      schema_->Collection(item.collection);
+      schema_->Collection(read.collection);
   if (!collection.ok()) return std::string(collection.status().message());
-  absl::Status valid = record.CheckAgainst(**collection);
-  if (!valid.ok()) return std::string(valid.message());
+  // Structure, canonical form and the schema's kinds, in one walk of the
+  // bytes; the store may then write them as they came.
+  absl::StatusOr<codec::CanonicalRecord> record =
+      codec::CanonicalRecord::Read(item.record(), **collection);
+  if (!record.ok()) return std::string(record.status().message());
+  read.record = *std::move(record);
+  read.move_out = item.move_out();
+  std::string reason = CheckItem(read);
+  // A node that relays the move-out to nodes below keeps the record.
+  read.move_out = read.move_out && !Holds(read.record.head(), self_, options_.has_children);
+  return reason;
+}
+
+std::string Session::CheckItem(const ApplyBatch::Item& item) {
+  // The record's context, scope and former scopes: all the rules below read.
+  const Record& record = item.record.head();
   // As the store's HLC checks it (conflict/hlc.h), so that an item that
   // passes here is not refused by the store, failing its whole batch.
   int64_t ahead = 0;
-  if (__builtin_sub_overflow(record.NewestTimestamp().physical_micros, now_micros_, &ahead) ||
+  if (__builtin_sub_overflow(item.record.newest().physical_micros, now_micros_, &ahead) ||
       ahead > options_.max_skew_micros) {
     return absl::StrCat("a timestamp ", ahead / 1'000'000, " s ahead of the clock of ", self_,
                         " (the bound is ", options_.max_skew_micros / 1'000'000, " s)");

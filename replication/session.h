@@ -203,7 +203,12 @@ class Session {
   // node's subtree that the parent lacks (only when the peer is the parent).
   bool ParentWouldRefuse(const conflict::VersionVector& context) const;
 
-  // Receiving rules: an empty string accepts the item.
+  // Receiving rules: an empty string accepts the item. ReadItem reads `item`
+  // of `batch` into `read` (its record, once it reads) and checks it: the
+  // collection, the record's bytes and schema kinds (codec::CanonicalRecord),
+  // then CheckItem's rules.
+  std::string ReadItem(const v1::SyncBatch& batch, const v1::SyncItem& item,
+                       ApplyBatch::Item& read);
   std::string CheckItem(const ApplyBatch::Item& item);
   bool Adopts(const conflict::Origin& origin) const;
 

@@ -20,17 +20,20 @@ absl::StatusOr<std::optional<conflict::Record>> BatchBuilder::Lookup(absl::strin
 absl::StatusOr<std::optional<conflict::Record>> BatchBuilder::Lookup(const std::string& record_key,
                                                                      absl::string_view collection,
                                                                      absl::string_view key) const {
+  std::string read;
+  const std::string* bytes = &read;
   if (auto it = staged_.find(record_key); it != staged_.end()) {
-    if (it->second == nullptr) return std::optional<conflict::Record>();
-    return std::optional<conflict::Record>(*it->second);
+    if (it->second.record != nullptr) return std::optional<conflict::Record>(*it->second.record);
+    if (it->second.bytes == nullptr) return std::optional<conflict::Record>();
+    bytes = it->second.bytes;
+  } else {
+    leveldb::Status status = db_->Get(leveldb::ReadOptions(), record_key, &read);
+    if (status.IsNotFound()) return std::optional<conflict::Record>();
+    if (!status.ok()) {
+      return FromLevelDb(status, absl::StrCat("reading record \"", collection, "\"/\"", key, "\""));
+    }
   }
-  std::string bytes;
-  leveldb::Status status = db_->Get(leveldb::ReadOptions(), record_key, &bytes);
-  if (status.IsNotFound()) return std::optional<conflict::Record>();
-  if (!status.ok()) {
-    return FromLevelDb(status, absl::StrCat("reading record \"", collection, "\"/\"", key, "\""));
-  }
-  auto record = codec::ParseRecord(bytes);
+  auto record = codec::ParseRecord(*bytes);
   if (!record.ok()) {
     return absl::DataLossError(absl::StrCat("stored record \"", collection, "\"/\"", key,
                                             "\": ", record.status().message()));
@@ -43,22 +46,34 @@ void BatchBuilder::StageRecord(const std::string& record_key, absl::string_view 
                                const conflict::Record& after,
                                const std::vector<conflict::ConflictEvent>& events,
                                conflict::HlcTimestamp recorded_at) {
-  const absl::string_view name = RecordNameIn(record_key);
   value_.clear();
   codec::AppendRecordBytes(after, value_);
-  batch_.Put(record_key, value_);
-  for (const auto& [origin, counter] : after.context().entries()) {
-    const uint64_t old_counter = before == nullptr ? 0 : before->context().Get(origin);
-    if (old_counter == counter) continue;
-    if (old_counter != 0) batch_.Delete(OriginIndexKey(origin, old_counter));
-    batch_.Put(OriginIndexKey(origin, counter), leveldb::Slice(name.data(), name.size()));
-  }
+  PutRecord(record_key, before == nullptr ? nullptr : &before->context(), after.context(), value_);
   for (const conflict::ConflictEvent& event : events) {
     ConflictLogEntry entry{
         0, std::string(collection), std::string(key), recorded_at, event, std::nullopt};
     batch_.Put(ConflictLogKey(progress_.conflict_next++), EncodeConflictLogEntry(entry));
   }
-  staged_.insert_or_assign(record_key, &after);
+  staged_.insert_or_assign(record_key, Staged{&after, nullptr});
+}
+
+void BatchBuilder::StageNewRecordBytes(const std::string& record_key,
+                                       const conflict::VersionVector& context,
+                                       const std::string& bytes) {
+  PutRecord(record_key, nullptr, context, bytes);
+  staged_.insert_or_assign(record_key, Staged{nullptr, &bytes});
+}
+
+void BatchBuilder::PutRecord(const std::string& record_key, const conflict::VersionVector* before,
+                             const conflict::VersionVector& after, absl::string_view bytes) {
+  const absl::string_view name = RecordNameIn(record_key);
+  batch_.Put(record_key, leveldb::Slice(bytes.data(), bytes.size()));
+  for (const auto& [origin, counter] : after.entries()) {
+    const uint64_t old_counter = before == nullptr ? 0 : before->Get(origin);
+    if (old_counter == counter) continue;
+    if (old_counter != 0) batch_.Delete(OriginIndexKey(origin, old_counter));
+    batch_.Put(OriginIndexKey(origin, counter), leveldb::Slice(name.data(), name.size()));
+  }
 }
 
 void BatchBuilder::StageEviction(absl::string_view collection, absl::string_view key,
@@ -70,7 +85,7 @@ void BatchBuilder::StageEviction(absl::string_view collection, absl::string_view
   for (const auto& [origin, counter] : before.context().entries()) {
     batch_.Delete(OriginIndexKey(origin, counter));
   }
-  staged_.insert_or_assign(record_key, nullptr);
+  staged_.insert_or_assign(record_key, Staged{});
 }
 
 absl::Status BatchBuilder::StageDeparture(absl::string_view collection, absl::string_view key) {

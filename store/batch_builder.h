@@ -58,6 +58,13 @@ class BatchBuilder {
                    const std::vector<conflict::ConflictEvent>& events,
                    conflict::HlcTimestamp recorded_at);
 
+  // Stages `bytes`, the canonical encoding (codec::SerializeRecord) of a
+  // record with `context`, as the new state of a record nothing was stored
+  // for, with no conflict events: a remote record written as it came. Kept by
+  // reference: REQUIRES: `bytes` outlives the builder.
+  void StageNewRecordBytes(const std::string& record_key, const conflict::VersionVector& context,
+                           const std::string& bytes);
+
   // Holds `record` for as long as the builder lives.
   const conflict::Record& Keep(conflict::Record record) {
     return kept_.emplace_back(std::move(record));
@@ -101,9 +108,20 @@ class BatchBuilder {
   bool departure_written_ = false;
   // Cloud dots staged by this batch.
   absl::btree_set<conflict::Dot> cloud_added_;
+  // Puts the record's bytes and its origin index entries that differ from
+  // `before` (nullptr: none).
+  void PutRecord(const std::string& record_key, const conflict::VersionVector* before,
+                 const conflict::VersionVector& after, absl::string_view bytes);
+
   leveldb::WriteBatch batch_;
-  // By record key; null for a record this batch removes.
-  absl::flat_hash_map<std::string, const conflict::Record*> staged_;
+  // What this batch stages for a record: its state, or its bytes as received
+  // (StageNewRecordBytes), or neither for a record this batch removes.
+  struct Staged {
+    const conflict::Record* record = nullptr;
+    const std::string* bytes = nullptr;
+  };
+  // By record key.
+  absl::flat_hash_map<std::string, Staged> staged_;
   std::deque<conflict::Record> kept_;  // stable addresses
   std::string value_;                  // reused to encode each record
 };

@@ -46,12 +46,14 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "codec/canonical_record.h"
 #include "conflict/change.h"
 #include "conflict/conflict_event.h"
 #include "conflict/dot.h"
@@ -90,7 +92,12 @@ struct RemoteBatch {
   struct Item {
     std::string collection;
     std::string key;
-    conflict::Record record;
+    // The state: a record, or its bytes as a peer sent them, read by
+    // codec::CanonicalRecord::Read. Such bytes are written as they came when
+    // nothing of the record is stored and merging it reveals no conflict
+    // (neither decoded nor encoded again); otherwise they are decoded and
+    // merged as a record is.
+    std::variant<conflict::Record, codec::CanonicalRecord> record;
   };
   // A record that moved out of this node's filter (ARCHITECTURE.md §4: "a
   // record whose scope changes leaves the old village's store"). `context`
@@ -192,7 +199,9 @@ class Store {
   // Merges every record of `batch` into the stored state (Record::Join),
   // records the conflicts the merges reveal and joins the batch's knowledge,
   // all in one WriteBatch. Every item is checked before any is merged: known
-  // collection, valid key, Record::CheckAgainst the schema, every HLC
+  // collection, valid key, Record::CheckAgainst the schema (for received
+  // bytes, CanonicalRecord::Read against this store's schema, unless they
+  // were read against the very same CollectionSchema object), every HLC
   // timestamp within max skew, and no dot or knowledge of this store's own
   // origin beyond its counter (that would mean this store was restored from
   // an older copy); every eviction names a known collection and a valid key.

@@ -28,6 +28,20 @@ std::string Name(absl::string_view collection, absl::string_view key) {
   return absl::StrCat("\"", collection, "\"/\"", key, "\"");
 }
 
+const conflict::VersionVector& ContextOf(const RemoteBatch::Item& item) {
+  if (const auto* record = std::get_if<Record>(&item.record)) return record->context();
+  return std::get<codec::CanonicalRecord>(item.record).context();
+}
+
+// The item's whole record: a copy, or its received bytes decoded.
+absl::StatusOr<Record> RecordOf(const RemoteBatch::Item& item) {
+  if (const auto* record = std::get_if<Record>(&item.record)) return *record;
+  absl::StatusOr<Record> decoded = std::get<codec::CanonicalRecord>(item.record).Decode();
+  if (!decoded.ok())
+    return Annotate(decoded.status(), "remote record " + Name(item.collection, item.key));
+  return decoded;
+}
+
 }  // namespace
 
 struct Store::Writer {
@@ -221,15 +235,27 @@ absl::StatusOr<HlcTimestamp> Store::CheckRemoteItem(const RemoteBatch::Item& ite
   auto name = [&] { return absl::StrCat("remote record ", Name(item.collection, item.key)); };
   auto schema = CollectionFor(item.collection, item.key);
   if (!schema.ok()) return Annotate(schema.status(), name());
-  absl::Status checked = item.record.CheckAgainst(**schema);
-  if (!checked.ok()) return Annotate(checked, name());
-  if (item.record.context().Get(origin_) > counter) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        name(), " holds dot ", origin_.ToString(), ":", item.record.context().Get(origin_),
-        " of this node, beyond its counter ", counter,
-        "; this store is older than changes it made (restored from a copy?)"));
+  HlcTimestamp newest;
+  absl::Status checked;
+  if (const auto* record = std::get_if<Record>(&item.record)) {
+    checked = record->CheckAgainst(**schema);
+    newest = record->NewestTimestamp();
+  } else {
+    const auto& received = std::get<codec::CanonicalRecord>(item.record);
+    // Read against another schema object, or none: read again against ours.
+    if (received.schema() != *schema) {
+      checked = codec::CanonicalRecord::Read(received.bytes(), **schema).status();
+    }
+    newest = received.newest();
   }
-  const HlcTimestamp newest = item.record.NewestTimestamp();
+  if (!checked.ok()) return Annotate(checked, name());
+  const conflict::VersionVector& context = ContextOf(item);
+  if (context.Get(origin_) > counter) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(name(), " holds dot ", origin_.ToString(), ":", context.Get(origin_),
+                     " of this node, beyond its counter ", counter,
+                     "; this store is older than changes it made (restored from a copy?)"));
+  }
   absl::Status skew = hlc_.CheckSkew(newest);
   if (!skew.ok()) return Annotate(skew, name());
   return newest;
@@ -237,13 +263,22 @@ absl::StatusOr<HlcTimestamp> Store::CheckRemoteItem(const RemoteBatch::Item& ite
 
 // One merge of a remote batch: the item (the first, if the batch names the
 // record twice), the stored state and the merged one: the item's own record
-// when nothing was stored (no copy), else a state the batch builder keeps.
+// when nothing was stored (no copy), else a state the batch builder keeps;
+// or, when nothing was stored and the item's received bytes merge into
+// nothing without a conflict, those bytes (`received`, and `after` null).
 struct Store::Merge {
   const RemoteBatch::Item* item;
   std::string record_key;
   std::optional<Record> before;
   const Record* after;
+  const codec::CanonicalRecord* received;
   HlcTimestamp newest;  // the greatest timestamp the batch brings to it
+
+  // The state after the merge. Errors: DataLoss.
+  absl::StatusOr<Record> State() const {
+    if (after != nullptr) return *after;
+    return RecordOf(*item);
+  }
 };
 
 absl::Status Store::MergeRemoteItems(const RemoteBatch& remote,
@@ -268,16 +303,29 @@ absl::Status Store::MergeRemoteItems(const RemoteBatch& remote,
       continue;
     }
     Incoming& first = incoming[it->second];
-    if (!first.joined.has_value()) first.joined = first.item->record;
-    first.joined->Join(item.record);
+    if (!first.joined.has_value()) {
+      SANJI_ASSIGN_OR_RETURN(first.joined, RecordOf(*first.item));
+    }
+    SANJI_ASSIGN_OR_RETURN(const Record again, RecordOf(item));
+    first.joined->Join(again);
     first.newest = std::max(first.newest, newest[i]);
   }
   // Every read before the first stage, so a failed read leaves the batch as it was.
   for (auto& [item, joined, newest] : incoming) {
-    const Record& record = joined.has_value() ? *joined : item->record;
     std::string record_key = RecordKey(item->collection, item->key);
     SANJI_ASSIGN_OR_RETURN(std::optional<Record> before,
                            batch.Lookup(record_key, item->collection, item->key));
+    const auto* received = std::get_if<codec::CanonicalRecord>(&item->record);
+    if (!before.has_value() && !joined.has_value() && received != nullptr &&
+        received->conflict_free()) {
+      // The common case of a catch-up: a new record, stored as it came.
+      merges.push_back(Merge{item, std::move(record_key), std::nullopt, nullptr, received, newest});
+      continue;
+    }
+    if (!joined.has_value() && received != nullptr) {
+      SANJI_ASSIGN_OR_RETURN(joined, RecordOf(*item));
+    }
+    const Record& record = joined.has_value() ? *joined : std::get<Record>(item->record);
     const Record* after = &record;  // bottom joined with it
     if (before.has_value()) {
       Record merged = *before;
@@ -287,7 +335,7 @@ absl::Status Store::MergeRemoteItems(const RemoteBatch& remote,
     } else if (joined.has_value()) {
       after = &batch.Keep(*std::move(joined));
     }
-    merges.push_back(Merge{item, std::move(record_key), std::move(before), after, newest});
+    merges.push_back(Merge{item, std::move(record_key), std::move(before), after, nullptr, newest});
   }
   return absl::OkStatus();
 }
@@ -296,15 +344,15 @@ absl::Status Store::FindEvictions(
     const RemoteBatch& remote, const BatchBuilder& batch, const std::vector<Merge>& merges,
     std::vector<std::pair<const RemoteBatch::Eviction*, Record>>& evictions) {
   if (remote.evictions.empty()) return absl::OkStatus();
-  absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, const Record*> merged;
+  absl::flat_hash_map<std::pair<absl::string_view, absl::string_view>, const Merge*> merged;
   for (const Merge& merge : merges) {
-    merged.try_emplace({merge.item->collection, merge.item->key}, merge.after);
+    merged.try_emplace({merge.item->collection, merge.item->key}, &merge);
   }
   for (const RemoteBatch::Eviction& eviction : remote.evictions) {
     // The state after this batch's merges: a merged item, else as stored.
     std::optional<Record> state;
     if (auto it = merged.find({eviction.collection, eviction.key}); it != merged.end()) {
-      state = *it->second;
+      SANJI_ASSIGN_OR_RETURN(state, it->second->State());
     } else {
       SANJI_ASSIGN_OR_RETURN(state, batch.Lookup(eviction.collection, eviction.key));
     }
@@ -344,6 +392,11 @@ absl::Status Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) 
     SANJI_ASSIGN_OR_RETURN(HlcTimestamp now, hlc_.Observe(batch_newest));
     const Record empty;
     for (const Merge& merge : merges) {
+      if (merge.received != nullptr) {
+        batch.StageNewRecordBytes(merge.record_key, merge.received->context(),
+                                  merge.received->bytes());
+        continue;
+      }
       const CollectionSchema* schema = *options_.schema->Collection(merge.item->collection);
       std::vector<ConflictEvent> events =
           NewConflicts(*schema, merge.before.has_value() ? *merge.before : empty, *merge.after);

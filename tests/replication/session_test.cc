@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_replace.h"
+#include "codec/record_codec.h"
 #include "conflict/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -70,6 +71,71 @@ class SessionTest : public conflict::testutil::CountySchemaTest {
       }
     }
     return all;
+  }
+
+  // A village and its township, each with its side of a session between them.
+  struct Link {
+    Node township;
+    Node village;
+    std::unique_ptr<Session> child;
+    std::unique_ptr<Session> parent;
+  };
+  Link Linked() {
+    Link link{OpenNode("gutian/fengpu"), OpenNode("gutian/fengpu/xiaban"), nullptr, nullptr};
+    link.child = MakeSession(link.village, SessionOptions::Role::kChild, "gutian/fengpu");
+    link.parent = MakeSession(link.township, SessionOptions::Role::kParent, "gutian/fengpu/xiaban");
+    return link;
+  }
+
+  // Exchanges the hellos of a parent's and a child's session over empty
+  // stores, so that the next frames are batches.
+  void Handshake(Session& child, Session& parent) {
+    child.Start(clock_.NowMicros());
+    parent.Start(clock_.NowMicros());
+    ASSERT_EQ(Exchange(child, parent).size(), 2u);
+  }
+
+  // The bytes of a new record of `collection` (as `schema` has it) written
+  // at `dot`, `ahead_micros` after the clock, with a title and, if named,
+  // one more text field.
+  std::string RecordBytes(const conflict::CollectionSchema& collection, const conflict::Dot& dot,
+                          const std::string& scope, int64_t ahead_micros = 0,
+                          const std::string& also = "") {
+    conflict::Change change{
+        {conflict::testutil::AssignOp("title", conflict::testutil::Text("路灯坏了"))}, scope};
+    if (!also.empty()) {
+      change.ops.push_back(conflict::testutil::AssignOp(also, conflict::testutil::Text("有")));
+    }
+    absl::StatusOr<conflict::Record> record =
+        conflict::Record().Write(collection, change, dot, {clock_.NowMicros() + ahead_micros, 0});
+    EXPECT_TRUE(record.ok()) << record.status();
+    return codec::SerializeRecord(*record);
+  }
+
+  // `collection` with one field changed or added.
+  static conflict::CollectionSchema WithField(const conflict::CollectionSchema& collection,
+                                              const std::string& name, conflict::FieldSpec spec) {
+    conflict::CollectionSchema changed(collection.name());
+    for (const auto& [field, field_spec] : collection.fields()) {
+      if (field != name) {
+        EXPECT_TRUE(changed.AddField(field, field_spec).ok());
+      }
+    }
+    EXPECT_TRUE(changed.AddField(name, std::move(spec)).ok());
+    return changed;
+  }
+
+  static v1::SyncFrame Batch(const std::vector<std::pair<std::string, std::string>>& items) {
+    v1::SyncFrame frame;
+    v1::SyncBatch& batch = *frame.mutable_batch();
+    batch.set_sequence(1);
+    batch.add_collections("service_requests");
+    for (const auto& [key, bytes] : items) {
+      v1::SyncItem& item = *batch.add_items();
+      item.set_key(key);
+      item.set_record(bytes);
+    }
+    return frame;
   }
 
   std::unique_ptr<leveldb::Env> env_{leveldb::NewMemEnv(leveldb::Env::Default())};
@@ -146,6 +212,82 @@ TEST_F(SessionTest, ARefusalFromThePeerEndsTheSessionWithItsReason) {
   ASSERT_TRUE(parent->closed());
   EXPECT_THAT(parent->close_status().message(), HasSubstr("SCHEMA_MISMATCH"));
   EXPECT_THAT(parent->close_status().message(), HasSubstr("1 at a, 2 at b"));
+}
+
+// Every check a received item goes through (DESIGN.md, "Receiving"): each
+// bad item is refused with its reason, counted in the ack, and the others
+// are applied as they came.
+TEST_F(SessionTest, EachBadItemFromAChildIsRefusedWithItsReasonAndTheRestApplied) {
+  Link link = Linked();
+  ASSERT_NO_FATAL_FAILURE(Handshake(*link.child, *link.parent));
+  const conflict::Origin& origin = link.village.store->origin();
+  const std::string xiaban = "gutian/fengpu/xiaban";
+  const std::string good = RecordBytes(*requests_, {origin, 1}, xiaban);
+  const conflict::FieldSpec lww = conflict::FieldSpec::Lww();
+  v1::SyncFrame frame = Batch({
+      {"good", good},
+      {"wrong-kind",
+       RecordBytes(WithField(*requests_, "comments", lww), {origin, 2}, xiaban, 0, "comments")},
+      {"unknown-field",
+       RecordBytes(WithField(*requests_, "photo_url", lww), {origin, 3}, xiaban, 0, "photo_url")},
+      {"not-canonical", good + std::string("\x40\x01", 2)},
+      {"cut-short", good.substr(0, good.size() - 3)},
+      {"from-the-future", RecordBytes(*requests_, {origin, 4}, xiaban, 10 * 60 * 1'000'000LL)},
+      {"moved-away", RecordBytes(*requests_, {origin, 5}, "gutian/fengpu/shangban")},
+      {"other-collection", good},
+  });
+  frame.mutable_batch()->mutable_items(7)->set_collection(3);
+  link.parent->Receive(frame);
+
+  ASSERT_FALSE(link.parent->closed()) << link.parent->close_status();
+  std::vector<std::string> refused;
+  for (const RefusedItem& item : link.parent->TakeRefusedItems()) {
+    refused.push_back(item.key + ": " + item.reason);
+  }
+  EXPECT_THAT(
+      refused,
+      ::testing::ElementsAre(
+          HasSubstr("wrong-kind: field \"comments\" of \"service_requests\" is set in the schema"),
+          HasSubstr("unknown-field: ") /* the schema's own NotFound */,
+          HasSubstr("not-canonical: record bytes"), HasSubstr("cut-short: record bytes"),
+          HasSubstr("from-the-future: a timestamp 600 s ahead of the clock of gutian/fengpu"),
+          HasSubstr("moved-away: gutian/fengpu/xiaban#"),
+          HasSubstr(": collection index 3 beyond the batch's 1 collections")));
+  EXPECT_THAT(refused[1], HasSubstr("photo_url"));
+  EXPECT_THAT(refused[2], HasSubstr("where none is written"));
+  EXPECT_THAT(refused[5], HasSubstr("moves it to gutian/fengpu/shangban, outside"));
+
+  std::vector<ApplyBatch> applies = link.parent->TakeApplies();
+  ASSERT_EQ(applies.size(), 1u);
+  ASSERT_EQ(applies[0].items.size(), 1u);
+  EXPECT_EQ(applies[0].items[0].key, "good");
+  EXPECT_EQ(applies[0].items[0].record.bytes(), good);
+  ASSERT_TRUE(ApplyToStore(*link.township.store, std::move(applies[0])).ok());
+  link.parent->Applied(1, absl::OkStatus());
+  const std::vector<v1::SyncFrame> out = link.parent->TakeFrames();
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(out[0].ack().refused_items(), 7u);
+  absl::StatusOr<conflict::Record> stored = link.township.store->Get("service_requests", "good");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(codec::SerializeRecord(*stored), good);
+}
+
+TEST_F(SessionTest, AChildRefusesARecordOutsideItsFilterFromItsParent) {
+  Link link = Linked();
+  ASSERT_NO_FATAL_FAILURE(Handshake(*link.child, *link.parent));
+  const conflict::Dot dot{link.township.store->origin(), 1};
+  link.child->Receive(
+      Batch({{"shangban-only", RecordBytes(*requests_, dot, "gutian/fengpu/shangban")},
+             {"for-xiaban", RecordBytes(*requests_, dot, "gutian/fengpu/xiaban")}}));
+  const std::vector<RefusedItem> refused = link.child->TakeRefusedItems();
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].key, "shangban-only");
+  EXPECT_EQ(refused[0].reason,
+            "scope gutian/fengpu/shangban is outside the filter of gutian/fengpu/xiaban");
+  const std::vector<ApplyBatch> applies = link.child->TakeApplies();
+  ASSERT_EQ(applies.size(), 1u);
+  ASSERT_EQ(applies[0].items.size(), 1u);
+  EXPECT_EQ(applies[0].items[0].key, "for-xiaban");
 }
 
 }  // namespace

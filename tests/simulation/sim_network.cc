@@ -247,10 +247,10 @@ void SimNetwork::Apply(SimLink& link, bool at_parent) {
   queue.pop_front();
   const std::string& id = at_parent ? link.parent : link.child;
   for (const ApplyBatch::Item& item : batch.items) {
-    if (!item.move_out && !replication::Holds(item.record, id, HasChildren(id))) {
+    if (!item.move_out && !replication::Holds(item.record.head(), id, HasChildren(id))) {
       Fail(absl::InternalError(absl::StrCat(id, " was asked to apply ", item.collection, "/",
                                             item.key, " of scope ",
-                                            item.record.scope().value_or("-"))));
+                                            item.record.head().scope().value_or("-"))));
     }
   }
   const uint64_t sequence = batch.sequence;

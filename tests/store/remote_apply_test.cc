@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "codec/canonical_record.h"
+#include "codec/record_codec.h"
 #include "conflict/conflict_event.h"
 #include "store/store.h"
 #include "tests/store/store_test_util.h"
@@ -19,12 +21,16 @@ using ::testing::HasSubstr;
 
 class RemoteApplyTest : public StoreConformanceTest {
  protected:
-  // A record written at the township, as its own store would hold it.
-  Record TownshipRecord(const std::string& title, uint64_t counter, int64_t micros) const {
+  // A record written at `origin`, as its own store would hold it.
+  Record WrittenAt(const Origin& origin, const std::string& title, uint64_t counter,
+                   int64_t micros) const {
     const auto* tickets = *schema_.Collection(kTickets);
-    auto record = Record().Write(*tickets, SetTitle(title), {township_, counter}, {micros, 0});
+    auto record = Record().Write(*tickets, SetTitle(title), {origin, counter}, {micros, 0});
     EXPECT_TRUE(record.ok()) << record.status();
     return *record;
+  }
+  Record TownshipRecord(const std::string& title, uint64_t counter, int64_t micros) const {
+    return WrittenAt(township_, title, counter, micros);
   }
 
   RemoteBatch ThreeRecords() const {
@@ -35,6 +41,26 @@ class RemoteApplyTest : public StoreConformanceTest {
     }
     batch.knowledge.Set(township_, 3);
     return batch;
+  }
+
+  // `record` as a session hands it over: its bytes, read against `schema`'s
+  // tickets (the store's own schema object unless told).
+  RemoteBatch::Item Received(const std::string& key, const Record& record,
+                             const conflict::Schema* schema = nullptr) const {
+    if (schema == nullptr) schema = &schema_;
+    absl::StatusOr<codec::CanonicalRecord> read = codec::CanonicalRecord::Read(
+        codec::SerializeRecord(record), **schema->Collection(kTickets));
+    EXPECT_TRUE(read.ok()) << read.status();
+    return {kTickets, key, *std::move(read)};
+  }
+
+  // The bytes the store holds for each record of the township's origin.
+  std::vector<std::string> StoredBytes(const Store& store) const {
+    std::vector<std::string> bytes;
+    for (auto it = store.ChangesSince(township_, 0); it->Valid(); it->Next()) {
+      bytes.push_back(it->record_bytes());
+    }
+    return bytes;
   }
 
   const Origin township_{"gutian/fengpu", 4};
@@ -49,7 +75,7 @@ TEST_P(RemoteApplyTest, AppliesRecordsAndKnowledge) {
   for (const auto& item : batch.items) {
     auto record = store->Get(item.collection, item.key);
     ASSERT_TRUE(record.ok()) << record.status();
-    EXPECT_EQ(*record, item.record);
+    EXPECT_EQ(*record, std::get<conflict::Record>(item.record));
   }
   EXPECT_EQ(store->Knowledge().Get(township_), 3u);
   EXPECT_EQ(store->progress().counter, 0u);  // remote changes take no local dot
@@ -141,6 +167,90 @@ TEST_P(RemoteApplyTest, RefusesDotsOfThisNodeBeyondItsCounter) {
   knowledge_only.knowledge.Set(store->origin(), 2);
   EXPECT_EQ(store->ApplyRemote(knowledge_only).code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(store->progress().counter, 1u);
+}
+
+TEST_P(RemoteApplyTest, ReceivedBytesOfNewRecordsAreStoredAsTheyCame) {
+  auto store = OpenStore();
+  RemoteBatch batch;
+  std::vector<std::string> sent;
+  for (uint64_t i = 1; i <= 3; ++i) {
+    const Record record = TownshipRecord(absl::StrCat("镇上 ", i), i, kStartMicros - 10);
+    batch.items.push_back(Received(absl::StrCat("R-", i), record));
+    sent.push_back(codec::SerializeRecord(record));
+  }
+  batch.knowledge.Set(township_, 3);
+  ASSERT_TRUE(store->ApplyRemote(batch).ok());
+  EXPECT_EQ(StoredBytes(*store), sent);
+  auto record = store->Get(kTickets, "R-2");
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(TitleOf(*record), "镇上 2");
+  EXPECT_TRUE(store->ListConflicts(0, 0)->empty());
+  EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
+  ExpectReapplyChangesNothing(*store, batch);
+}
+
+TEST_P(RemoteApplyTest, ReceivedBytesMergeAndLogConflictsAsRecordsDo) {
+  // The same batches as records and as received bytes end in equal stores.
+  const Origin county{"gutian", 1};
+  auto concurrent = [&] {
+    Record record = TownshipRecord("镇上写的", 1, kStartMicros + 10);
+    record.Join(WrittenAt(county, "另一个", 2, kStartMicros + 20).Delete({county, 3}, {1, 0}));
+    return record;
+  };
+  const Record stored_over = WrittenAt(county, "县里写的", 1, kStartMicros + 10);
+  std::vector<std::vector<ConflictLogEntry>> logs;
+  std::vector<std::vector<std::string>> bytes;
+  for (bool as_bytes : {false, true}) {
+    UseMemoryEnv();
+    auto store = OpenStore();
+    RemoteBatch first;
+    first.items.push_back({kTickets, "T-1", TownshipRecord("先到的", 4, kStartMicros)});
+    ASSERT_TRUE(store->ApplyRemote(first).ok());
+    RemoteBatch batch;
+    batch.items.push_back(as_bytes ? Received("T-1", stored_over)
+                                   : RemoteBatch::Item{kTickets, "T-1", stored_over});
+    // A new record that merges into nothing with conflicts (two titles,
+    // written concurrently with a delete), and one named twice.
+    batch.items.push_back(as_bytes ? Received("N-1", concurrent())
+                                   : RemoteBatch::Item{kTickets, "N-1", concurrent()});
+    for (const Origin& origin : {township_, county}) {
+      const Record twice = WrittenAt(origin, origin.ToString(), 6, kStartMicros);
+      batch.items.push_back(as_bytes ? Received("D-1", twice)
+                                     : RemoteBatch::Item{kTickets, "D-1", twice});
+    }
+    ASSERT_TRUE(store->ApplyRemote(batch).ok());
+    EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
+    logs.push_back(*store->ListConflicts(0, 0));
+    bytes.push_back(StoredBytes(*store));
+  }
+  EXPECT_GE(logs[0].size(), 3u);
+  EXPECT_EQ(logs[0], logs[1]);
+  EXPECT_EQ(bytes[0], bytes[1]);
+}
+
+TEST_P(RemoteApplyTest, ReceivedBytesReadAgainstAnotherSchemaAreReadAgain) {
+  auto store = OpenStore();
+  // Equal to the store's schema, but another object: read again, and fine.
+  const conflict::Schema same = TestSchema();
+  RemoteBatch batch;
+  batch.items.push_back(Received("R-1", TownshipRecord("一", 1, kStartMicros), &same));
+  ASSERT_TRUE(store->ApplyRemote(batch).ok());
+  // A schema with a field the store's lacks: refused, naming it.
+  conflict::Schema wider;
+  conflict::CollectionSchema tickets = *schema_.Collection(kTickets).value();
+  ASSERT_TRUE(tickets.AddField("photo", conflict::FieldSpec::Lww()).ok());
+  ASSERT_TRUE(wider.AddCollection(std::move(tickets)).ok());
+  const conflict::Change change{{{"photo", conflict::Assign{std::string("p.jpg")}}}, kNode};
+  auto with_photo = Record().Write(**wider.Collection(kTickets), change, {township_, 2}, {1, 0});
+  ASSERT_TRUE(with_photo.ok()) << with_photo.status();
+  RemoteBatch refused;
+  refused.items.push_back(Received("R-2", *with_photo, &wider));
+  const auto files = StoreFiles();
+  absl::Status status = store->ApplyRemote(refused);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(status.message(), HasSubstr("photo"));
+  EXPECT_THAT(status.message(), HasSubstr("R-2"));
+  EXPECT_EQ(StoreFiles(), files);
 }
 
 TEST_P(RemoteApplyTest, KnowledgeOnlyBatchAdvancesKnowledge) {
