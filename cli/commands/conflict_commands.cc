@@ -69,12 +69,45 @@ absl::Status WriteChosenValue(const Connection& connection, const v1::ConflictEn
   return PutFields(connection, entry.collection(), entry.key(), scope ? value : "", input).status();
 }
 
+// Keeping an lww value (or scope) is a write too: the value read now,
+// written again, has seen both sides, so every node it reaches reads the
+// event as settled (conflict::SettledBy), not only this one. Other kinds are
+// only marked here: an mv field keeps its values until a --value chooses.
+// Returns whether it wrote.
+absl::StatusOr<bool> WriteKeptValue(const Connection& connection, const v1::ConflictEntry& entry) {
+  if (entry.kind() != v1::ConflictEntry::LWW_OVERWRITE) return false;
+  v1::GetRequest get;
+  get.set_collection(entry.collection());
+  get.set_key(entry.key());
+  SANJI_ASSIGN_OR_RETURN(const v1::Record record,
+                         connection.Call(connection.records(), &v1::RecordService::Stub::Get, get));
+  v1::PutRequest put;
+  put.set_collection(entry.collection());
+  put.set_key(entry.key());
+  if (entry.field() == conflict::Record::kScopeField) {
+    put.set_scope(record.scope());
+  } else {
+    auto field = record.fields().find(entry.field());
+    // Deleted since: nothing is left to keep.
+    if (field == record.fields().end() || !field->second.has_lww()) return false;
+    v1::FieldOperation& op = *put.add_ops();
+    op.set_field(entry.field());
+    *op.mutable_assign() = field->second.lww();
+  }
+  SANJI_RETURN_IF_ERROR(
+      connection.Call(connection.records(), &v1::RecordService::Stub::Put, put).status());
+  return true;
+}
+
 absl::Status RunResolve(const GlobalFlags& global, const ResolveFlags& flags, std::ostream& out) {
   SANJI_ASSIGN_OR_RETURN(const Connection connection, Connection::Open(global));
   // Read first: an unknown sequence must not write anything.
   SANJI_ASSIGN_OR_RETURN(const v1::ConflictEntry entry, GetConflict(connection, flags.sequence));
+  bool kept_written = false;
   if (flags.value.has_value()) {
     SANJI_RETURN_IF_ERROR(WriteChosenValue(connection, entry, *flags.value));
+  } else {
+    SANJI_ASSIGN_OR_RETURN(kept_written, WriteKeptValue(connection, entry));
   }
   v1::ResolveConflictRequest request;
   request.set_sequence(flags.sequence);
@@ -86,7 +119,8 @@ absl::Status RunResolve(const GlobalFlags& global, const ResolveFlags& flags, st
   if (flags.value.has_value()) {
     out << "wrote " << field << " = " << *flags.value << "\n";
   } else {
-    out << "kept the value " << field << " reads now\n";
+    out << "kept the value " << field << " reads now"
+        << (kept_written ? " (written again, so that every node reads it settled)" : "") << "\n";
   }
   out << "resolved conflict " << resolved.sequence() << "\n";
   return absl::OkStatus();

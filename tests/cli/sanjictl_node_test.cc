@@ -360,6 +360,10 @@ TEST(SanjictlConflictsTest, ConcurrentWritesShowUpAndAPersonResolvesThem) {
   income->set_name("annual_income");
   income->set_kind(v1::FieldConfig::MV);
   income->set_type(v1::FieldConfig::INT);
+  v1::FieldConfig* name = households->add_fields();
+  name->set_name("name");
+  name->set_kind(v1::FieldConfig::LWW);
+  name->set_type(v1::FieldConfig::STRING);
   integration::Cluster cluster(options);
   cluster.AddNode(kCounty, {}, false);
   cluster.AddNode(kVillage, {kCounty}, true);
@@ -371,7 +375,8 @@ TEST(SanjictlConflictsTest, ConcurrentWritesShowUpAndAPersonResolvesThem) {
                           " --cert ", tls.cert_file(), " --key ", tls.key_file()));
   };
 
-  // The record reaches the village first, so only the income conflicts.
+  // The record reaches the village first, so only the income and the name
+  // conflict.
   cluster.StartAll();
   ASSERT_EQ(ctl(kCounty, "put households 林家 annual_income=40000 --scope gutian/xiaban").exit_code,
             0);
@@ -382,8 +387,8 @@ TEST(SanjictlConflictsTest, ConcurrentWritesShowUpAndAPersonResolvesThem) {
   ASSERT_EQ(cluster.Stop(kVillage), 0);
   cluster.SetParentAddresses(kVillage, {{kCounty, "127.0.0.1:1"}});
   cluster.Start(kVillage);
-  ASSERT_EQ(ctl(kVillage, "put households 林家 annual_income=52000").exit_code, 0);
-  ASSERT_EQ(ctl(kCounty, "put households 林家 annual_income=48000").exit_code, 0);
+  ASSERT_EQ(ctl(kVillage, "put households 林家 annual_income=52000 name=林秀").exit_code, 0);
+  ASSERT_EQ(ctl(kCounty, "put households 林家 annual_income=48000 name=林秀英").exit_code, 0);
   ASSERT_EQ(cluster.Stop(kVillage), 0);
   cluster.SetParentAddresses(kVillage, {{kCounty, cluster.address(kCounty)}});
   cluster.Start(kVillage);
@@ -392,12 +397,16 @@ TEST(SanjictlConflictsTest, ConcurrentWritesShowUpAndAPersonResolvesThem) {
   ASSERT_TRUE(integration::WaitFor(
       [&] {
         listed = FromJson<v1::ListConflictsResponse>(ctl(kCounty, "conflicts ls --json").out);
-        return listed.entries_size() > 0;
+        return listed.entries_size() >= 2;
       },
       std::chrono::seconds(10)))
       << cluster.Log(kCounty);
-  ASSERT_EQ(listed.entries_size(), 1);
-  const v1::ConflictEntry& event = listed.entries(0);
+  ASSERT_EQ(listed.entries_size(), 2);
+  const bool income_first = listed.entries(0).field() == "annual_income";
+  const v1::ConflictEntry& event = listed.entries(income_first ? 0 : 1);
+  const v1::ConflictEntry& name_event = listed.entries(income_first ? 1 : 0);
+  EXPECT_EQ(name_event.field(), "name");
+  EXPECT_EQ(name_event.kind(), v1::ConflictEntry::LWW_OVERWRITE);
   EXPECT_EQ(event.collection(), "households");
   EXPECT_EQ(event.key(), "林家");
   EXPECT_EQ(event.field(), "annual_income");
@@ -430,25 +439,38 @@ TEST(SanjictlConflictsTest, ConcurrentWritesShowUpAndAPersonResolvesThem) {
   ASSERT_EQ(record.fields().at("annual_income").mv().values_size(), 1);
   EXPECT_EQ(record.fields().at("annual_income").mv().values(0).integer(), 50000);
 
+  // Keeping the lww name that won is a write of it too, so that every node
+  // reads the event settled.
+  Result keep = ctl(kCounty, absl::StrCat("conflicts resolve ", name_event.sequence()));
+  ASSERT_EQ(keep.exit_code, 0) << keep.err;
+  EXPECT_EQ(keep.out,
+            absl::StrCat("kept the value households/林家 name reads now (written again, so that "
+                         "every node reads it settled)\nresolved conflict ",
+                         name_event.sequence(), "\n"));
+
   EXPECT_EQ(ctl(kCounty, "conflicts ls").out, "no conflicts\n");
   const auto all =
       FromJson<v1::ListConflictsResponse>(ctl(kCounty, "conflicts ls --all --json").out);
-  ASSERT_EQ(all.entries_size(), 1);
-  EXPECT_TRUE(all.entries(0).resolved());
-  EXPECT_GT(all.entries(0).resolved_at().physical_micros(), 0);
+  ASSERT_EQ(all.entries_size(), 2);
+  for (const v1::ConflictEntry& entry : all.entries()) {
+    EXPECT_TRUE(entry.resolved());
+    EXPECT_GT(entry.resolved_at().physical_micros(), 0);
+  }
   EXPECT_THAT(ctl(kCounty, "conflicts ls --all").out, Not(HasSubstr("  no\n")));
 
-  // The village logged the same event when it merged; the chosen value
-  // settles it there once it arrives: nothing is left open anywhere.
+  // The village logged the same events when it merged; the values written
+  // here settle them there once they arrive: nothing is left open anywhere.
   ASSERT_TRUE(
       integration::WaitFor([&] { return ctl(kVillage, "conflicts ls").out == "no conflicts\n"; },
                            std::chrono::seconds(10)))
       << ctl(kVillage, "conflicts ls").out;
   const auto at_village =
       FromJson<v1::ListConflictsResponse>(ctl(kVillage, "conflicts ls --all --json").out);
-  ASSERT_EQ(at_village.entries_size(), 1);
-  EXPECT_FALSE(at_village.entries(0).resolved());
-  EXPECT_TRUE(at_village.entries(0).settled());
+  ASSERT_EQ(at_village.entries_size(), 2);
+  for (const v1::ConflictEntry& entry : at_village.entries()) {
+    EXPECT_FALSE(entry.resolved());
+    EXPECT_TRUE(entry.settled()) << entry.field();
+  }
   EXPECT_THAT(ctl(kVillage, "conflicts ls --all").out, HasSubstr("by a later write\n"));
 
   Result check = ctl(kCounty, "check");
