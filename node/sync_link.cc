@@ -23,6 +23,7 @@ constexpr std::chrono::milliseconds kIdleTick{1000};
 SyncLink::SyncLink(LinkEnvironment environment, SyncLinkOptions options, FrameStream* stream)
     : environment_(environment),
       options_(std::move(options)),
+      log_label_(absl::StrCat("link ", options_.peer_label)),
       stream_(stream),
       session_(options_.session, environment_.schema, environment_.replica),
       encoder_(options_.compress),
@@ -187,7 +188,7 @@ bool SyncLink::Flush() {
       if (!stream_->Write(wire)) return false;
     }
     if (!ApplySessionOutput(session_, *environment_.store, *environment_.notifier, listener_,
-                            absl::StrCat("link ", options_.peer_label))
+                            log_label_)
              .applied) {
       return true;
     }
@@ -228,10 +229,12 @@ void SyncLink::UpdateStatus() {
   status_.set_items_refused(stats.items_refused);
   status_.set_wire_bytes_sent(encoder_.payload_bytes());
   status_.set_wire_bytes_received(received);
-  if (session_.peer().has_value() &&
-      (!status_.has_peer_knowledge() || session_.peer_knowledge() != published_peer_knowledge_)) {
-    published_peer_knowledge_ = session_.peer_knowledge();
-    codec::EncodeVersionVector(published_peer_knowledge_, status_.mutable_peer_knowledge());
+  if (session_.peer().has_value()) {
+    conflict::VersionVector peer_knowledge = session_.peer_knowledge();
+    if (!status_.has_peer_knowledge() || peer_knowledge != published_peer_knowledge_) {
+      published_peer_knowledge_ = std::move(peer_knowledge);
+      codec::EncodeVersionVector(published_peer_knowledge_, status_.mutable_peer_knowledge());
+    }
   }
   if (session_.closed()) status_.set_last_error(std::string(session_.close_status().message()));
 }

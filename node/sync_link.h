@@ -130,6 +130,8 @@ class SyncLink {
 
   const LinkEnvironment environment_;
   const SyncLinkOptions options_;
+  // "link <peer>": how the link names itself in log lines.
+  const std::string log_label_;
   FrameStream* const stream_;
   replication::Session session_;
   FrameEncoder encoder_;
