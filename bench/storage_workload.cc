@@ -8,6 +8,8 @@
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "codec/canonical_record.h"
+#include "codec/record_codec.h"
 #include "conflict/change.h"
 
 namespace sanji::bench {
@@ -80,13 +82,16 @@ conflict::Record RequestStream::Next(std::string* key) {
   return *conflict::Record().Write(*requests, change, {origin_, counter_}, timestamp);
 }
 
-store::RemoteBatch NextBatch(RequestStream& stream, size_t count) {
+absl::StatusOr<store::RemoteBatch> NextBatch(RequestStream& stream, size_t count,
+                                             const conflict::CollectionSchema& requests) {
   store::RemoteBatch batch;
   batch.items.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     std::string key;
-    conflict::Record record = stream.Next(&key);
-    batch.items.push_back({kRequests, std::move(key), std::move(record)});
+    absl::StatusOr<codec::CanonicalRecord> record =
+        codec::CanonicalRecord::Read(codec::SerializeRecord(stream.Next(&key)), requests);
+    if (!record.ok()) return record.status();
+    batch.items.push_back({kRequests, std::move(key), *std::move(record)});
   }
   batch.knowledge.Set(stream.origin(), stream.counter());
   return batch;

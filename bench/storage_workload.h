@@ -12,6 +12,7 @@
 #include <random>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "conflict/clock.h"
 #include "conflict/dot.h"
 #include "conflict/record.h"
@@ -69,8 +70,14 @@ class RequestStream {
 };
 
 // The next `count` records of `stream` as one RemoteBatch, with the knowledge
-// it carries.
-store::RemoteBatch NextBatch(RequestStream& stream, size_t count);
+// it carries, in the form a sync session hands received records to the store
+// (replication::ApplyToStore): each record's bytes as they came, read by
+// codec::CanonicalRecord against `requests`, the service_requests schema of
+// the store that applies the batch (a store reads again bytes checked
+// against another schema object). Reading is part of making the batch, as
+// the session's reading of a frame is not the store's work.
+absl::StatusOr<store::RemoteBatch> NextBatch(RequestStream& stream, size_t count,
+                                             const conflict::CollectionSchema& requests);
 
 // This process's resident set, its high-water mark and the resident set's
 // anonymous part (heap, stacks: what the process holds) and file-backed part
