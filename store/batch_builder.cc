@@ -73,6 +73,8 @@ void BatchBuilder::PutRecord(const std::string& record_key, const conflict::Vers
     if (old_counter == counter) continue;
     if (old_counter != 0) batch_.Delete(OriginIndexKey(origin, old_counter));
     batch_.Put(OriginIndexKey(origin, counter), leveldb::Slice(name.data(), name.size()));
+    if (counter > indexed_top_.Get(origin)) indexed_top_.Set(origin, counter);
+    unindexes_ = unindexes_ || old_counter > counter;
   }
 }
 
@@ -84,6 +86,7 @@ void BatchBuilder::StageEviction(absl::string_view collection, absl::string_view
   departures_.erase(DepartureKey(collection, key));
   for (const auto& [origin, counter] : before.context().entries()) {
     batch_.Delete(OriginIndexKey(origin, counter));
+    unindexes_ = true;
   }
   staged_.insert_or_assign(record_key, Staged{});
 }

@@ -25,6 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "conflict/conflict_event.h"
 #include "conflict/record.h"
+#include "conflict/version_vector.h"
 #include "leveldb/db.h"
 #include "leveldb/write_batch.h"
 #include "store/metadata.h"
@@ -90,6 +91,7 @@ class BatchBuilder {
 
   // What this batch advances; writers update it as they stage.
   Progress& progress() { return progress_; }
+  const Progress& progress() const { return progress_; }
   bool empty() const {
     return staged_.empty() && !departure_written_ && cloud_added_.empty() && !progress_changed_;
   }
@@ -98,6 +100,15 @@ class BatchBuilder {
 
   // Adds the progress and returns the batch to commit.
   leveldb::WriteBatch* Finish();
+
+  // What the batch does to the store's StoreSnapshot::Summary besides the
+  // knowledge in progress(): the highest counter it indexes per origin;
+  // whether it removes an index entry without indexing a higher counter of
+  // the same origin (an eviction), which may lower the frontier; whether it
+  // adds a dot to the knowledge cloud.
+  const conflict::VersionVector& indexed_top() const { return indexed_top_; }
+  bool unindexes() const { return unindexes_; }
+  bool adds_cloud_dots() const { return !cloud_added_.empty(); }
 
  private:
   leveldb::DB* const db_;
@@ -108,6 +119,8 @@ class BatchBuilder {
   bool departure_written_ = false;
   // Cloud dots staged by this batch.
   absl::btree_set<conflict::Dot> cloud_added_;
+  conflict::VersionVector indexed_top_;
+  bool unindexes_ = false;
   // Puts the record's bytes and its origin index entries that differ from
   // `before` (nullptr: none).
   void PutRecord(const std::string& record_key, const conflict::VersionVector* before,

@@ -241,8 +241,10 @@ class Store {
                                                uint64_t after_counter) const;
 
   // The store as of now: knowledge, index frontier and change streams read
-  // at one LevelDB snapshot (store_snapshot.h). Costs one read and a few
-  // seeks per origin in the index. A store closed after a failed reopen
+  // at one LevelDB snapshot (store_snapshot.h). Reads nothing from LevelDB
+  // when the summary kept from the commits is known and no commit is in
+  // flight; otherwise one read and a few seeks per origin in the index, and
+  // the summary read is kept. A store closed after a failed reopen
   // gives a snapshot whose status() is Unavailable. The snapshot must not
   // outlive the store; while it is alive, a reopen after a write error waits.
   std::unique_ptr<StoreSnapshot> Snapshot() const;
@@ -333,6 +335,9 @@ class Store {
       const RemoteBatch& remote, const BatchBuilder& batch, const std::vector<Merge>& merges,
       std::vector<std::pair<const RemoteBatch::Eviction*, conflict::Record>>& evictions);
   absl::Status StageResolve(Writer* writer, BatchBuilder& batch);
+  // Run by the commit leader right after db_->Write: brings summary_ to the
+  // state `committed` leaves (nullptr: the write failed, outcome unknown).
+  void PublishCommit(const BatchBuilder* committed);
   // Run by the leader before a commit after a failed one: probes, then
   // reopens LevelDB and reloads the progress (store_recover.cc).
   absl::Status RecoverFromWriteError();
@@ -365,6 +370,19 @@ class Store {
   // DbSnapshots alive over db_ (held by StoreSnapshots and ChangeIterators):
   // a reopen must not pull db_ from under them.
   mutable std::atomic<int> live_snapshots_{0};
+
+  // The StoreSnapshot::Summary of the store as of the last commit, so that
+  // Snapshot() reads nothing from LevelDB: a session between nodes in sync
+  // then costs the same whatever the shape of the LSM tree. nullopt while
+  // unknown (after open or a reopen, after a failed commit or one that
+  // removed index entries); the next Snapshot reads it and keeps it if no
+  // commit ended meanwhile (summary_generation_ counts the ends). While a
+  // commit is in flight a new LevelDB snapshot may or may not hold it, so
+  // Snapshot reads rather than use summary_.
+  mutable std::mutex summary_mu_;
+  mutable std::optional<StoreSnapshot::Summary> summary_ ABSL_GUARDED_BY(summary_mu_);
+  bool commit_in_flight_ ABSL_GUARDED_BY(summary_mu_) = false;
+  uint64_t summary_generation_ ABSL_GUARDED_BY(summary_mu_) = 0;
 
   // Touched only by the commit leader; leadership passes under mu_.
   conflict::HybridLogicalClock hlc_;

@@ -337,6 +337,12 @@ absl::Status Store::ReopenLevelDb() {
   cache_ = std::move(parts.cache);
   filter_ = std::move(parts.filter);
   db_ = std::move(parts.db);
+  {
+    // The reopened store may hold a batch whose commit failed: read again.
+    std::lock_guard<std::mutex> lock(summary_mu_);
+    summary_.reset();
+    ++summary_generation_;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   progress_ = std::move(metadata.progress);
   return absl::OkStatus();

@@ -105,8 +105,22 @@ std::unique_ptr<StoreSnapshot> Store::Snapshot() const {
   std::shared_lock<std::shared_mutex> db_lock(db_mu_);
   absl::Status open = CheckOpen();
   if (!open.ok()) return std::make_unique<StoreSnapshot>(std::move(open));
-  return std::make_unique<StoreSnapshot>(
-      std::make_shared<const DbSnapshot>(db_.get(), &live_snapshots_));
+  std::unique_lock<std::mutex> lock(summary_mu_);
+  auto db_snapshot = std::make_shared<const DbSnapshot>(db_.get(), &live_snapshots_);
+  if (summary_.has_value() && !commit_in_flight_) {
+    return std::make_unique<StoreSnapshot>(std::move(db_snapshot), *summary_);
+  }
+  // Taken between commits, the LevelDB snapshot holds exactly the commits
+  // that ended by `generation`: what it reads is the summary as of then.
+  const bool between_commits = !commit_in_flight_;
+  const uint64_t generation = summary_generation_;
+  lock.unlock();
+  auto snapshot = std::make_unique<StoreSnapshot>(std::move(db_snapshot));
+  if (between_commits && snapshot->status().ok()) {
+    lock.lock();
+    if (summary_generation_ == generation && !summary_.has_value()) summary_ = snapshot->summary();
+  }
+  return snapshot;
 }
 
 conflict::VersionVector Store::Knowledge() const {

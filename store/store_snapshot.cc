@@ -58,18 +58,28 @@ StoreSnapshot::StoreSnapshot(std::shared_ptr<const DbSnapshot> snapshot)
     status_ = knowledge.status();
     return;
   }
-  knowledge_ = *std::move(knowledge);
+  summary_.knowledge = *std::move(knowledge);
   auto frontier = ReadIndexFrontier(*snapshot_);
   if (!frontier.ok()) {
     status_ = frontier.status();
     return;
   }
-  frontier_ = *std::move(frontier);
+  summary_.frontier = *std::move(frontier);
+  auto cloud = KnowledgeCloud(/*limit=*/1);
+  if (!cloud.ok()) {
+    status_ = cloud.status();
+    return;
+  }
+  summary_.cloud_empty = cloud->empty();
 }
+
+StoreSnapshot::StoreSnapshot(std::shared_ptr<const DbSnapshot> snapshot, Summary summary)
+    : snapshot_(std::move(snapshot)), summary_(std::move(summary)) {}
 
 absl::StatusOr<std::vector<conflict::Dot>> StoreSnapshot::KnowledgeCloud(size_t limit) const {
   SANJI_RETURN_IF_ERROR(status_);
   std::vector<conflict::Dot> cloud;
+  if (summary_.cloud_empty) return cloud;
   std::unique_ptr<leveldb::Iterator> it(
       snapshot_->db()->NewIterator(snapshot_->ReadOptions(/*fill_cache=*/true)));
   const std::string space = KnowledgeCloudSpacePrefix();

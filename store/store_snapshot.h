@@ -3,10 +3,14 @@
 // frontier and the change streams it hands to a peer all describe the same
 // state, whatever commits in the meantime.
 //
-// Taking one (Store::Snapshot) reads the knowledge key and computes the index
-// frontier with two seeks and one step back per origin in the origin index,
-// never a scan of its entries: the cost grows with the number of origins, not
-// with the number of records.
+// Taking one (Store::Snapshot) usually reads nothing from LevelDB: the Store
+// keeps the snapshot's summary (knowledge, index frontier, whether the
+// knowledge cloud is empty) in memory from its commits. When it cannot (a
+// commit in flight, or the summary unknown after open, an eviction or a
+// failed commit), the snapshot reads the knowledge key and computes the
+// index frontier with two seeks and one step back per origin in the origin
+// index, never a scan of its entries: the cost grows with the number of
+// origins, not with the number of records.
 //
 // While a StoreSnapshot, or a ChangeIterator made from it, is alive, the
 // Store does not reopen its LevelDB after a write error (store.h, "Write
@@ -35,9 +39,22 @@ namespace sanji::store {
 
 class StoreSnapshot {
  public:
-  // Reads the knowledge and the index frontier at `snapshot`. On a read error
-  // (DataLoss, I/O), status() reports it. REQUIRES: `snapshot` not null.
+  // What a snapshot holds besides its change streams.
+  struct Summary {
+    conflict::VersionVector knowledge;
+    // See IndexFrontier().
+    conflict::VersionVector frontier;
+    // True if the knowledge cloud holds no dot (KnowledgeCloud() is empty).
+    bool cloud_empty = false;
+  };
+
+  // Reads the summary at `snapshot`. On a read error (DataLoss, I/O),
+  // status() reports it. REQUIRES: `snapshot` not null.
   explicit StoreSnapshot(std::shared_ptr<const DbSnapshot> snapshot);
+  // A snapshot whose summary is known, which reads nothing now.
+  // REQUIRES: `snapshot` not null; `summary` is what the constructor above
+  // would read at `snapshot`.
+  StoreSnapshot(std::shared_ptr<const DbSnapshot> snapshot, Summary summary);
   // A snapshot of nothing that reports `error` (a store closed after a
   // failed reopen).
   explicit StoreSnapshot(absl::Status error);
@@ -50,8 +67,11 @@ class StoreSnapshot {
   // the caller should end the session.
   const absl::Status& status() const { return status_; }
 
+  // The summary below, whole (meaningful if status() is OK).
+  const Summary& summary() const { return summary_; }
+
   // The node's knowledge as stored at the snapshot.
-  conflict::VersionVector Knowledge() const { return knowledge_; }
+  conflict::VersionVector Knowledge() const { return summary_.knowledge; }
 
   // At most `limit` dots of the knowledge cloud (key_layout.h, 0x08): dots
   // of records held beyond the knowledge, in key order. Errors: DataLoss, I/O.
@@ -61,7 +81,7 @@ class StoreSnapshot {
   // the highest counter indexed: ChangesSince(origin, c) yields nothing for
   // c at or above it. It may be below the knowledge of the origin (changes
   // outside this node's filter, records evicted).
-  conflict::VersionVector IndexFrontier() const { return frontier_; }
+  conflict::VersionVector IndexFrontier() const { return summary_.frontier; }
 
   // Records whose dot for `origin` is above `after_counter`, in counter
   // order, read at this snapshot and decoded as `decode` says
@@ -74,8 +94,7 @@ class StoreSnapshot {
  private:
   const std::shared_ptr<const DbSnapshot> snapshot_;  // null if status_ is an error
   absl::Status status_;
-  conflict::VersionVector knowledge_;
-  conflict::VersionVector frontier_;
+  Summary summary_;
 };
 
 }  // namespace sanji::store

@@ -161,7 +161,12 @@ std::optional<Progress> Store::CommitGroup(const std::vector<Writer*>& group,
   batch.progress().hlc_last = hlc_.Last();
   leveldb::WriteOptions sync;
   sync.sync = true;
+  {
+    std::lock_guard<std::mutex> lock(summary_mu_);
+    commit_in_flight_ = true;
+  }
   leveldb::Status status = db_->Write(sync, batch.Finish());
+  PublishCommit(status.ok() ? &batch : nullptr);
   if (!status.ok()) {
     const absl::Status error =
         FromLevelDb(status, absl::StrCat("committing to the store at ", options_.path));
@@ -172,6 +177,19 @@ std::optional<Progress> Store::CommitGroup(const std::vector<Writer*>& group,
     return std::nullopt;
   }
   return std::move(batch.progress());
+}
+
+void Store::PublishCommit(const BatchBuilder* committed) {
+  std::lock_guard<std::mutex> lock(summary_mu_);
+  commit_in_flight_ = false;
+  ++summary_generation_;
+  if (committed == nullptr || committed->unindexes()) {
+    summary_.reset();
+  } else if (summary_.has_value()) {
+    summary_->knowledge = committed->progress().knowledge;
+    summary_->frontier.Join(committed->indexed_top());
+    summary_->cloud_empty = summary_->cloud_empty && !committed->adds_cloud_dots();
+  }
 }
 
 absl::StatusOr<const CollectionSchema*> Store::CollectionFor(absl::string_view collection,

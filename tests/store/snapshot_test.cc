@@ -158,5 +158,54 @@ TEST_P(SnapshotTest, FrontierIsTheHighestIndexedCounterPerOrigin) {
   EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
 }
 
+// The store keeps each snapshot's summary from its commits instead of reading
+// it (store.h, Snapshot): it must follow every kind of commit, including the
+// ones that lower the frontier or touch the knowledge cloud.
+TEST_P(SnapshotTest, SummaryFollowsEvictionsAndTheCloud) {
+  auto store = OpenStore();
+  ASSERT_TRUE(store->ApplyRemote(RemoteWrite(*store, township_, 1, "R-1", "一")).ok());
+  ASSERT_TRUE(store->ApplyRemote(RemoteWrite(*store, township_, 2, "R-2", "二")).ok());
+  auto before = store->Snapshot();
+  EXPECT_EQ(before->IndexFrontier().Get(township_), 2u);
+  EXPECT_TRUE(before->summary().cloud_empty);
+
+  // R-2 holds the township's top entry; evicting it lowers the frontier.
+  RemoteBatch evict;
+  VersionVector moved;
+  moved.Set(township_, 3);
+  evict.evictions.push_back({kTickets, "R-2", moved});
+  ASSERT_TRUE(store->ApplyRemote(evict).ok());
+  for (int i = 0; i < 2; ++i) {  // the first snapshot reads it, the second has it kept
+    auto after = store->Snapshot();
+    ASSERT_TRUE(after->status().ok()) << after->status();
+    EXPECT_EQ(after->IndexFrontier(), MaxContext(*store)) << "snapshot " << i;
+    EXPECT_EQ(after->IndexFrontier().Get(township_), 1u) << "snapshot " << i;
+  }
+  EXPECT_EQ(before->IndexFrontier().Get(township_), 2u);  // taken earlier, unchanged
+
+  // A change held beyond the knowledge (counter 5 while the knowledge is at
+  // 2) goes into the cloud.
+  RemoteBatch ahead = RemoteWrite(*store, township_, 5, "R-3", "三");
+  ahead.knowledge = VersionVector();
+  ahead.held_dots.push_back({township_, 5});
+  ASSERT_TRUE(store->ApplyRemote(ahead).ok());
+  auto with_cloud = store->Snapshot();
+  EXPECT_FALSE(with_cloud->summary().cloud_empty);
+  auto cloud = with_cloud->KnowledgeCloud(10);
+  ASSERT_TRUE(cloud.ok()) << cloud.status();
+  EXPECT_EQ(*cloud, (std::vector<conflict::Dot>{{township_, 5}}));
+  EXPECT_EQ(with_cloud->IndexFrontier().Get(township_), 5u);
+  EXPECT_EQ(with_cloud->Knowledge(), store->Knowledge());
+
+  // Reopened, the store reads the same summary it kept.
+  const StoreSnapshot::Summary kept = store->Snapshot()->summary();
+  store.reset();
+  store = OpenStore();
+  const StoreSnapshot::Summary read = store->Snapshot()->summary();
+  EXPECT_EQ(read.knowledge, kept.knowledge);
+  EXPECT_EQ(read.frontier, kept.frontier);
+  EXPECT_EQ(read.cloud_empty, kept.cloud_empty);
+}
+
 }  // namespace
 }  // namespace sanji::store::testing
