@@ -41,17 +41,18 @@ void ChangeIterator::Load() {
   }
   const leveldb::Slice index_key = index_->key();
   if (!index_key.starts_with(prefix_)) return;  // past the origin: done
-  conflict::Origin origin;
-  const leveldb::Slice name = index_->value();
-  if (!ParseOriginIndexKey(absl::string_view(index_key.data(), index_key.size()), &origin,
-                           &counter_) ||
-      !ParseRecordName(absl::string_view(name.data(), name.size()), &collection_, &key_)) {
+  // The origin's prefix is known: only the counter after it is read.
+  absl::string_view counter_bytes(index_key.data() + prefix_.size(),
+                                  index_key.size() - prefix_.size());
+  const absl::string_view name(index_->value().data(), index_->value().size());
+  if (!GetFixed64BigEndian(&counter_bytes, &counter_) || !counter_bytes.empty() ||
+      !ParseRecordName(name, &collection_, &key_)) {
     status_ =
         absl::DataLossError(absl::StrCat("malformed origin index entry for ", origin_.ToString()));
     return;
   }
-  const std::string record_key = RecordKey(collection_, key_);
-  leveldb::Status read = snapshot_->db()->Get(read_options_, record_key, &bytes_);
+  RecordKeyOfName(name, &record_key_);
+  leveldb::Status read = snapshot_->db()->Get(read_options_, record_key_, &bytes_);
   if (!read.ok()) {
     status_ = FromLevelDb(read, absl::StrCat("reading record \"", collection_, "\"/\"", key_,
                                              "\" indexed at ", origin_.ToString(), ":", counter_));

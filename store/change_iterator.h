@@ -90,7 +90,8 @@ class ChangeIterator {
   uint64_t counter_ = 0;
   std::string collection_;
   std::string key_;
-  std::string bytes_;  // reused from record to record
+  std::string record_key_;  // reused from record to record
+  std::string bytes_;       // reused from record to record
   conflict::Record record_;
   codec::RecordHead head_;
 };

@@ -56,23 +56,22 @@ void PutEscaped(std::string* out, absl::string_view text, bool terminate) {
 
 bool GetEscaped(absl::string_view* input, std::string* text) {
   std::string result;
-  for (size_t i = 0; i < input->size(); ++i) {
-    char c = (*input)[i];
-    if (c != kEscape) {
-      result.push_back(c);
-      continue;
-    }
-    if (i + 1 >= input->size()) return false;
-    char next = (*input)[++i];
+  absl::string_view rest = *input;
+  while (true) {
+    // Copies the run up to the next escape at once (most text has none).
+    const size_t at = rest.find(kEscape);
+    if (at == absl::string_view::npos || at + 1 >= rest.size()) return false;  // no terminator
+    result.append(rest.data(), at);
+    const char next = rest[at + 1];
+    rest.remove_prefix(at + 2);
     if (next == kTerminator) {
-      input->remove_prefix(i + 1);
+      *input = rest;
       *text = std::move(result);
       return true;
     }
     if (next != kEscapedZero) return false;
     result.push_back(kEscape);
   }
-  return false;  // no terminator
 }
 
 void PutVarint64(std::string* out, uint64_t value) {

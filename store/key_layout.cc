@@ -33,6 +33,11 @@ std::string RecordKey(absl::string_view collection, absl::string_view key) {
   return Tag(KeySpace::kRecord) + RecordName(collection, key);
 }
 
+void RecordKeyOfName(absl::string_view name, std::string* record_key) {
+  record_key->assign(Tag(KeySpace::kRecord));
+  record_key->append(name.data(), name.size());
+}
+
 std::string RecordRangePrefix(absl::string_view collection, absl::string_view key_prefix) {
   std::string prefix = Tag(KeySpace::kRecord);
   PutEscaped(&prefix, collection);

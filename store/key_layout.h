@@ -139,6 +139,9 @@ std::string RecordName(absl::string_view collection, absl::string_view key);
 std::string RecordKey(absl::string_view collection, absl::string_view key);
 // The RecordName inside a RecordKey: its bytes after the tag.
 inline absl::string_view RecordNameIn(absl::string_view record_key) { return record_key.substr(1); }
+// The RecordKey of a RecordName (an index entry's value): the tag before it.
+// Makes into `*record_key`, reusing its buffer.
+void RecordKeyOfName(absl::string_view name, std::string* record_key);
 // The prefix of every record key of `collection` whose key starts with
 // `key_prefix`.
 std::string RecordRangePrefix(absl::string_view collection, absl::string_view key_prefix);
