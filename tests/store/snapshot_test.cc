@@ -197,8 +197,11 @@ TEST_P(SnapshotTest, SummaryFollowsEvictionsAndTheCloud) {
   EXPECT_EQ(with_cloud->IndexFrontier().Get(township_), 5u);
   EXPECT_EQ(with_cloud->Knowledge(), store->Knowledge());
 
-  // Reopened, the store reads the same summary it kept.
+  // Reopened, the store reads the same summary it kept. (Snapshots must not
+  // outlive their store.)
   const StoreSnapshot::Summary kept = store->Snapshot()->summary();
+  before.reset();
+  with_cloud.reset();
   store.reset();
   store = OpenStore();
   const StoreSnapshot::Summary read = store->Snapshot()->summary();
