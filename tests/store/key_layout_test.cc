@@ -55,6 +55,16 @@ TEST(KeyLayoutTest, RecordKeysParseBack) {
   EXPECT_EQ(parsed_key, key);
   EXPECT_FALSE(ParseRecordKey(RecordKey(collection, key) + "x", &parsed_collection, &parsed_key));
   EXPECT_FALSE(ParseRecordKey(OriginIndexKey({"a", 1}, 1), &parsed_collection, &parsed_key));
+
+  // An index entry's value (the name) gives the record key back, and no
+  // cut of a name parses.
+  const std::string name = RecordName(collection, key);
+  std::string record_key = "reused";
+  RecordKeyOfName(name, &record_key);
+  EXPECT_EQ(record_key, RecordKey(collection, key));
+  for (size_t size = 0; size < name.size(); ++size) {
+    EXPECT_FALSE(ParseRecordName(name.substr(0, size), &parsed_collection, &parsed_key)) << size;
+  }
 }
 
 TEST(KeyLayoutTest, IndexKeysSortByCounterWithinAnOrigin) {
