@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/btree_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "conflict/status_macros.h"
@@ -49,28 +50,51 @@ class WatchStream {
               conflict::VersionVector cursor, grpc::ServerWriter<v1::WatchEvent>& writer)
       : schema_(schema), request_(request), cursor_(std::move(cursor)), writer_(writer) {}
 
+  // Starts from `snapshot`: nothing it holds will be sent. Errors: the
+  // snapshot's read error.
+  absl::Status StartAfter(const store::StoreSnapshot& snapshot) {
+    SANJI_RETURN_IF_ERROR(snapshot.status());
+    const conflict::VersionVector knowledge = snapshot.Knowledge();
+    const conflict::VersionVector frontier = snapshot.IndexFrontier();
+    for (const auto& [origin, top] : frontier.entries()) {
+      const uint64_t known = knowledge.Get(origin);
+      cursor_.Set(origin, std::min(top, known));
+      if (top <= known) continue;
+      std::unique_ptr<store::ChangeIterator> held = snapshot.ChangesSince(origin, known);
+      for (; held->Valid(); held->Next()) seen_beyond_.insert({origin, held->counter()});
+      SANJI_RETURN_IF_ERROR(held->status());
+    }
+    return absl::OkStatus();
+  }
+
   // Sends every matching change of `snapshot` above the cursor and advances
-  // the cursor past the snapshot. Errors: the snapshot's read error;
-  // Cancelled when the client is gone.
+  // the cursor past the snapshot, per origin up to the snapshot's knowledge.
+  // Errors: the snapshot's read error; Cancelled when the client is gone.
   absl::Status Pass(const store::StoreSnapshot& snapshot) {
     SANJI_RETURN_IF_ERROR(snapshot.status());
     const conflict::VersionVector start = cursor_;
+    const conflict::VersionVector knowledge = snapshot.Knowledge();
     const conflict::VersionVector frontier = snapshot.IndexFrontier();
     for (const auto& [origin, top] : frontier.entries()) {
       if (top <= start.Get(origin)) continue;
-      SANJI_RETURN_IF_ERROR(StreamOrigin(snapshot, origin, start));
-      cursor_.Set(origin, top);
+      SANJI_RETURN_IF_ERROR(StreamOrigin(snapshot, origin, start, knowledge.Get(origin)));
+      Advance(origin, std::min(top, knowledge.Get(origin)));
     }
+    absl::erase_if(seen_beyond_, [&](const conflict::Dot& dot) { return cursor_.Covers(dot); });
     return absl::OkStatus();
   }
 
  private:
   absl::Status StreamOrigin(const store::StoreSnapshot& snapshot, const conflict::Origin& origin,
-                            const conflict::VersionVector& start) {
+                            const conflict::VersionVector& start, uint64_t known) {
     std::unique_ptr<store::ChangeIterator> changes =
         snapshot.ChangesSince(origin, start.Get(origin));
     for (; changes->Valid(); changes->Next()) {
-      cursor_.Set(origin, changes->counter());
+      const uint64_t counter = changes->counter();
+      Advance(origin, std::min(counter, known));
+      // Beyond the knowledge the cursor stays behind (a lower counter of the
+      // origin may still arrive), so each change there is looked at once.
+      if (counter > known && !seen_beyond_.insert({origin, counter}).second) continue;
       if (!Matches(*changes)) continue;
       // Sent already in the stream of an earlier origin of this pass. Never
       // null: this origin's dot of the record is above `start`.
@@ -78,6 +102,10 @@ class WatchStream {
       SANJI_RETURN_IF_ERROR(Send(*changes));
     }
     return changes->status();
+  }
+
+  void Advance(const conflict::Origin& origin, uint64_t counter) {
+    if (counter > cursor_.Get(origin)) cursor_.Set(origin, counter);
   }
 
   bool Matches(const store::ChangeIterator& change) const {
@@ -102,6 +130,10 @@ class WatchStream {
   const conflict::Schema& schema_;
   const v1::WatchRequest& request_;
   conflict::VersionVector cursor_;
+  // The index dots above the cursor this watch has looked at: changes held
+  // beyond the knowledge of the snapshot it looked in. As few as the store's
+  // knowledge cloud; dropped once the cursor covers them.
+  absl::btree_set<conflict::Dot> seen_beyond_;
   grpc::ServerWriter<v1::WatchEvent>& writer_;
 };
 
@@ -241,11 +273,13 @@ absl::Status RecordServiceImpl::DoWatch(grpc::ServerContext& context,
   // for rather than missed (commit_notifier.h).
   uint64_t seen = notifier_->commits();
   std::unique_ptr<store::StoreSnapshot> snapshot = store_->Snapshot();
-  // "From now" is everything indexed at the first snapshot.
-  if (request.cursor().empty() && !request.from_start()) cursor = snapshot->IndexFrontier();
+  WatchStream stream(*schema_, request, std::move(cursor), writer);
+  // "From now" is everything held at the first snapshot.
+  if (request.cursor().empty() && !request.from_start()) {
+    SANJI_RETURN_IF_ERROR(stream.StartAfter(*snapshot));
+  }
   // Tells the client the starting point is fixed (api.proto, WatchRequest).
   writer.SendInitialMetadata();
-  WatchStream stream(*schema_, request, std::move(cursor), writer);
   while (true) {
     SANJI_RETURN_IF_ERROR(stream.Pass(*snapshot));
     // Not held while idle: a store reopen after a write error waits for it.

@@ -18,17 +18,24 @@
 // pass from the advanced cursor. The initial metadata goes out once the
 // starting cursor is fixed, so a client knows when "from now" began.
 //
+// Per origin the cursor never passes the snapshot's knowledge: a change held
+// beyond it (relayed out of order, store.h RemoteBatch::held_dots) may be
+// followed by an earlier change of the same origin, which a later pass then
+// finds. The watch remembers the index dots beyond its cursor it has looked
+// at (as few as the store's knowledge cloud, dropped once the cursor covers
+// them), so a live watch sends each change once; "from now" puts the dots
+// held beyond the knowledge at the start there too.
+//
 // Each event's cursor is the pass's starting cursor with the origins already
-// streamed raised to the snapshot's frontier and the current origin raised to
-// the event's counter. Resuming from it repeats nothing already passed but
-// one case: a record of several origins, sent in the stream of the first,
-// comes again from the stream of a later one if the cursor was taken before
-// that stream passed it. So delivery is at-least-once, in counter order per
-// origin. A deleted record is an event with record.deleted = true; a record
-// evicted from this node (moved to another scope, Store::ApplyRemote) makes
-// no event. A change of a remote origin that arrives below a counter the
-// cursor has passed (relayed out of order, store.h RemoteBatch::held_dots) is
-// not delivered (api.proto says so); a later change to its record is.
+// streamed raised to the snapshot's frontier (at most to its knowledge) and
+// the current origin raised to the event's counter (the same). Resuming from
+// it repeats nothing already passed but two cases: a record of several
+// origins, sent in the stream of the first, comes again from the stream of a
+// later one if the cursor was taken before that stream passed it; a change
+// held beyond the knowledge comes again. So delivery is at-least-once, in
+// counter order per origin. A deleted record is an event with
+// record.deleted = true; a record evicted from this node (moved to another
+// scope, Store::ApplyRemote) makes no event.
 //
 // A watch ends only when its client cancels it: shut a server down with a
 // deadline (grpc::Server::Shutdown(deadline)), which cancels the calls left.

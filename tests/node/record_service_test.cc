@@ -633,6 +633,54 @@ TEST_F(RecordServiceTest, WatchSendsARecordOfSeveralOriginsOnce) {
   EXPECT_EQ(watch.NextKey(), "sentinel");
 }
 
+// A change of another node that reaches this one after a later change of the
+// same node (relayed out of counter order: the later one held beyond the
+// knowledge, store.h RemoteBatch::held_dots) reaches a watch already past the
+// later one, and nothing goes twice.
+class WatchOutOfOrderTest : public RecordServiceTest {
+ protected:
+  // The township's change `counter`: a new record `key` in this node's scope,
+  // applied as a sync session would, with the knowledge `known` of the
+  // township; a change beyond it is held.
+  void ApplyTownshipChange(const std::string& key, uint64_t counter, uint64_t known) {
+    conflict::Change change;
+    change.scope = kNode;
+    change.ops.push_back({"title", conflict::Assign{conflict::Value(key)}});
+    auto record = conflict::Record().Write(**schema_.Collection(kRequests), change,
+                                           {township_, counter}, {kStartMicros, 1});
+    ASSERT_TRUE(record.ok()) << record.status();
+    store::RemoteBatch batch;
+    batch.items.push_back({kRequests, key, *record});
+    if (known > 0) batch.knowledge.Set(township_, known);
+    if (counter > known) batch.held_dots.push_back({township_, counter});
+    ASSERT_TRUE(store_->ApplyRemote(batch).ok());
+    notifier_.Notify();  // as a sync session does after its commit
+  }
+
+  const conflict::Origin township_{"gutian/fengpu", 1};
+};
+
+TEST_F(WatchOutOfOrderTest, AWatchPastALaterChangeStillGetsTheEarlierOne) {
+  ApplyTownshipChange("later", 50, 0);
+  WatchCall watch(*stub_, FromStart());
+  EXPECT_EQ(watch.NextKey(), "later");
+  ApplyTownshipChange("earlier", 30, 30);
+  EXPECT_EQ(watch.NextKey(), "earlier");
+  // Ordered stream: "later" coming again would come before the sentinel.
+  MustPut(Put("sentinel").Assign("title", Text("next")));
+  EXPECT_EQ(watch.NextKey(), "sentinel");
+}
+
+TEST_F(WatchOutOfOrderTest, AWatchFromNowSkipsWhatIsHeldAndGetsWhatArrives) {
+  ApplyTownshipChange("later", 50, 0);
+  v1::WatchRequest request;
+  WatchCall watch(*stub_, request);  // from now: "later" is already here
+  ApplyTownshipChange("earlier", 30, 30);
+  EXPECT_EQ(watch.NextKey(), "earlier");
+  MustPut(Put("sentinel").Assign("title", Text("next")));
+  EXPECT_EQ(watch.NextKey(), "sentinel");
+}
+
 TEST_F(RecordServiceTest, CancelledWatchEnds) {
   MustPut(Put("r1").Assign("title", Text("one")));
   WatchCall watch(*stub_, FromStart());
