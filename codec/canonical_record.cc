@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
@@ -201,9 +202,24 @@ class CanonicalReader {
       End(c);
       return status_;
     }
-    absl::StatusOr<conflict::Record> head = BuildHead();
-    if (!head.ok()) return head.status();
-    return RecordHead{head->context(), head->scope()};
+    // What BuildHead() would give as context() and scope(), without the
+    // Record: every check its FromState makes was made while reading (dots
+    // covered, a text scope).
+    RecordHead head;
+    for (size_t i = 0; i < origins_.size(); ++i) {
+      head.context.Set(conflict::Origin{origins_[i].id, origins_[i].incarnation}, counters_[i]);
+    }
+    // The scope register's Winner(): the greatest (timestamp, dot); origin
+    // indexes follow the origins' order.
+    const ScopeEntry* winner = nullptr;
+    for (const ScopeEntry& entry : scope_) {
+      if (winner == nullptr || std::tie(winner->timestamp, winner->origin, winner->counter) <
+                                   std::tie(entry.timestamp, entry.origin, entry.counter)) {
+        winner = &entry;
+      }
+    }
+    if (winner != nullptr) head.scope = std::string(winner->text);
+    return head;
   }
 
  private:
