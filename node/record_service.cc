@@ -60,7 +60,9 @@ class WatchStream {
       const uint64_t known = knowledge.Get(origin);
       cursor_.Set(origin, std::min(top, known));
       if (top <= known) continue;
-      std::unique_ptr<store::ChangeIterator> held = snapshot.ChangesSince(origin, known);
+      // Only their counters matter: read heads, not whole records.
+      std::unique_ptr<store::ChangeIterator> held =
+          snapshot.ChangesSince(origin, known, store::ChangeIterator::Decode::kHead);
       for (; held->Valid(); held->Next()) seen_beyond_.insert({origin, held->counter()});
       SANJI_RETURN_IF_ERROR(held->status());
     }
