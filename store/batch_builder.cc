@@ -26,6 +26,8 @@ absl::StatusOr<std::optional<conflict::Record>> BatchBuilder::Lookup(const std::
     if (it->second.record != nullptr) return std::optional<conflict::Record>(*it->second.record);
     if (it->second.bytes == nullptr) return std::optional<conflict::Record>();
     bytes = it->second.bytes;
+  } else if (key_filter_->CertainlyAbsent(record_key)) {
+    return std::optional<conflict::Record>();
   } else {
     leveldb::Status status = db_->Get(leveldb::ReadOptions(), record_key, &read);
     if (status.IsNotFound()) return std::optional<conflict::Record>();
@@ -67,6 +69,7 @@ void BatchBuilder::StageNewRecordBytes(const std::string& record_key,
 void BatchBuilder::PutRecord(const std::string& record_key, const conflict::VersionVector* before,
                              const conflict::VersionVector& after, absl::string_view bytes) {
   const absl::string_view name = RecordNameIn(record_key);
+  key_filter_->Add(record_key);  // before the commit that stores it
   batch_.Put(record_key, leveldb::Slice(bytes.data(), bytes.size()));
   for (const auto& [origin, counter] : after.entries()) {
     const uint64_t old_counter = before == nullptr ? 0 : before->Get(origin);

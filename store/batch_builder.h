@@ -29,14 +29,18 @@
 #include "leveldb/db.h"
 #include "leveldb/write_batch.h"
 #include "store/metadata.h"
+#include "store/record_key_filter.h"
 
 namespace sanji::store {
 
 class BatchBuilder {
  public:
-  // REQUIRES: `db` outlives this builder and no one else writes to it while
-  // the builder is in use.
-  BatchBuilder(leveldb::DB* db, Progress start) : db_(db), progress_(std::move(start)) {}
+  // REQUIRES: `db` and `key_filter` outlive this builder and no one else
+  // writes to `db` while the builder is in use. Every record key the builder
+  // stages is added to `key_filter` (record_key_filter.h), and a lookup of a
+  // key the filter certainly lacks reads nothing.
+  BatchBuilder(leveldb::DB* db, RecordKeyFilter* key_filter, Progress start)
+      : db_(db), key_filter_(key_filter), progress_(std::move(start)) {}
 
   // The record as staged in this batch, else as stored, else nullopt.
   // `record_key` is RecordKey(collection, key), for a caller that has it.
@@ -112,6 +116,7 @@ class BatchBuilder {
 
  private:
   leveldb::DB* const db_;
+  RecordKeyFilter* const key_filter_;
   Progress progress_;
   bool progress_changed_ = false;
   // Departure marks this batch looked at (keys), and whether it wrote one.

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "conflict/clock.h"
@@ -63,6 +64,15 @@ struct Options {
   // The same holds for remote apply, which reads every record of a batch
   // before merging: with random keys nearly all of those reads miss.
   int bloom_bits_per_key = 10;
+  // Origin index entries the record key filter's filling reads per hold of
+  // the store's lock (store.h, Store::FillKeyFilter): small enough that a
+  // reopen after a write error does not wait long; tests make it tiny so that
+  // writes interleave with the filling.
+  size_t key_filter_fill_chunk = 4096;
+  // Called on the filling thread after each chunk is added to the filter,
+  // outside the store's locks: tests write from it to interleave writes with
+  // the filling deterministically.
+  std::function<void()> key_filter_chunk_done_for_test;
   // Left at LevelDB's defaults, measured with bench/storage_bench (remote
   // apply of 300-byte records, random keys, on a shared 2-core machine):
   // snappy compression (turning it off changed nothing measurable: the text

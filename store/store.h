@@ -13,6 +13,10 @@
 // fails validation fails alone and takes no dot.
 //
 // Open reads a fixed handful of keys: its cost does not grow with the store.
+// A store that holds records then fills its record key filter
+// (record_key_filter.h) on a thread of its own while it serves, from the
+// origin index (small entries, not the records): until that ends, a write of
+// a new record reads LevelDB to learn that it is new.
 //
 // Write errors and recovery. A commit that fails with an I/O error (a full
 // disk, a failed fsync) has an unknown outcome: LevelDB may or may not replay
@@ -46,6 +50,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <variant>
 #include <vector>
 
@@ -69,6 +74,7 @@
 #include "store/conflict_log.h"
 #include "store/metadata.h"
 #include "store/options.h"
+#include "store/record_key_filter.h"
 #include "store/store_snapshot.h"
 
 namespace sanji::store {
@@ -137,6 +143,12 @@ struct StoreStats {
   int64_t max_remote_ahead_micros = 0;
   uint64_t failed_commits = 0;  // commits that failed with an I/O error
   uint64_t reopens = 0;         // LevelDB reopened after a failed commit
+  // The record key filter (record_key_filter.h): whether it is filled (until
+  // then every lookup of a record reads LevelDB), the distinct keys in it and
+  // the memory its bits take.
+  bool record_key_filter_complete = false;
+  uint64_t record_key_filter_keys = 0;
+  uint64_t record_key_filter_bytes = 0;
 };
 
 // What Store::Backup copied.
@@ -307,9 +319,18 @@ class Store {
   struct Writer;
   struct Merge;
 
+  // `holds_records`: false if the store is known to hold no record (new).
   Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::Env> pread_env,
         std::unique_ptr<leveldb::Cache> cache, std::unique_ptr<const leveldb::FilterPolicy> filter,
-        std::unique_ptr<leveldb::DB> db, const Progress& progress);
+        std::unique_ptr<leveldb::DB> db, const Progress& progress, bool holds_records);
+  // Run by key_filter_filler_: adds the record key of every origin index
+  // entry to key_filter_, Options::key_filter_fill_chunk entries per hold of
+  // db_mu_, then marks it complete. Every key stored when the store opened
+  // keeps an index entry at or after any position of the scan (an entry only
+  // moves to a higher counter of its origin, when its record is staged, and
+  // staging adds the key), so the scan misses none. Stops early, leaving the
+  // filter incomplete, when the store closes or a read fails.
+  void FillKeyFilter();
 
   // Queues `writer` and returns once its result is set (by this thread as
   // leader or by another leader).
@@ -383,6 +404,12 @@ class Store {
   mutable std::optional<StoreSnapshot::Summary> summary_ ABSL_GUARDED_BY(summary_mu_);
   bool commit_in_flight_ ABSL_GUARDED_BY(summary_mu_) = false;
   uint64_t summary_generation_ ABSL_GUARDED_BY(summary_mu_) = 0;
+
+  // Consulted and added to by the commit leader (BatchBuilder), filled by
+  // key_filter_filler_ for a store that opened with records.
+  RecordKeyFilter key_filter_;
+  std::atomic<bool> closing_{false};
+  std::thread key_filter_filler_;
 
   // Touched only by the commit leader; leadership passes under mu_.
   conflict::HybridLogicalClock hlc_;

@@ -299,15 +299,17 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(Options options) {
   }
   if (new_incarnation) SANJI_RETURN_IF_ERROR(StartIncarnation(options, parts.db.get(), metadata));
   const conflict::Origin origin{metadata.node_id, metadata.incarnation};
+  // A store without metadata never committed, so it holds no record.
+  const bool holds_records = opened.metadata.has_value();
   return std::unique_ptr<Store>(new Store(std::move(options), origin, std::move(pread_env),
                                           std::move(parts.cache), std::move(parts.filter),
-                                          std::move(parts.db), metadata.progress));
+                                          std::move(parts.db), metadata.progress, holds_records));
 }
 
 Store::Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::Env> pread_env,
              std::unique_ptr<leveldb::Cache> cache,
              std::unique_ptr<const leveldb::FilterPolicy> filter, std::unique_ptr<leveldb::DB> db,
-             const Progress& progress)
+             const Progress& progress, bool holds_records)
     : options_(std::move(options)),
       origin_(std::move(origin)),
       pread_env_(std::move(pread_env)),
@@ -315,9 +317,47 @@ Store::Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::
       cache_(std::move(cache)),
       filter_(std::move(filter)),
       db_(std::move(db)),
+      key_filter_(/*complete=*/!holds_records),
       hlc_(options_.clock, conflict::HybridLogicalClock::Options{options_.max_skew_micros}),
       progress_(progress) {
   hlc_.Restore(progress.hlc_last);
+  if (holds_records) key_filter_filler_ = std::thread([this] { FillKeyFilter(); });
+}
+
+void Store::FillKeyFilter() {
+  const std::string index_prefix = OriginIndexSpacePrefix();
+  std::string resume_at = index_prefix;
+  bool skip_resume_key = false;  // the first chunk has not read resume_at
+  std::vector<std::string> record_keys;
+  while (!closing_.load(std::memory_order_relaxed)) {
+    record_keys.clear();
+    bool scanned_all = false;
+    {
+      std::shared_lock<std::shared_mutex> db_lock(db_mu_);
+      if (!CheckOpen().ok()) return;
+      leveldb::ReadOptions read_options;
+      read_options.fill_cache = false;  // a scan must not evict the hot set
+      std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(read_options));
+      it->Seek(resume_at);
+      if (skip_resume_key && it->Valid() && it->key() == leveldb::Slice(resume_at)) it->Next();
+      for (; it->Valid() && it->key().starts_with(index_prefix) &&
+             record_keys.size() < options_.key_filter_fill_chunk;
+           it->Next()) {
+        RecordKeyOfName(absl::string_view(it->value().data(), it->value().size()),
+                        &record_keys.emplace_back());
+        resume_at.assign(it->key().data(), it->key().size());
+      }
+      if (!it->status().ok()) return;  // lookups go on reading LevelDB
+      scanned_all = !it->Valid() || !it->key().starts_with(index_prefix);
+    }
+    skip_resume_key = true;
+    key_filter_.AddAll(record_keys);
+    if (options_.key_filter_chunk_done_for_test) options_.key_filter_chunk_done_for_test();
+    if (scanned_all) {
+      key_filter_.MarkComplete();
+      return;
+    }
+  }
 }
 
 absl::Status Store::ReopenLevelDb() {
@@ -349,6 +389,8 @@ absl::Status Store::ReopenLevelDb() {
 }
 
 Store::~Store() {
+  closing_.store(true, std::memory_order_relaxed);
+  if (key_filter_filler_.joinable()) key_filter_filler_.join();
   std::unique_lock<std::shared_mutex> db_lock(db_mu_);
   if (db_ == nullptr) return;
   // Flush the memtable so the next Open replays no log: compacting a range

@@ -134,8 +134,15 @@ Progress Store::progress() const {
 }
 
 StoreStats Store::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return stats_;
+  StoreStats stats;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats = stats_;
+  }
+  stats.record_key_filter_complete = key_filter_.complete();
+  stats.record_key_filter_keys = key_filter_.keys();
+  stats.record_key_filter_bytes = key_filter_.memory_bytes();
+  return stats;
 }
 
 size_t Store::QueuedWritersForTest() const {

@@ -141,7 +141,7 @@ void Store::Commit(Writer* writer) {
 std::optional<Progress> Store::CommitGroup(const std::vector<Writer*>& group,
                                            const Progress& start) {
   std::shared_lock<std::shared_mutex> db_lock(db_mu_);
-  BatchBuilder batch(db_.get(), start);
+  BatchBuilder batch(db_.get(), &key_filter_, start);
   std::vector<Writer*> staged;
   for (Writer* writer : group) {
     switch (writer->kind) {
