@@ -63,6 +63,11 @@ struct Options {
   // reading one block per level. 10 bits give ~1% false positives.
   // The same holds for remote apply, which reads every record of a batch
   // before merging: with random keys nearly all of those reads miss.
+  // LevelDB consults a table's filter only after searching its index block,
+  // so the store answers most of those misses before LevelDB, from its own
+  // record key filter (record_key_filter.h); LevelDB's filters still serve
+  // that filter's false positives, reads while it fills, and every other
+  // point read.
   int bloom_bits_per_key = 10;
   // Origin index entries the record key filter's filling reads per hold of
   // the store's lock (store.h, Store::FillKeyFilter): small enough that a
