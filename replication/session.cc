@@ -274,18 +274,32 @@ std::string Session::CheckItem(const ApplyBatch::Item& item) {
   // is not enough: a child could pair it with content of its own.
   std::optional<Record> stored;
   bool stored_read = false;
+  auto read_stored = [&] {
+    if (stored_read) return;
+    stored_read = true;
+    absl::StatusOr<Record> got = replica_->Get(item.collection, item.key);
+    if (got.ok()) stored = *std::move(got);
+  };
   auto stored_holds = [&](const Origin& origin, uint64_t counter) {
-    if (!stored_read) {
-      stored_read = true;
-      absl::StatusOr<Record> got = replica_->Get(item.collection, item.key);
-      if (got.ok()) stored = *std::move(got);
-    }
+    read_stored();
     return stored.has_value() && stored->context().Get(origin) >= counter;
   };
   for (const auto& [origin, counter] : record.context().entries()) {
     if (InSubtree(origin.node_id.str(), peer_id_)) continue;
     if (!stored_holds(origin, counter)) {
       return absl::StrCat("it carries change ", DotText(origin, counter), " from outside ",
+                          peer_id_, "'s subtree, which ", self_, " does not hold on this record");
+    }
+  }
+  // A scope the record left is added where the move was made, by a node with
+  // authority over the old scope: one outside the child's subtree must be
+  // one this node holds on the record already. Otherwise a child could make
+  // its records look as if they had been elsewhere (and be relayed there).
+  for (const std::string& former : record.state().former_scopes) {
+    if (InSubtree(former, peer_id_)) continue;
+    read_stored();
+    if (!stored.has_value() || !stored->state().former_scopes.contains(former)) {
+      return absl::StrCat("it lists ", former, " among the record's former scopes, outside ",
                           peer_id_, "'s subtree, which ", self_, " does not hold on this record");
     }
   }
@@ -296,8 +310,20 @@ std::string Session::CheckItem(const ApplyBatch::Item& item) {
                           ", outside ", peer_id_, "'s subtree");
     }
     // A change made before a move away is legitimate; one to a record that
-    // never was in the child's subtree (a county notice) is not.
-    const std::vector<std::string> departed = record.DepartedScopes();
+    // never was in the child's subtree (a county notice) is not. Where the
+    // record was is what this node holds of it, not what the child claims:
+    // a child could list any scope among the record's former scopes, or
+    // pair a known scope dot with a scope of its own. (The scope's dot is
+    // from outside the child's subtree, so the loop above found the record
+    // stored here.)
+    read_stored();
+    std::vector<std::string> departed;
+    if (stored.has_value()) {
+      departed = stored->DepartedScopes();
+      if (std::optional<std::string> held_scope = stored->scope(); held_scope.has_value()) {
+        departed.push_back(*std::move(held_scope));
+      }
+    }
     if (std::none_of(departed.begin(), departed.end(),
                      [&](const std::string& s) { return InSubtree(s, peer_id_); })) {
       return absl::StrCat("it changes a record of scope ", *scope, ", outside ", peer_id_,

@@ -298,6 +298,43 @@ class ScenarioTest : public ::testing::Test {
     network_->InjectToParent(kXiaban, kFengpu, std::move(batch), /*seamless=*/true);
   }
 
+  // Builds the county, links everyone, has the county publish its flood-drill
+  // notice and runs until quiet. Returns the notice as the county wrote it.
+  Record PublishFloodDrillNotice() {
+    BuildCounty();
+    if (HasFatalFailure()) return Record();
+    Step("everyone linked; the county publishes a notice");
+    ConnectAll();
+    const Record published = Write(kCounty, "notices", "county-flood-drill",
+                                   MakeChange({AssignOp("title", Text("防汛演练通知"))}, kCounty));
+    RunUntilQuiet();
+    return published;
+  }
+
+  // The county's notice as xiaban holds it, with its title changed under
+  // xiaban's next dot: a change xiaban has no authority to make.
+  Record XiabanEditsTheNotice(const conflict::HlcTimestamp& now) {
+    absl::StatusOr<Record> notice =
+        network_->node(kXiaban).store().Get("notices", "county-flood-drill");
+    EXPECT_TRUE(notice.ok()) << notice.status();
+    if (!notice.ok()) return Record();
+    const conflict::Origin xiaban = network_->node(kXiaban).store().origin();
+    absl::StatusOr<Record> changed = notice->Write(
+        *schema_.Collection("notices").value(), MakeChange({AssignOp("title", Text("演练取消"))}),
+        conflict::Dot{xiaban, network_->node(kXiaban).store().progress().counter + 1}, now);
+    EXPECT_TRUE(changed.ok()) << changed.status();
+    return changed.ok() ? *std::move(changed) : Record();
+  }
+
+  // `record` with `scope` added to its former scopes, as a forger makes it.
+  static Record WithFormerScope(const Record& record, const std::string& scope) {
+    conflict::RecordState state = record.state();
+    state.former_scopes.insert(scope);
+    absl::StatusOr<Record> forged = Record::FromState(std::move(state));
+    EXPECT_TRUE(forged.ok()) << forged.status();
+    return forged.ok() ? *std::move(forged) : record;
+  }
+
   // Failover and return (below), with fengpu back with the county before
   // or after xiaban is back with fengpu.
   void FailOverAndReturn(bool township_rejoins_first, const std::string& golden);
@@ -698,7 +735,6 @@ TEST_F(ScenarioTest, ForgedDotRefused) {
   ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
 
   const conflict::CollectionSchema& requests = *schema_.Collection("service_requests").value();
-  const conflict::CollectionSchema& notices = *schema_.Collection("notices").value();
   const conflict::HlcTimestamp now{network_->now_micros(), 0};
   const conflict::Origin xiaban = network_->node(kXiaban).store().origin();
   const conflict::Origin shangban = network_->node(kShangban).store().origin();
@@ -713,14 +749,9 @@ TEST_F(ScenarioTest, ForgedDotRefused) {
   ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
 
   Step("xiaban sends a change of the county's notice with its own next dot");
-  absl::StatusOr<Record> notice =
-      network_->node(kXiaban).store().Get("notices", "county-flood-drill");
-  ASSERT_TRUE(notice.ok()) << notice.status();
-  absl::StatusOr<Record> changed = notice->Write(
-      notices, MakeChange({AssignOp("title", Text("演练取消"))}),
-      conflict::Dot{xiaban, network_->node(kXiaban).store().progress().counter + 1}, now);
-  ASSERT_TRUE(changed.ok()) << changed.status();
-  InjectFromXiaban("notices", "county-flood-drill", *changed);
+  Record changed;
+  ASSERT_NO_FATAL_FAILURE(changed = XiabanEditsTheNotice(now));
+  InjectFromXiaban("notices", "county-flood-drill", changed);
   ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
 
   EXPECT_EQ(network_->items_refused() - refused_before, 2u);
@@ -762,12 +793,8 @@ TEST_F(ScenarioTest, ForgedDotRefused) {
 // the township holds on that very record, and a record outside the child's
 // subtree that never was in it is outside its authority.
 TEST_F(ScenarioTest, ForgedReplayOfAKnownDotRefused) {
-  ASSERT_NO_FATAL_FAILURE(BuildCounty());
-  Step("everyone linked; the county publishes a notice");
-  ConnectAll();
-  const Record published = Write(kCounty, "notices", "county-flood-drill",
-                                 MakeChange({AssignOp("title", Text("防汛演练通知"))}, kCounty));
-  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+  Record published;
+  ASSERT_NO_FATAL_FAILURE(published = PublishFloodDrillNotice());
   const conflict::CollectionSchema& notices = *schema_.Collection("notices").value();
   const conflict::Dot county_dot{network_->node(kCounty).store().origin(), 1};
   const conflict::HlcTimestamp now{network_->now_micros(), 0};
@@ -796,6 +823,55 @@ TEST_F(ScenarioTest, ForgedReplayOfAKnownDotRefused) {
   }
   ExpectConvergedAndTranscript("forged_replay_of_a_known_dot_refused",
                                {kCounty, kFengpu, kDongqiao});
+}
+
+// §4 once more: a change of a record outside the child's subtree passes only
+// if the record was in the child's subtree before (its departed scopes). The
+// former scopes a child sends are its own claim: xiaban edits the county's
+// notice under its own next dot and lists its own scope among the notice's
+// former scopes, then files a request of its own that claims to have been
+// dongqiao's (which would have it relayed to dongqiao as a ghost). Both are
+// refused: where a record was is read from the township's own copy, and a
+// former scope outside the child's subtree must be one the township holds.
+TEST_F(ScenarioTest, ForgedFormerScopeRefused) {
+  Record published;
+  ASSERT_NO_FATAL_FAILURE(published = PublishFloodDrillNotice());
+  const conflict::HlcTimestamp now{network_->now_micros(), 0};
+  const conflict::Origin xiaban = network_->node(kXiaban).store().origin();
+  const uint64_t refused_before = network_->items_refused();
+
+  Step("xiaban edits the notice under its own dot and claims it was once its own");
+  Record changed;
+  ASSERT_NO_FATAL_FAILURE(changed = XiabanEditsTheNotice(now));
+  InjectFromXiaban("notices", "county-flood-drill", WithFormerScope(changed, kXiaban));
+  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+
+  Step("xiaban files a request and claims it was once dongqiao's");
+  const conflict::CollectionSchema& requests = *schema_.Collection("service_requests").value();
+  absl::StatusOr<Record> request = Record().Write(
+      requests, MakeChange({AssignOp("title", Text("便桥护栏松动"))}, kXiaban),
+      conflict::Dot{xiaban, network_->node(kXiaban).store().progress().counter + 2}, now);
+  ASSERT_TRUE(request.ok()) << request.status();
+  InjectFromXiaban("service_requests", "claimed-elsewhere", WithFormerScope(*request, kDongqiao));
+  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+
+  EXPECT_EQ(network_->items_refused() - refused_before, 2u);
+  for (const char* refusal :
+       {"notices/county-flood-drill: it changes a record of scope gutian, outside",
+        "service_requests/claimed-elsewhere: it lists gutian/dongqiao among the record's former "
+        "scopes"}) {
+    EXPECT_EQ(CountContaining(transcript(), absl::StrCat("gutian/fengpu refused ", refusal)), 1u)
+        << refusal;
+  }
+  for (const std::string& id : {kCounty, kFengpu}) {
+    absl::StatusOr<Record> held = network_->node(id).store().Get("notices", "county-flood-drill");
+    ASSERT_TRUE(held.ok()) << id;
+    EXPECT_EQ(*held, published) << id;
+  }
+  for (const std::string& id : kAllNodes) {
+    if (id == kXiaban) continue;
+    EXPECT_FALSE(Held(id).contains("service_requests/claimed-elsewhere")) << id;
+  }
 }
 
 // --- Version mismatch -------------------------------------------------------------
