@@ -325,7 +325,9 @@ class Store {
         std::unique_ptr<leveldb::DB> db, const Progress& progress, bool holds_records);
   // Run by key_filter_filler_: adds the record key of every origin index
   // entry to key_filter_, Options::key_filter_fill_chunk entries per hold of
-  // db_mu_, then marks it complete. Every key stored when the store opened
+  // db_mu_, then marks it complete. It relies on the store's invariant that
+  // every record has an index entry for each entry of its context (what
+  // CheckConsistency checks). Every key stored when the store opened
   // keeps an index entry at or after any position of the scan (an entry only
   // moves to a higher counter of its origin, when its record is staged, and
   // staging adds the key), so the scan misses none. Stops early, leaving the
