@@ -317,13 +317,8 @@ std::string Session::CheckItem(const ApplyBatch::Item& item) {
     // from outside the child's subtree, so the loop above found the record
     // stored here.)
     read_stored();
-    std::vector<std::string> departed;
-    if (stored.has_value()) {
-      departed = stored->DepartedScopes();
-      if (std::optional<std::string> held_scope = stored->scope(); held_scope.has_value()) {
-        departed.push_back(*std::move(held_scope));
-      }
-    }
+    const std::vector<std::string> departed =
+        stored.has_value() ? stored->DepartedScopes() : std::vector<std::string>();
     if (std::none_of(departed.begin(), departed.end(),
                      [&](const std::string& s) { return InSubtree(s, peer_id_); })) {
       return absl::StrCat("it changes a record of scope ", *scope, ", outside ", peer_id_,

@@ -3,6 +3,7 @@
 // run to quiescence, then the oracle check. SANJI_SIM_SCHEDULES sets how many
 // schedules (default 500), SANJI_SIM_FIRST_SEED the first seed (default 1);
 // SANJI_SEED replays one.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -130,6 +131,11 @@ class Schedule {
     return ::testing::AssertionSuccess();
   }
 
+  // Makes Forge() send former-scope forgeries instead (ForgeFormerScope); a
+  // separate switch, so that the schedules of every other seed stay as
+  // they were.
+  void ForgeFormerScopes() { forge_former_scopes_ = true; }
+
   size_t node_count() const { return tree_.ids.size(); }
   int forgeries() const { return forgeries_; }
   uint64_t items_refused() const { return network_->items_refused(); }
@@ -196,6 +202,7 @@ class Schedule {
   // its subtree, or its own on a record outside its authority.
   void Forge(const std::pair<std::string, std::string>& link) {
     const auto& [child, parent] = link;
+    if (forge_former_scopes_) return ForgeFormerScope(child, parent);
     const bool foreign_dot = Chance(0.5);
     const conflict::Origin origin{foreign_dot ? parent : child, 7};
     const std::string scope = foreign_dot ? child : parent;
@@ -209,6 +216,62 @@ class Schedule {
     v1::SyncItem& item = *batch.add_items();
     item.set_key(absl::StrCat("forged-", forgeries_));
     item.set_record(codec::SerializeRecord(*record));
+    ++forgeries_;
+    network_->InjectToParent(child, parent, std::move(batch));
+  }
+
+  static bool WasInSubtree(const conflict::Record& record, const std::string& node) {
+    const std::vector<std::string> departed = record.DepartedScopes();
+    return std::any_of(departed.begin(), departed.end(),
+                       [&](const std::string& scope) { return InSubtree(scope, node); });
+  }
+
+  // A child claims a record was once in a scope it never was in: its own
+  // change of a record it holds from outside its subtree, listing its own
+  // scope among the record's former scopes; or a new record of its own that
+  // lists the parent's scope.
+  void ForgeFormerScope(const std::string& child, const std::string& parent) {
+    const conflict::Dot dot{conflict::Origin{child, 7}, 1'000'000};
+    const conflict::HlcTimestamp now{network_->now_micros(), 0};
+    std::string collection = "service_requests";
+    std::string key = absl::StrCat("forged-", forgeries_);
+    absl::StatusOr<conflict::Record> record;
+    for (int attempt = 0; attempt < 8 && !keys_.empty() && !record.ok(); ++attempt) {
+      const auto& [held_collection, held_key] = Pick(keys_);
+      absl::StatusOr<conflict::Record> held =
+          network_->node(child).store().Get(held_collection, held_key);
+      if (!held.ok() || !held->scope().has_value() || InSubtree(*held->scope(), child)) continue;
+      // A record that was in the child's subtree once takes changes from it
+      // by design (made before the move away, or not: the record cannot
+      // tell): only a record never there makes the claim false.
+      if (WasInSubtree(*held, child)) continue;
+      absl::StatusOr<conflict::Record> at_parent =
+          network_->node(parent).store().Get(held_collection, held_key);
+      if (at_parent.ok() && WasInSubtree(*at_parent, child)) continue;
+      record = held->Write(*schema_->Collection(held_collection).value(),
+                           RandomChange(held_collection), dot, now);
+      collection = held_collection;
+      key = held_key;
+    }
+    std::string claimed = child;
+    if (!record.ok()) {
+      collection = "service_requests";
+      key = absl::StrCat("forged-", forgeries_);
+      claimed = parent;
+      record = conflict::Record().Write(*schema_->Collection(collection).value(),
+                                        MakeChange({AssignOp("title", Text("forged"))}, child), dot,
+                                        now);
+    }
+    if (!record.ok()) return;
+    conflict::RecordState state = record->state();
+    state.former_scopes.insert(claimed);
+    absl::StatusOr<conflict::Record> forged = conflict::Record::FromState(std::move(state));
+    if (!forged.ok()) return;
+    v1::SyncBatch batch;
+    batch.add_collections(collection);
+    v1::SyncItem& item = *batch.add_items();
+    item.set_key(key);
+    item.set_record(codec::SerializeRecord(*forged));
     ++forgeries_;
     network_->InjectToParent(child, parent, std::move(batch));
   }
@@ -303,6 +366,7 @@ class Schedule {
   std::map<std::string, int64_t> unit_sums_;  // store_sales key -> acknowledged units
   std::set<std::string> deleted_;
   int forgeries_ = 0;
+  bool forge_former_scopes_ = false;
 };
 
 class RandomSimulationTest : public ::testing::Test {
@@ -337,6 +401,31 @@ TEST_F(RandomSimulationTest, EveryStoreConvergesToItsFilterOfAllAcknowledgedWrit
             << " items refused\n";
   // Forgeries cut off before delivery are not refused, but most are (each
   // schedule's CheckConverged shows none landed).
+  if (count >= 50) {
+    EXPECT_GT(refused, forgeries / 4);
+  }
+}
+
+// Former scopes a child claims for a record (ForgeFormerScope) never land:
+// a change of a record outside the child's subtree is judged by where the
+// parent's own copy has been, and a new former scope outside the child's
+// subtree must be one the parent holds.
+TEST_F(RandomSimulationTest, ForgedFormerScopesNeverLand) {
+  const uint64_t schedules = EnvOr("SANJI_SIM_SCHEDULES", 500) / 5;
+  const uint64_t first_seed = EnvOr("SANJI_SEED", EnvOr("SANJI_SIM_FIRST_SEED", 1));
+  const uint64_t count = std::getenv("SANJI_SEED") != nullptr ? 1 : schedules;
+  uint64_t forgeries = 0;
+  uint64_t refused = 0;
+  for (uint64_t seed = first_seed; seed < first_seed + count; ++seed) {
+    Schedule schedule(seed, &schema_, /*on_disk=*/false, "");
+    schedule.ForgeFormerScopes();
+    const ::testing::AssertionResult result = schedule.Run(300);
+    ASSERT_TRUE(result) << "seed " << seed << " (replay with SANJI_SEED=" << seed << ")";
+    forgeries += schedule.forgeries();
+    refused += schedule.items_refused();
+  }
+  std::cout << count << " schedules from seed " << first_seed << ", " << forgeries
+            << " former-scope forgeries injected, " << refused << " items refused\n";
   if (count >= 50) {
     EXPECT_GT(refused, forgeries / 4);
   }
