@@ -311,14 +311,21 @@ std::string Session::CheckItem(const ApplyBatch::Item& item) {
     }
     // A change made before a move away is legitimate; one to a record that
     // never was in the child's subtree (a county notice) is not. Where the
-    // record was is what this node holds of it, not what the child claims:
+    // record was (or is) is what this node holds of it, not what the child claims:
     // a child could list any scope among the record's former scopes, or
     // pair a known scope dot with a scope of its own. (The scope's dot is
     // from outside the child's subtree, so the loop above found the record
     // stored here.)
     read_stored();
-    const std::vector<std::string> departed =
-        stored.has_value() ? stored->DepartedScopes() : std::vector<std::string>();
+    std::vector<std::string> departed;
+    if (stored.has_value()) {
+      departed = stored->DepartedScopes();
+      // Scopes the record left do not include the one it is in now: a record
+      // moved away from the child and back is the child's again.
+      if (std::optional<std::string> held_scope = stored->scope(); held_scope.has_value()) {
+        departed.push_back(*std::move(held_scope));
+      }
+    }
     if (std::none_of(departed.begin(), departed.end(),
                      [&](const std::string& s) { return InSubtree(s, peer_id_); })) {
       return absl::StrCat("it changes a record of scope ", *scope, ", outside ", peer_id_,

@@ -220,9 +220,11 @@ class Schedule {
     network_->InjectToParent(child, parent, std::move(batch));
   }
 
+  // Whether the record's scope is or ever was in `node`'s subtree.
   static bool WasInSubtree(const conflict::Record& record, const std::string& node) {
-    const std::vector<std::string> departed = record.DepartedScopes();
-    return std::any_of(departed.begin(), departed.end(),
+    std::vector<std::string> scopes = record.DepartedScopes();
+    if (record.scope().has_value()) scopes.push_back(*record.scope());
+    return std::any_of(scopes.begin(), scopes.end(),
                        [&](const std::string& scope) { return InSubtree(scope, node); });
   }
 
@@ -241,13 +243,20 @@ class Schedule {
       absl::StatusOr<conflict::Record> held =
           network_->node(child).store().Get(held_collection, held_key);
       if (!held.ok() || !held->scope().has_value() || InSubtree(*held->scope(), child)) continue;
-      // A record that was in the child's subtree once takes changes from it
-      // by design (made before the move away, or not: the record cannot
-      // tell): only a record never there makes the claim false.
-      if (WasInSubtree(*held, child)) continue;
-      absl::StatusOr<conflict::Record> at_parent =
-          network_->node(parent).store().Get(held_collection, held_key);
-      if (at_parent.ok() && WasInSubtree(*at_parent, child)) continue;
+      // A record that is or was once in the child's subtree takes changes
+      // from it by design (made before the move away, or not: the record
+      // cannot tell): only a record never there makes the claim false.
+      // Every node's copy is asked, so that no move made anywhere is missed,
+      // and the record is never moved again: a move into the child's subtree
+      // that reached the parent before the forgery would make it pass.
+      if (std::any_of(tree_.ids.begin(), tree_.ids.end(), [&](const std::string& id) {
+            absl::StatusOr<conflict::Record> copy =
+                network_->node(id).store().Get(held_collection, held_key);
+            return copy.ok() && WasInSubtree(*copy, child);
+          })) {
+        continue;
+      }
+      frozen_.insert({held_collection, held_key});
       record = held->Write(*schema_->Collection(held_collection).value(),
                            RandomChange(held_collection), dot, now);
       collection = held_collection;
@@ -295,7 +304,10 @@ class Schedule {
         return;
       }
       Change change = RandomChange(collection);
-      if (subtree.size() > 1 && Chance(0.15)) change.scope = Pick(subtree);  // reassignment
+      // A reassignment (never of a record a forgery targets: ForgeFormerScope).
+      if (subtree.size() > 1 && Chance(0.15) && !frozen_.contains({collection, key})) {
+        change.scope = Pick(subtree);
+      }
       if (network_->Write(id, collection, key, change).ok()) CountUnits(collection, key, change);
       return;
     }
@@ -367,6 +379,8 @@ class Schedule {
   std::set<std::string> deleted_;
   int forgeries_ = 0;
   bool forge_former_scopes_ = false;
+  // Records a former-scope forgery targeted: never reassigned afterwards.
+  std::set<std::pair<std::string, std::string>> frozen_;
 };
 
 class RandomSimulationTest : public ::testing::Test {
