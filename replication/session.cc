@@ -317,16 +317,16 @@ std::string Session::CheckItem(const ApplyBatch::Item& item) {
     // from outside the child's subtree, so the loop above found the record
     // stored here.)
     read_stored();
-    std::vector<std::string> departed;
+    std::vector<std::string> scopes_held_here;
     if (stored.has_value()) {
-      departed = stored->DepartedScopes();
+      scopes_held_here = stored->DepartedScopes();
       // Scopes the record left do not include the one it is in now: a record
       // moved away from the child and back is the child's again.
       if (std::optional<std::string> held_scope = stored->scope(); held_scope.has_value()) {
-        departed.push_back(*std::move(held_scope));
+        scopes_held_here.push_back(*std::move(held_scope));
       }
     }
-    if (std::none_of(departed.begin(), departed.end(),
+    if (std::none_of(scopes_held_here.begin(), scopes_held_here.end(),
                      [&](const std::string& s) { return InSubtree(s, peer_id_); })) {
       return absl::StrCat("it changes a record of scope ", *scope, ", outside ", peer_id_,
                           "'s authority");
