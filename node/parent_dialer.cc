@@ -48,7 +48,12 @@ grpc::ChannelArguments ParentChannelArguments(const v1::TimeoutConfig& timeouts,
   // Each dial gets a fresh channel with its own subchannel, so gRPC's
   // backoff of an earlier failed channel never delays it.
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  // gRPC takes the minimum reconnect backoff as the time a connection
+  // attempt (TCP, TLS and the first HTTP/2 frames: three round trips or more)
+  // may take, so it is the dial's deadline, not a short backoff: at 100 ms, a
+  // village behind a 4G link of 60 ms round trip never connected. The dialer
+  // spaces its own redials; gRPC's first retry stays quick.
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, static_cast<int>(timeouts.call_deadline_ms()));
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, static_cast<int>(timeouts.backoff_max_ms()));
   return args;
