@@ -449,7 +449,8 @@ absl::Status NoOps(Tree& tree, const std::string& prefix, Figures& figures) {
   figures[prefix + "_ms"] = Median(millis);
   figures[prefix + "_min_ms"] = *std::min_element(millis.begin(), millis.end());
   figures[prefix + "_max_ms"] = *std::max_element(millis.begin(), millis.end());
-  const v1::TlsConfig tls = tree.cluster->Issue("compare-bench", /*node=*/false);
+  const v1::TlsConfig tls =
+      tree.cluster->Issue(authz::Identity::Operator("compare-bench", "gutian"));
   SANJI_RETURN_IF_ERROR(tree.cluster->error());
   std::vector<double> calls;
   for (int i = 0; i < kNoOpRepeats; ++i) {

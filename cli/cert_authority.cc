@@ -19,6 +19,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "authz/identity.h"
+#include "authz/scope_path.h"
 #include "conflict/status_macros.h"
 
 namespace sanji::cli {
@@ -250,11 +252,6 @@ absl::StatusOr<Authority> LoadAuthority(const std::string& ca_dir) {
   return ca;
 }
 
-absl::Status ValidateIdentity(const node::Identity& identity) {
-  return identity.kind == node::Identity::Kind::kNode ? node::ValidateNodeId(identity.name)
-                                                      : node::ValidateClientName(identity.name);
-}
-
 // Signs a certificate as `spec` says with the CA in `ca_dir`, into
 // out_dir/<stem>.pem and out_dir/<stem>.key.
 absl::StatusOr<WrittenFiles> Issue(const std::string& ca_dir, const CertificateSpec& spec,
@@ -275,8 +272,7 @@ absl::StatusOr<WrittenFiles> Issue(const std::string& ca_dir, const CertificateS
 
 absl::StatusOr<WrittenFiles> CreateAuthority(const std::string& dir, const std::string& county,
                                              bool force) {
-  absl::Status valid = node::ValidateClientName(county);  // one segment, like a county's id
-  if (!valid.ok()) {
+  if (!authz::IsPathSegment(county)) {  // one segment: the county is the root node
     return absl::InvalidArgumentError(
         absl::StrCat("county name \"", county, "\" is invalid: use one or more of [a-z0-9_-]"));
   }
@@ -290,16 +286,28 @@ absl::StatusOr<WrittenFiles> CreateAuthority(const std::string& dir, const std::
 }
 
 std::string CertificateStem(const node::Identity& identity) {
-  bool is_node = identity.kind == node::Identity::Kind::kNode;
-  return absl::StrCat(is_node ? "node." : "client.",
-                      absl::StrReplaceAll(identity.name, {{"/", "."}}));
+  using Kind = node::Identity::Kind;
+  const std::string scope = absl::StrReplaceAll(identity.scope, {{"/", "."}});
+  switch (identity.kind) {
+    case Kind::kNode:
+      return absl::StrCat("node.", scope);
+    case Kind::kOperator:
+      return absl::StrCat("operator.", identity.name, ".", scope);
+    case Kind::kApp:
+    case Kind::kLocal:
+      break;
+  }
+  return absl::StrCat("app.", identity.name, ".", scope);
 }
 
 absl::StatusOr<WrittenFiles> IssueCertificate(const std::string& ca_dir,
                                               const node::Identity& identity,
                                               const std::string& out_dir, int validity_days,
                                               bool force) {
-  SANJI_RETURN_IF_ERROR(ValidateIdentity(identity));
+  if (identity.kind == node::Identity::Kind::kLocal) {
+    return absl::InvalidArgumentError("a plaintext caller has no certificate to issue");
+  }
+  SANJI_RETURN_IF_ERROR(authz::ValidateIdentity(identity));
   if (validity_days < 1 || validity_days > kMaxCertificateDays) {
     return absl::InvalidArgumentError(absl::StrCat(
         "validity of ", validity_days, " days is outside [1, ", kMaxCertificateDays, "]"));

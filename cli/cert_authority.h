@@ -4,7 +4,8 @@
 // A CA directory holds ca.pem (the CA certificate every node trusts) and
 // ca.key (its private key, mode 0600: whoever reads it can mint any node).
 // An issued certificate names exactly one identity, as a URI SAN
-// (sanji://node/<id> or sanji://client/<name>), with CN = the id or name for
+// (sanji://node/<id>, sanji://operator/<name>/<scope> or
+// sanji://app/<name>/<scope>, authz/identity.h), with CN = the id or name for
 // humans only.
 //
 // Keys are EC P-256: a handshake signs and verifies with them, and ECDSA
@@ -45,8 +46,10 @@ absl::StatusOr<WrittenFiles> CreateAuthority(const std::string& dir, const std::
                                              bool force);
 
 // The file stem of `identity`'s certificate: "node.gutian.fengpu.xiaban" for
-// node gutian/fengpu/xiaban, "client.desk" for client desk. '.' is in neither
-// alphabet, so no two identities share a stem.
+// node gutian/fengpu/xiaban, "operator.desk.gutian" for operator desk of the
+// whole county, "app.clinic.gutian.fengpu.xiaban" for application clinic of
+// gutian/fengpu/xiaban. '.' is in no name or scope, so no two identities
+// share a stem.
 std::string CertificateStem(const node::Identity& identity);
 
 // Issues a certificate for `identity`, signed by the CA in `ca_dir`, valid for

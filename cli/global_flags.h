@@ -21,7 +21,7 @@ inline constexpr char kDefaultEndpoint[] = "127.0.0.1:7000";
 struct GlobalFlags {
   std::string endpoint = kDefaultEndpoint;
   // PEM files: the county CA, and the operator's certificate and key
-  // (`sanjictl cert issue --client NAME`). Default: $SANJI_CA, $SANJI_CERT,
+  // (`sanjictl cert issue --operator NAME --scope S`). Default: $SANJI_CA, $SANJI_CERT,
   // $SANJI_KEY.
   std::string ca_file;
   std::string cert_file;

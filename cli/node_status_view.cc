@@ -37,6 +37,8 @@ void PrintNode(const v1::NodeStatus& status, int64_t now_micros, std::ostream& o
   node.AddRow(
       {"items", absl::StrCat("sent ", status.items_sent(), ", received ", status.items_received(),
                              ", refused ", status.refused_items())});
+  node.AddRow({"calls", absl::StrCat("refused ", status.calls_refused(),
+                                     " not authorized (the log names each)")});
   node.Print(out);
 }
 

@@ -6,10 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "authz/scope_path.h"
 #include "cli/format.h"
 #include "cli/table.h"
 #include "node/status_schema.h"
-#include "replication/scope.h"
 
 namespace sanji::cli {
 namespace {
@@ -28,12 +28,6 @@ std::string Text(const v1::Record& record, const char* field) {
 
 int64_t Seconds(int64_t micros) { return std::max<int64_t>(micros, 0) / 1'000'000; }
 
-// The node id above `id` ("" for a top-level id).
-absl::string_view ParentOf(absl::string_view id) {
-  const size_t slash = id.rfind('/');
-  return slash == absl::string_view::npos ? absl::string_view() : id.substr(0, slash);
-}
-
 std::string State(const v1::Record& record, int64_t now) {
   const std::optional<int64_t> since = OfflineSince(record, now);
   if (!since.has_value()) return "online";
@@ -44,7 +38,7 @@ std::string ParentLink(const v1::Record& record) {
   const std::string parent = Text(record, f::kParent);
   if (parent.empty()) return "-";
   const std::string state = Text(record, f::kParentState);
-  if (parent == ParentOf(record.key())) return state;
+  if (parent == authz::ParentOf(record.key())) return state;
   return absl::StrCat(state, " via ", parent);
 }
 
@@ -82,7 +76,7 @@ std::optional<int64_t> OfflineSince(const v1::Record& record, int64_t now_micros
 std::vector<v1::Record> SubtreeRecords(std::vector<v1::Record> records, absl::string_view root) {
   records.erase(std::remove_if(records.begin(), records.end(),
                                [root](const v1::Record& record) {
-                                 return !replication::InSubtree(record.key(), root);
+                                 return !authz::InSubtree(record.key(), root);
                                }),
                 records.end());
   // By path segments, so that a node's children follow it: in byte order
@@ -103,7 +97,7 @@ void PrintStatusTree(const std::vector<v1::Record>& records, absl::string_view r
   std::vector<absl::string_view> above;
   for (const v1::Record& record : records) {
     const absl::string_view id = record.key();
-    while (!above.empty() && !replication::IsAncestorOrSelf(above.back(), id)) above.pop_back();
+    while (!above.empty() && !authz::IsAncestorOrSelf(above.back(), id)) above.pop_back();
     const absl::string_view name = above.empty() ? id : id.substr(above.back().size() + 1);
     table.AddRow(
         {absl::StrCat(std::string(2 * above.size(), ' '), name), State(record, now_micros),

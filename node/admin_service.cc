@@ -103,20 +103,33 @@ grpc::Status AnswerEntry(const absl::StatusOr<store::ConflictLogEntry>& found,
 }  // namespace
 
 AdminServiceImpl::AdminServiceImpl(store::Store* store, const conflict::Schema& schema,
-                                   const Bundles* bundles, std::function<v1::NodeStatus()> status)
+                                   const Bundles* bundles, CallAuthorizer* authorizer,
+                                   std::function<v1::NodeStatus()> status)
     : store_(store),
       schema_(SchemaToConfig(schema)),
       bundles_(bundles),
+      authorizer_(authorizer),
       status_(std::move(status)) {}
 
-grpc::Status AdminServiceImpl::Status(grpc::ServerContext*, const v1::StatusRequest*,
+grpc::Status AdminServiceImpl::Admit(const grpc::ServerContext& context,
+                                     authz::Operation operation) {
+  return ToGrpcStatus(authorizer_->Admit(context, operation).status());
+}
+
+grpc::Status AdminServiceImpl::Status(grpc::ServerContext* context, const v1::StatusRequest*,
                                       v1::NodeStatus* response) {
+  if (grpc::Status admitted = Admit(*context, authz::Operation::kStatus); !admitted.ok()) {
+    return admitted;
+  }
   *response = status_();
   return grpc::Status::OK;
 }
 
-grpc::Status AdminServiceImpl::Check(grpc::ServerContext*, const v1::CheckRequest*,
+grpc::Status AdminServiceImpl::Check(grpc::ServerContext* context, const v1::CheckRequest*,
                                      v1::CheckResponse* response) {
+  if (grpc::Status admitted = Admit(*context, authz::Operation::kCheck); !admitted.ok()) {
+    return admitted;
+  }
   const absl::Status checked = store_->CheckConsistency();
   if (checked.ok() || checked.code() == absl::StatusCode::kDataLoss) {
     response->set_consistent(checked.ok());
@@ -126,15 +139,21 @@ grpc::Status AdminServiceImpl::Check(grpc::ServerContext*, const v1::CheckReques
   return ToGrpcStatus(checked);
 }
 
-grpc::Status AdminServiceImpl::GetSchema(grpc::ServerContext*, const v1::GetSchemaRequest*,
+grpc::Status AdminServiceImpl::GetSchema(grpc::ServerContext* context, const v1::GetSchemaRequest*,
                                          v1::SchemaConfig* response) {
+  if (grpc::Status admitted = Admit(*context, authz::Operation::kGetSchema); !admitted.ok()) {
+    return admitted;
+  }
   *response = schema_;
   return grpc::Status::OK;
 }
 
-grpc::Status AdminServiceImpl::ListConflicts(grpc::ServerContext*,
+grpc::Status AdminServiceImpl::ListConflicts(grpc::ServerContext* context,
                                              const v1::ListConflictsRequest* request,
                                              v1::ListConflictsResponse* response) {
+  if (grpc::Status admitted = Admit(*context, authz::Operation::kListConflicts); !admitted.ok()) {
+    return admitted;
+  }
   const absl::StatusOr<std::vector<store::ConflictLogEntry>> entries = store_->ListConflicts(
       request->after_sequence(), request->limit(),
       request->unresolved_only() ? store::ConflictFilter::kOpen : store::ConflictFilter::kAll);
@@ -143,21 +162,30 @@ grpc::Status AdminServiceImpl::ListConflicts(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status AdminServiceImpl::GetConflict(grpc::ServerContext*,
+grpc::Status AdminServiceImpl::GetConflict(grpc::ServerContext* context,
                                            const v1::GetConflictRequest* request,
                                            v1::ConflictEntry* response) {
+  if (grpc::Status admitted = Admit(*context, authz::Operation::kGetConflict); !admitted.ok()) {
+    return admitted;
+  }
   return AnswerEntry(store_->GetConflict(request->sequence()), response);
 }
 
-grpc::Status AdminServiceImpl::ResolveConflict(grpc::ServerContext*,
+grpc::Status AdminServiceImpl::ResolveConflict(grpc::ServerContext* context,
                                                const v1::ResolveConflictRequest* request,
                                                v1::ConflictEntry* response) {
+  if (grpc::Status admitted = Admit(*context, authz::Operation::kResolveConflict); !admitted.ok()) {
+    return admitted;
+  }
   return AnswerEntry(store_->ResolveConflict(request->sequence()), response);
 }
 
-grpc::Status AdminServiceImpl::ExportBundle(grpc::ServerContext*,
+grpc::Status AdminServiceImpl::ExportBundle(grpc::ServerContext* context,
                                             const v1::ExportBundleRequest* request,
                                             grpc::ServerWriter<v1::BundleChunk>* writer) {
+  if (grpc::Status admitted = Admit(*context, authz::Operation::kExportBundle); !admitted.ok()) {
+    return admitted;
+  }
   return ToGrpcStatus(bundles_->Export(*request, [writer](absl::string_view bytes) {
     v1::BundleChunk chunk;
     chunk.set_data(std::string(bytes));
@@ -166,9 +194,12 @@ grpc::Status AdminServiceImpl::ExportBundle(grpc::ServerContext*,
   }));
 }
 
-grpc::Status AdminServiceImpl::ImportBundle(grpc::ServerContext*,
+grpc::Status AdminServiceImpl::ImportBundle(grpc::ServerContext* context,
                                             grpc::ServerReader<v1::BundleChunk>* reader,
                                             v1::ImportBundleResponse* response) {
+  if (grpc::Status admitted = Admit(*context, authz::Operation::kImportBundle); !admitted.ok()) {
+    return admitted;
+  }
   std::string bytes;
   v1::BundleChunk chunk;
   while (reader->Read(&chunk)) {
@@ -184,8 +215,12 @@ grpc::Status AdminServiceImpl::ImportBundle(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status AdminServiceImpl::Backup(grpc::ServerContext*, const v1::BackupRequest* request,
+grpc::Status AdminServiceImpl::Backup(grpc::ServerContext* context,
+                                      const v1::BackupRequest* request,
                                       v1::BackupResponse* response) {
+  if (grpc::Status admitted = Admit(*context, authz::Operation::kBackup); !admitted.ok()) {
+    return admitted;
+  }
   const std::string& directory = request->directory();
   if (directory.empty() || directory.front() != '/') {
     return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(

@@ -2,6 +2,8 @@
 // (proto/admin.proto): its status, the store's consistency check, the schema
 // it holds, its conflict log (listed, shown and marked resolved), offline
 // bundles made and taken in (node/bundle.h), and backups of the store.
+// Every call is first admitted by the node's CallAuthorizer: an operator
+// whose scope holds the node, or any certificate for GetSchema.
 //
 // Thread-safety: gRPC calls it on its own threads; the status source, the
 // store and the bundles are thread-safe, and the schema is immutable once
@@ -16,6 +18,7 @@
 #include "config.pb.h"
 #include "conflict/schema.h"
 #include "node/bundle.h"
+#include "node/call_authorizer.h"
 #include "store/store.h"
 
 namespace sanji::node {
@@ -24,10 +27,10 @@ class AdminServiceImpl final : public v1::AdminService::Service {
  public:
   // `schema` is copied out as a SchemaConfig now: whether the config wrote it
   // inline or in a schema_file, GetSchema answers what the node enforces.
-  // REQUIRES: `store` and `bundles` outlive the service; `status` is
-  // thread-safe.
+  // REQUIRES: `store`, `bundles` and `authorizer` outlive the service;
+  // `status` is thread-safe.
   AdminServiceImpl(store::Store* store, const conflict::Schema& schema, const Bundles* bundles,
-                   std::function<v1::NodeStatus()> status);
+                   CallAuthorizer* authorizer, std::function<v1::NodeStatus()> status);
 
   grpc::Status Status(grpc::ServerContext* context, const v1::StatusRequest* request,
                       v1::NodeStatus* response) override;
@@ -53,9 +56,14 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                       v1::BackupResponse* response) override;
 
  private:
+  // OK if the caller of `context` may perform `operation` here; the refusal
+  // as the call's status otherwise.
+  grpc::Status Admit(const grpc::ServerContext& context, authz::Operation operation);
+
   store::Store* const store_;
   const v1::SchemaConfig schema_;
   const Bundles* const bundles_;
+  CallAuthorizer* const authorizer_;
   const std::function<v1::NodeStatus()> status_;
 };
 

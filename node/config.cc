@@ -19,6 +19,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "authz/scope_path.h"
 #include "conflict/status_macros.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -201,19 +202,10 @@ absl::StatusOr<HostPort> ParseHostPort(absl::string_view text, int min_port = 1)
   return result;
 }
 
-// A scope path: segments of [a-z0-9_-] separated by '/' ("gutian/fengpu").
-bool IsScopePath(absl::string_view id) {
-  for (absl::string_view segment : absl::StrSplit(id, '/')) {
-    if (segment.empty()) return false;
-    for (char c : segment) {
-      if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '_' && c != '-') return false;
-    }
-  }
-  return true;
+// `id`, quoted, and why it is no node id.
+std::string NotAScopePath(absl::string_view id) {
+  return absl::StrCat(Quoted(id), " is not a scope path (", authz::kScopePathRule, ")");
 }
-
-constexpr absl::string_view kScopePathRule =
-    "is not a scope path (segments of [a-z0-9_-] separated by '/')";
 
 absl::Status CheckAddress(const Locator& where, absl::string_view path, absl::string_view value) {
   absl::StatusOr<HostPort> parsed = ParseHostPort(value);
@@ -227,8 +219,8 @@ absl::Status CheckAddress(const Locator& where, absl::string_view path, absl::st
 absl::Status CheckIdentity(const v1::NodeConfig& config, const Locator& where,
                            const LoadOptions& options) {
   if (config.node_id().empty()) return where.Error("node_id", "is missing");
-  if (!IsScopePath(config.node_id())) {
-    return where.Error("node_id", absl::StrCat(Quoted(config.node_id()), " ", kScopePathRule));
+  if (!authz::ValidateScopePath(config.node_id()).ok()) {
+    return where.Error("node_id", NotAScopePath(config.node_id()));
   }
   SANJI_RETURN_IF_ERROR(CheckAddress(where, "listen_address", config.listen_address()));
   if (options.insecure && !IsLoopbackAddress(config.listen_address())) {
@@ -245,16 +237,15 @@ absl::Status CheckParent(const v1::NodeConfig& config, int i, const Locator& whe
   const std::string path = absl::StrCat("parents[", i, "]");
   const std::string id_path = absl::StrCat(path, ".id");
   if (parent.id().empty()) return where.Error(id_path, "is missing");
-  if (!IsScopePath(parent.id())) {
-    return where.Error(id_path, absl::StrCat(Quoted(parent.id()), " ", kScopePathRule));
+  if (!authz::ValidateScopePath(parent.id()).ok()) {
+    return where.Error(id_path, NotAScopePath(parent.id()));
   }
   if (parent.id() == config.node_id()) {
     return where.Error(id_path,
                        absl::StrCat(Quoted(parent.id()), " is node_id itself, not an ancestor"));
   }
-  // A parent holds a scope that contains this node's: its id is a proper
-  // prefix of node_id, segment by segment.
-  if (!absl::StartsWith(config.node_id(), absl::StrCat(parent.id(), "/"))) {
+  // A parent holds a scope that contains this node's.
+  if (!authz::StrictlyBelow(config.node_id(), parent.id())) {
     return where.Error(id_path, absl::StrCat(Quoted(parent.id()), " is not an ancestor of node_id ",
                                              Quoted(config.node_id())));
   }

@@ -40,7 +40,8 @@ v1::ParentConfig::Compression CompressionTo(const v1::ParentConfig& parent) {
 Node::Node(LoadedConfig config, NodeOptions options)
     : config_(std::move(config)),
       options_(options),
-      started_micros_(absl::GetCurrentTimeNanos() / 1000) {}
+      started_micros_(absl::GetCurrentTimeNanos() / 1000),
+      authorizer_(config_.config.node_id(), options_.insecure) {}
 
 Node::~Node() { Shutdown(); }
 
@@ -117,17 +118,10 @@ absl::Status Node::Open() {
   sync_options.node_id = config.node_id();
   sync_options.leaf = config.leaf();
   sync_options.link = link;
-  if (options_.insecure) {
-    sync_options.identify = [](const grpc::ServerContext&) -> absl::StatusOr<std::string> {
-      return std::string();
-    };
-  } else {
-    sync_options.identify = [](const grpc::ServerContext& context) {
-      return PeerNodeId(*context.auth_context());
-    };
-  }
-  sync_service_ = std::make_unique<SyncServiceImpl>(environment, sync_options, &children_);
-  record_service_ = std::make_unique<RecordServiceImpl>(store_.get(), &config_.schema, &notifier_);
+  sync_service_ =
+      std::make_unique<SyncServiceImpl>(environment, sync_options, &children_, &authorizer_);
+  record_service_ =
+      std::make_unique<RecordServiceImpl>(store_.get(), &config_.schema, &notifier_, &authorizer_);
   BundleOptions bundle_options;
   bundle_options.node_id = config.node_id();
   bundle_options.leaf = config.leaf();
@@ -138,7 +132,7 @@ absl::Status Node::Open() {
   bundle_options.max_frame_bytes = link.max_frame_bytes;
   bundles_ = std::make_unique<Bundles>(environment, std::move(bundle_options));
   admin_service_ = std::make_unique<AdminServiceImpl>(store_.get(), config_.schema, bundles_.get(),
-                                                      [this] { return Status(); });
+                                                      &authorizer_, [this] { return Status(); });
 
   std::shared_ptr<grpc::ServerCredentials> server_credentials;
   if (options_.insecure) {
@@ -253,6 +247,7 @@ v1::NodeStatus Node::Status() const {
   status.set_commits(stats.commits);
   status.set_refused_remote_timestamps(stats.refused_remote_timestamps);
   status.set_clock_skew_seen_micros(stats.max_remote_ahead_micros);
+  status.set_calls_refused(authorizer_.refused());
   return status;
 }
 

@@ -33,6 +33,7 @@
 #include "grpcpp/grpcpp.h"
 #include "node/admin_service.h"
 #include "node/bundle.h"
+#include "node/call_authorizer.h"
 #include "node/commit_notifier.h"
 #include "node/config.h"
 #include "node/link_registry.h"
@@ -84,6 +85,8 @@ class Node {
   CommitNotifier notifier_;
   LinkTotals totals_;
   LinkRegistry children_;
+  // Who may call what; every service asks it (ARCHITECTURE.md §4).
+  CallAuthorizer authorizer_;
   std::unique_ptr<SyncServiceImpl> sync_service_;
   std::unique_ptr<RecordServiceImpl> record_service_;
   // Offline bundles, for the admin service.

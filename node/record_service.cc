@@ -1,6 +1,7 @@
 #include "node/record_service.h"
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -8,10 +9,10 @@
 #include "absl/container/btree_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "authz/scope_path.h"
 #include "conflict/status_macros.h"
 #include "node/grpc_status.h"
 #include "node/record_view.h"
-#include "replication/scope.h"
 
 namespace sanji::node {
 
@@ -46,9 +47,15 @@ const conflict::Origin* StreamOf(const conflict::Record& record,
 // (the file comment of record_service.h).
 class WatchStream {
  public:
+  // `visible`: whether the watch's caller may read a record of a scope.
   WatchStream(const conflict::Schema& schema, const v1::WatchRequest& request,
-              conflict::VersionVector cursor, grpc::ServerWriter<v1::WatchEvent>& writer)
-      : schema_(schema), request_(request), cursor_(std::move(cursor)), writer_(writer) {}
+              std::function<bool(absl::string_view scope)> visible, conflict::VersionVector cursor,
+              grpc::ServerWriter<v1::WatchEvent>& writer)
+      : schema_(schema),
+        request_(request),
+        visible_(std::move(visible)),
+        cursor_(std::move(cursor)),
+        writer_(writer) {}
 
   // Starts from `snapshot`: nothing it holds will be sent. Errors: the
   // snapshot's read error.
@@ -114,7 +121,8 @@ class WatchStream {
     if (!request_.collection().empty() && change.collection() != request_.collection()) {
       return false;
     }
-    return absl::StartsWith(change.key(), request_.key_prefix());
+    if (!absl::StartsWith(change.key(), request_.key_prefix())) return false;
+    return visible_(change.record().scope().value_or(""));
   }
 
   absl::Status Send(const store::ChangeIterator& change) {
@@ -131,6 +139,7 @@ class WatchStream {
 
   const conflict::Schema& schema_;
   const v1::WatchRequest& request_;
+  const std::function<bool(absl::string_view scope)> visible_;
   conflict::VersionVector cursor_;
   // The index dots above the cursor this watch has looked at: changes held
   // beyond the knowledge of the snapshot it looked in. As few as the store's
@@ -142,41 +151,57 @@ class WatchStream {
 }  // namespace
 
 RecordServiceImpl::RecordServiceImpl(store::Store* store, const conflict::Schema* schema,
-                                     CommitNotifier* notifier)
-    : store_(store), schema_(schema), notifier_(notifier) {}
+                                     CommitNotifier* notifier, CallAuthorizer* authorizer)
+    : store_(store), schema_(schema), notifier_(notifier), authorizer_(authorizer) {}
 
-grpc::Status RecordServiceImpl::Put(grpc::ServerContext*, const v1::PutRequest* request,
+grpc::Status RecordServiceImpl::Put(grpc::ServerContext* context, const v1::PutRequest* request,
                                     v1::PutResponse* response) {
-  return ToGrpcStatus(DoPut(*request, *response));
+  absl::StatusOr<authz::Identity> caller = authorizer_->Admit(*context, authz::Operation::kPut);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ToGrpcStatus(DoPut(*caller, *request, *response));
 }
 
-grpc::Status RecordServiceImpl::Get(grpc::ServerContext*, const v1::GetRequest* request,
+grpc::Status RecordServiceImpl::Get(grpc::ServerContext* context, const v1::GetRequest* request,
                                     v1::Record* response) {
-  return ToGrpcStatus(DoGet(*request, *response));
+  absl::StatusOr<authz::Identity> caller = authorizer_->Admit(*context, authz::Operation::kGet);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ToGrpcStatus(DoGet(*caller, *request, *response));
 }
 
-grpc::Status RecordServiceImpl::Delete(grpc::ServerContext*, const v1::DeleteRequest* request,
+grpc::Status RecordServiceImpl::Delete(grpc::ServerContext* context,
+                                       const v1::DeleteRequest* request,
                                        v1::DeleteResponse* response) {
-  return ToGrpcStatus(DoDelete(*request, *response));
+  absl::StatusOr<authz::Identity> caller = authorizer_->Admit(*context, authz::Operation::kDelete);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ToGrpcStatus(DoDelete(*caller, *request, *response));
 }
 
-grpc::Status RecordServiceImpl::List(grpc::ServerContext*, const v1::ListRequest* request,
+grpc::Status RecordServiceImpl::List(grpc::ServerContext* context, const v1::ListRequest* request,
                                      v1::ListResponse* response) {
-  return ToGrpcStatus(DoList(*request, *response));
+  absl::StatusOr<authz::Identity> caller = authorizer_->Admit(*context, authz::Operation::kList);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ToGrpcStatus(DoList(*caller, *request, *response));
 }
 
 grpc::Status RecordServiceImpl::Watch(grpc::ServerContext* context, const v1::WatchRequest* request,
                                       grpc::ServerWriter<v1::WatchEvent>* writer) {
-  return ToGrpcStatus(DoWatch(*context, *request, *writer));
+  absl::StatusOr<authz::Identity> caller = authorizer_->Admit(*context, authz::Operation::kWatch);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  return ToGrpcStatus(DoWatch(*context, *caller, *request, *writer));
 }
 
-absl::Status RecordServiceImpl::DoPut(const v1::PutRequest& request, v1::PutResponse& response) {
+absl::Status RecordServiceImpl::DoPut(const authz::Identity& caller, const v1::PutRequest& request,
+                                      v1::PutResponse& response) {
   SANJI_RETURN_IF_ERROR(CheckNotEmpty("PutRequest.collection", request.collection()));
   SANJI_RETURN_IF_ERROR(CheckNotEmpty("PutRequest.key", request.key()));
+  if (request.has_scope()) {
+    SANJI_RETURN_IF_ERROR(authz::ValidateScopePath(request.scope(), "PutRequest.scope"));
+  }
   SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
                          schema_->Collection(request.collection()));
   SANJI_ASSIGN_OR_RETURN(conflict::Change change, ChangeFromApi(request));
-  SANJI_RETURN_IF_ERROR(CheckAuthority(request.collection(), request.key(), change.scope));
+  SANJI_RETURN_IF_ERROR(CheckWrite(caller, authz::Operation::kPut, request.collection(),
+                                   request.key(), change.scope));
   SANJI_ASSIGN_OR_RETURN(store::WriteResult result,
                          store_->Write(request.collection(), request.key(), change));
   notifier_->Notify();
@@ -184,23 +209,28 @@ absl::Status RecordServiceImpl::DoPut(const v1::PutRequest& request, v1::PutResp
   return absl::OkStatus();
 }
 
-absl::Status RecordServiceImpl::DoGet(const v1::GetRequest& request, v1::Record& response) const {
+absl::Status RecordServiceImpl::DoGet(const authz::Identity& caller, const v1::GetRequest& request,
+                                      v1::Record& response) const {
   SANJI_RETURN_IF_ERROR(CheckNotEmpty("GetRequest.collection", request.collection()));
   SANJI_RETURN_IF_ERROR(CheckNotEmpty("GetRequest.key", request.key()));
   SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
                          schema_->Collection(request.collection()));
   SANJI_ASSIGN_OR_RETURN(conflict::Record record, store_->Get(request.collection(), request.key()));
+  SANJI_RETURN_IF_ERROR(
+      authorizer_->Check(caller, authz::Operation::kGet, record.scope().value_or("")));
   RecordToApi(*collection, request.key(), record, &response);
   return absl::OkStatus();
 }
 
-absl::Status RecordServiceImpl::DoDelete(const v1::DeleteRequest& request,
+absl::Status RecordServiceImpl::DoDelete(const authz::Identity& caller,
+                                         const v1::DeleteRequest& request,
                                          v1::DeleteResponse& response) {
   SANJI_RETURN_IF_ERROR(CheckNotEmpty("DeleteRequest.collection", request.collection()));
   SANJI_RETURN_IF_ERROR(CheckNotEmpty("DeleteRequest.key", request.key()));
   SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
                          schema_->Collection(request.collection()));
-  SANJI_RETURN_IF_ERROR(CheckAuthority(request.collection(), request.key(), std::nullopt));
+  SANJI_RETURN_IF_ERROR(CheckWrite(caller, authz::Operation::kDelete, request.collection(),
+                                   request.key(), std::nullopt));
   SANJI_ASSIGN_OR_RETURN(store::WriteResult result,
                          store_->Delete(request.collection(), request.key()));
   notifier_->Notify();
@@ -208,18 +238,17 @@ absl::Status RecordServiceImpl::DoDelete(const v1::DeleteRequest& request,
   return absl::OkStatus();
 }
 
-absl::Status RecordServiceImpl::CheckAuthority(absl::string_view collection, absl::string_view key,
-                                               const std::optional<std::string>& new_scope) const {
-  const std::string& self = store_->origin().node_id.str();
+absl::Status RecordServiceImpl::CheckWrite(const authz::Identity& caller,
+                                           authz::Operation operation, absl::string_view collection,
+                                           absl::string_view key,
+                                           const std::optional<std::string>& new_scope) const {
   if (absl::StartsWith(collection, "@")) {
     return absl::PermissionDeniedError(
         absl::StrCat(collection, "/", key, " is in one of Sanji's own collections ('@'), which ",
                      "only the node writes"));
   }
-  if (new_scope.has_value() && !new_scope->empty() && !replication::InSubtree(*new_scope, self)) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("node ", self, " may not write a record in scope ", *new_scope,
-                     ": a node writes only in its own scope or below"));
+  if (new_scope.has_value()) {
+    SANJI_RETURN_IF_ERROR(authorizer_->Check(caller, operation, *new_scope));
   }
   absl::StatusOr<conflict::Record> stored = store_->Get(collection, key);
   if (!stored.ok()) {
@@ -229,15 +258,12 @@ absl::Status RecordServiceImpl::CheckAuthority(absl::string_view collection, abs
                                                                  : stored.status();
   }
   const std::optional<std::string> scope = stored->scope();
-  if (scope.has_value() && !replication::InSubtree(*scope, self)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "node ", self, " may not change ", collection, "/", key, ", which is in scope ", *scope,
-        ": a node changes only records in its own scope or below"));
-  }
-  return absl::OkStatus();
+  if (!scope.has_value()) return absl::OkStatus();
+  return authorizer_->Check(caller, operation, *scope);
 }
 
-absl::Status RecordServiceImpl::DoList(const v1::ListRequest& request,
+absl::Status RecordServiceImpl::DoList(const authz::Identity& caller,
+                                       const v1::ListRequest& request,
                                        v1::ListResponse& response) const {
   SANJI_RETURN_IF_ERROR(CheckNotEmpty("ListRequest.collection", request.collection()));
   if (request.page_size() < 0) {
@@ -251,13 +277,14 @@ absl::Status RecordServiceImpl::DoList(const v1::ListRequest& request,
       store::ListPage page,
       store_->List(request.collection(), request.key_prefix(), request.page_token(), limit));
   for (const store::ListEntry& entry : page.entries) {
+    if (!authorizer_->Visible(caller, entry.record.scope().value_or(""))) continue;
     RecordToApi(*collection, entry.key, entry.record, response.add_records());
   }
   response.set_next_page_token(std::move(page.next_page_token));
   return absl::OkStatus();
 }
 
-absl::Status RecordServiceImpl::DoWatch(grpc::ServerContext& context,
+absl::Status RecordServiceImpl::DoWatch(grpc::ServerContext& context, const authz::Identity& caller,
                                         const v1::WatchRequest& request,
                                         grpc::ServerWriter<v1::WatchEvent>& writer) {
   if (!request.collection().empty()) {
@@ -275,7 +302,10 @@ absl::Status RecordServiceImpl::DoWatch(grpc::ServerContext& context,
   // for rather than missed (commit_notifier.h).
   uint64_t seen = notifier_->commits();
   std::unique_ptr<store::StoreSnapshot> snapshot = store_->Snapshot();
-  WatchStream stream(*schema_, request, std::move(cursor), writer);
+  WatchStream stream(
+      *schema_, request,
+      [this, &caller](absl::string_view scope) { return authorizer_->Visible(caller, scope); },
+      std::move(cursor), writer);
   // "From now" is everything held at the first snapshot.
   if (request.cursor().empty() && !request.from_start()) {
     SANJI_RETURN_IF_ERROR(stream.StartAfter(*snapshot));

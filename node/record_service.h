@@ -1,7 +1,9 @@
 // RecordServiceImpl: the applications' gRPC API of a node (proto/api.proto,
-// ARCHITECTURE.md §6). Handlers check the request's shape, call the store,
-// convert with node/record_view.h and turn the absl::Status into a gRPC one
-// once (node/grpc_status.h). After each successful Put or Delete the service
+// ARCHITECTURE.md §6). Handlers find the caller (node/call_authorizer.h),
+// check the request's shape and that the caller may read or write each
+// record it touches (List and Watch leave out what it may not read), call
+// the store, convert with node/record_view.h and turn the absl::Status into
+// a gRPC one once (node/grpc_status.h). After each successful Put or Delete the service
 // calls CommitNotifier::Notify(), which wakes watches and sync sessions.
 //
 // Watch. The cursor is a version vector (per origin, the counter up to which
@@ -57,6 +59,7 @@
 #include "api.pb.h"
 #include "conflict/schema.h"
 #include "grpcpp/grpcpp.h"
+#include "node/call_authorizer.h"
 #include "node/commit_notifier.h"
 #include "store/store.h"
 
@@ -72,9 +75,11 @@ inline constexpr int kMaxListPageSize = 1000;
 
 class RecordServiceImpl final : public v1::RecordService::Service {
  public:
-  // REQUIRES: `store`, `schema` (the store's schema) and `notifier` are
-  // non-null and outlive the service and every server it is registered with.
-  RecordServiceImpl(store::Store* store, const conflict::Schema* schema, CommitNotifier* notifier);
+  // REQUIRES: `store`, `schema` (the store's schema), `notifier` and
+  // `authorizer` are non-null and outlive the service and every server it is
+  // registered with.
+  RecordServiceImpl(store::Store* store, const conflict::Schema* schema, CommitNotifier* notifier,
+                    CallAuthorizer* authorizer);
 
   // Status codes: api.proto, at its top.
   grpc::Status Put(grpc::ServerContext* context, const v1::PutRequest* request,
@@ -91,20 +96,26 @@ class RecordServiceImpl final : public v1::RecordService::Service {
                      grpc::ServerWriter<v1::WatchEvent>* writer) override;
 
  private:
-  absl::Status DoPut(const v1::PutRequest& request, v1::PutResponse& response);
-  absl::Status DoGet(const v1::GetRequest& request, v1::Record& response) const;
-  absl::Status DoDelete(const v1::DeleteRequest& request, v1::DeleteResponse& response);
-  // Authority (ARCHITECTURE.md §4): this node may create or change only
-  // records whose scope is its own or below, and move them only there.
-  // The parent would refuse anything else at sync; refusing it here tells
-  // the application at once. PermissionDenied naming the scopes; also for
-  // Sanji's own collections ('@', such as @status), which the node alone
-  // writes.
-  absl::Status CheckAuthority(absl::string_view collection, absl::string_view key,
-                              const std::optional<std::string>& new_scope) const;
-  absl::Status DoList(const v1::ListRequest& request, v1::ListResponse& response) const;
-  absl::Status DoWatch(grpc::ServerContext& context, const v1::WatchRequest& request,
-                       grpc::ServerWriter<v1::WatchEvent>& writer);
+  absl::Status DoPut(const authz::Identity& caller, const v1::PutRequest& request,
+                     v1::PutResponse& response);
+  absl::Status DoGet(const authz::Identity& caller, const v1::GetRequest& request,
+                     v1::Record& response) const;
+  absl::Status DoDelete(const authz::Identity& caller, const v1::DeleteRequest& request,
+                        v1::DeleteResponse& response);
+  // Whether `caller` may write collection/key where it is stored and, for a
+  // move, at `new_scope` (authz/authorization.h: the caller's subtree, and
+  // this node's, whose parent would refuse anything else at sync; refusing
+  // it here tells the application at once). PermissionDenied naming the
+  // caller and the scope; also for Sanji's own collections ('@', such as
+  // @status), which the node alone writes.
+  absl::Status CheckWrite(const authz::Identity& caller, authz::Operation operation,
+                          absl::string_view collection, absl::string_view key,
+                          const std::optional<std::string>& new_scope) const;
+  // Leaves out the records `caller` may not read.
+  absl::Status DoList(const authz::Identity& caller, const v1::ListRequest& request,
+                      v1::ListResponse& response) const;
+  absl::Status DoWatch(grpc::ServerContext& context, const authz::Identity& caller,
+                       const v1::WatchRequest& request, grpc::ServerWriter<v1::WatchEvent>& writer);
   // Waits for a commit beyond `seen` and returns the count then, or nullopt
   // once the client has cancelled.
   std::optional<uint64_t> WaitForCommit(grpc::ServerContext& context, uint64_t seen);
@@ -112,6 +123,7 @@ class RecordServiceImpl final : public v1::RecordService::Service {
   store::Store* const store_;
   const conflict::Schema* const schema_;
   CommitNotifier* const notifier_;
+  CallAuthorizer* const authorizer_;
 };
 
 }  // namespace sanji::node

@@ -2,7 +2,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "node/log.h"
-#include "replication/scope.h"
 
 namespace sanji::node {
 namespace {
@@ -37,34 +36,25 @@ absl::string_view RequestedCompression(const grpc::ServerContext& context) {
 grpc::Status SyncServiceImpl::Session(
     grpc::ServerContext* context, grpc::ServerReaderWriter<v1::WireFrame, v1::WireFrame>* stream) {
   const std::string address = context->peer();
-  absl::StatusOr<std::string> peer = options_.identify(*context);
-  if (!peer.ok()) {
-    LogWarning("refused a sync session from ", address, ": ", peer.status().message());
-    return ToGrpcStatus(peer.status());
-  }
+  absl::StatusOr<authz::Identity> caller = authorizer_->Admit(*context, authz::Operation::kSession);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  // A plaintext caller (--insecure) is known only by what its hello claims.
+  const std::string peer = caller->kind == authz::Identity::Kind::kNode ? caller->scope : "";
   if (options_.leaf) {
-    LogWarning("refused a sync session from ", *peer, " at ", address, ": ", options_.node_id,
-               " is a leaf and takes no children");
+    LogWarning("refused a sync session from ", caller->Uri(), " at ", address, ": ",
+               options_.node_id, " is a leaf and takes no children");
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                         absl::StrCat(options_.node_id, " is a leaf node and takes no children"));
-  }
-  if (!peer->empty() &&
-      (*peer == options_.node_id || !replication::InSubtree(*peer, options_.node_id))) {
-    LogWarning("refused a sync session from ", *peer, " at ", address, ": not below ",
-               options_.node_id);
-    return grpc::Status(
-        grpc::StatusCode::PERMISSION_DENIED,
-        absl::StrCat("the certificate names ", *peer, ", which is not below ", options_.node_id));
   }
 
   SyncLinkOptions link_options = options_.link;
   link_options.session.role = replication::SessionOptions::Role::kParent;
-  link_options.session.authenticated_peer = *peer;
+  link_options.session.authenticated_peer = peer;
   link_options.session.has_children = true;
   const absl::string_view compression = RequestedCompression(*context);
   link_options.compress = compression == kCompressionZstd;
   if (compression == kCompressionGzip) context->set_compression_algorithm(GRPC_COMPRESS_GZIP);
-  const std::string label = peer->empty() ? address : *peer;
+  const std::string label = peer.empty() ? address : peer;
   link_options.peer_label = label;
   link_options.address = address;
   ServerFrameStream frames(context, stream);

@@ -1,17 +1,17 @@
 // SyncServiceImpl: the parent's end of sync sessions (proto/sync.proto,
 // service Sync). A child dials and opens a stream; the service learns the
-// child's identity from its TLS certificate, checks that the child lies
-// below this node (and that this node takes children at all), and runs a
-// SyncLink over the stream for as long as it lasts.
+// child's identity from its TLS certificate, asks the node's authorizer
+// whether it may sync (a node below this one), checks that this node takes
+// children at all, and runs a SyncLink over the stream for as long as it
+// lasts.
 //
 // Thread-safety: gRPC calls Session on its own threads, one per stream.
 #ifndef SANJI_NODE_SYNC_SERVICE_H_
 #define SANJI_NODE_SYNC_SERVICE_H_
 
-#include <functional>
 #include <string>
 
-#include "absl/status/statusor.h"
+#include "node/call_authorizer.h"
 #include "node/grpc_status.h"
 #include "node/link_registry.h"
 #include "node/sync_link.h"
@@ -28,11 +28,6 @@ inline constexpr char kCompressionGzip[] = "gzip";
 
 class SyncServiceImpl final : public v1::Sync::Service {
  public:
-  // The peer's node id as its transport authenticated it (its certificate),
-  // or an error that ends the call. Without TLS (--insecure) it returns an
-  // empty id: the session then takes the id the hello claims.
-  using Identify = std::function<absl::StatusOr<std::string>(const grpc::ServerContext&)>;
-
   struct Options {
     std::string node_id;
     // A leaf takes no children (config: leaf).
@@ -40,12 +35,18 @@ class SyncServiceImpl final : public v1::Sync::Service {
     // Batch limits, window, push delay, skew bound, frame limit and
     // timeouts; role, peer and compression are set per session.
     SyncLinkOptions link;
-    Identify identify;
   };
 
-  // REQUIRES: the environment and `registry` outlive the service.
-  SyncServiceImpl(LinkEnvironment environment, Options options, LinkRegistry* registry)
-      : environment_(environment), options_(std::move(options)), registry_(registry) {}
+  // Without TLS (--insecure) `authorizer` admits a plaintext caller, and the
+  // session takes the id its hello claims.
+  // REQUIRES: the environment, `registry` and `authorizer` outlive the
+  // service.
+  SyncServiceImpl(LinkEnvironment environment, Options options, LinkRegistry* registry,
+                  CallAuthorizer* authorizer)
+      : environment_(environment),
+        options_(std::move(options)),
+        registry_(registry),
+        authorizer_(authorizer) {}
 
   grpc::Status Session(grpc::ServerContext* context,
                        grpc::ServerReaderWriter<v1::WireFrame, v1::WireFrame>* stream) override;
@@ -54,6 +55,7 @@ class SyncServiceImpl final : public v1::Sync::Service {
   const LinkEnvironment environment_;
   const Options options_;
   LinkRegistry* const registry_;
+  CallAuthorizer* const authorizer_;
 };
 
 }  // namespace sanji::node

@@ -34,15 +34,6 @@ using StorePtr = std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)>;
 using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)>;
 using NamesPtr = std::unique_ptr<GENERAL_NAMES, decltype(&GENERAL_NAMES_free)>;
 
-bool ValidSegment(absl::string_view segment) {
-  if (segment.empty()) return false;
-  for (char c : segment) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 BioPtr MemoryBio(const std::string& data) {
   return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())), &BIO_free);
 }
@@ -207,52 +198,20 @@ std::string ListUris(const std::vector<std::string>& uris) {
 
 }  // namespace
 
-std::string Identity::Uri() const {
-  return absl::StrCat(kind == Kind::kNode ? kNodeUriPrefix : kClientUriPrefix, name);
-}
-
-absl::Status ValidateNodeId(absl::string_view id) {
-  for (absl::string_view segment : absl::StrSplit(id, '/')) {
-    if (!ValidSegment(segment)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("node id \"", id, "\" has an invalid segment \"", segment,
-                       "\": segments are one or more of [a-z0-9_-], separated by single '/'"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateClientName(absl::string_view name) {
-  if (ValidSegment(name)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("client name \"", name, "\" is invalid: use one or more of [a-z0-9_-]"));
-}
-
 absl::StatusOr<Identity> IdentityFromUris(const std::vector<std::string>& uris) {
   std::vector<absl::string_view> sanji;
   for (const std::string& uri : uris) {
-    if (absl::StartsWith(uri, kSanjiUriScheme)) sanji.push_back(uri);
+    if (absl::StartsWith(uri, authz::kSanjiUriScheme)) sanji.push_back(uri);
   }
   if (sanji.size() != 1) {
     return absl::PermissionDeniedError(absl::StrCat("certificate has ", sanji.size(),
                                                     " sanji:// URI SANs (", ListUris(uris),
                                                     "); an identity is exactly one"));
   }
-  absl::string_view uri = sanji.front();
-  absl::Status valid;
-  Identity identity;
-  if (absl::ConsumePrefix(&uri, kNodeUriPrefix)) {
-    identity = Identity::Node(std::string(uri));
-    valid = ValidateNodeId(uri);
-  } else if (absl::ConsumePrefix(&uri, kClientUriPrefix)) {
-    identity = Identity::Client(std::string(uri));
-    valid = ValidateClientName(uri);
-  } else {
-    valid = absl::InvalidArgumentError("the kind is neither node nor client");
-  }
-  if (!valid.ok()) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("certificate URI SAN ", sanji.front(), " is malformed: ", valid.message()));
+  absl::StatusOr<Identity> identity = authz::IdentityFromUri(sanji.front());
+  if (!identity.ok()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "certificate URI SAN ", sanji.front(), " is malformed: ", identity.status().message()));
   }
   return identity;
 }
@@ -298,14 +257,6 @@ absl::StatusOr<Identity> PeerIdentity(const grpc::AuthContext& auth) {
     uris.emplace_back(uri.data(), uri.size());
   }
   return IdentityFromUris(uris);
-}
-
-absl::StatusOr<std::string> PeerNodeId(const grpc::AuthContext& auth) {
-  SANJI_ASSIGN_OR_RETURN(Identity peer, PeerIdentity(auth));
-  if (peer.kind != Identity::Kind::kNode) {
-    return absl::PermissionDeniedError(absl::StrCat("peer is ", peer.Uri(), ", not a node"));
-  }
-  return std::move(peer.name);
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(

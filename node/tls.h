@@ -2,13 +2,11 @@
 // and the gRPC credentials that prove it.
 //
 // A peer's identity is ONE canonical URI SAN in its certificate, issued by the
-// county's CA (cli/cert_authority.h):
-//   sanji://node/<node_id>     a node; node_id is its scope path, e.g.
-//                              "gutian/fengpu/xiaban"
-//   sanji://client/<name>      an application or the operator's sanjictl
-// Never the CN, never what a frame claims. A certificate with no sanji:// URI,
-// or with more than one, has no identity: one rule, so that a certificate can
-// not be read as two different peers by two different parts of the code.
+// county's CA (cli/cert_authority.h): sanji://node/<node_id>,
+// sanji://operator/<name>/<scope> or sanji://app/<name>/<scope>
+// (authz/identity.h says what each is). Never the CN, never what a frame claims. A certificate with
+// no sanji:// URI, or with more than one, has no identity: one rule, so that a certificate can not
+// be read as two different peers by two different parts of the code.
 //
 // Both credentials below verify the peer's chain against the county CA and
 // refuse, during the handshake, a peer whose certificate has no identity.
@@ -32,40 +30,24 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "authz/identity.h"
+#include "authz/scope_path.h"
 #include "config.pb.h"
 
 namespace sanji::node {
 
-inline constexpr absl::string_view kSanjiUriScheme = "sanji://";
-inline constexpr absl::string_view kNodeUriPrefix = "sanji://node/";
-inline constexpr absl::string_view kClientUriPrefix = "sanji://client/";
+// Who a peer is, as its certificate says (authz/identity.h).
+using authz::Identity;
 
-// Who a peer is, as its certificate says.
-struct Identity {
-  enum class Kind { kNode, kClient };
-  Kind kind = Kind::kNode;
-  // The node id (a scope path) or the client's name.
-  std::string name;
-
-  static Identity Node(std::string id) { return {Kind::kNode, std::move(id)}; }
-  static Identity Client(std::string name) { return {Kind::kClient, std::move(name)}; }
-
-  // "sanji://node/<name>" or "sanji://client/<name>".
-  std::string Uri() const;
-  friend bool operator==(const Identity&, const Identity&) = default;
-};
-
-// OK if `id` is a node id: one or more segments of [a-z0-9_-], separated by
-// single '/'. InvalidArgument otherwise, naming the id and the bad segment.
-absl::Status ValidateNodeId(absl::string_view id);
-
-// OK if `name` is a client name: one segment of [a-z0-9_-]. InvalidArgument
-// otherwise, naming it.
-absl::Status ValidateClientName(absl::string_view name);
+// OK if `id` is a node id (a scope path, authz/scope_path.h). InvalidArgument
+// otherwise, naming the id and the bad segment.
+inline absl::Status ValidateNodeId(absl::string_view id) {
+  return authz::ValidateScopePath(id, "node id");
+}
 
 // The identity that a certificate's URI SANs give. PermissionDenied, naming
 // the URIs found, if none or more than one of them is a sanji:// URI, or the
-// sanji:// URI is malformed (unknown kind, invalid id or name).
+// sanji:// URI is malformed (authz::IdentityFromUri says how).
 absl::StatusOr<Identity> IdentityFromUris(const std::vector<std::string>& uris);
 
 // The URI SANs of the first certificate in `pem`. InvalidArgument if `pem`
@@ -88,10 +70,6 @@ absl::Status CheckCertificateNamesNode(const v1::TlsConfig& tls, absl::string_vi
 // PermissionDenied, naming the URIs it holds, if its certificate names no
 // single identity.
 absl::StatusOr<Identity> PeerIdentity(const grpc::AuthContext& auth);
-
-// The node id of the peer of a call: as PeerIdentity, and
-// PermissionDenied if the peer is a client, not a node.
-absl::StatusOr<std::string> PeerNodeId(const grpc::AuthContext& auth);
 
 // Server credentials for sanjid: present tls.cert_file, require every client
 // to present a certificate chaining to tls.ca_file with a sanji:// identity.

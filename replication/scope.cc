@@ -2,14 +2,7 @@
 
 #include <algorithm>
 
-#include "absl/strings/match.h"
-
 namespace sanji::replication {
-
-bool IsAncestorOrSelf(absl::string_view ancestor, absl::string_view scope) {
-  if (!absl::StartsWith(scope, ancestor)) return false;
-  return scope.size() == ancestor.size() || scope[ancestor.size()] == '/';
-}
 
 bool Holds(const conflict::Record& record, absl::string_view node, bool relays) {
   const std::optional<std::string> scope = record.scope();

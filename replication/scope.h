@@ -1,32 +1,20 @@
-// Scopes and filters (ARCHITECTURE.md §1, §4). A node's id is its scope, a
-// path such as "gutian/fengpu/xiaban"; the tree is the prefix order of paths
-// at '/' boundaries.
+// Which records a node holds (ARCHITECTURE.md §1, §4), by the scope rules of
+// authz/scope_path.h.
 //
 // Thread-safety: pure functions.
 #ifndef SANJI_REPLICATION_SCOPE_H_
 #define SANJI_REPLICATION_SCOPE_H_
 
 #include "absl/strings/string_view.h"
+#include "authz/scope_path.h"
 #include "conflict/record.h"
 
 namespace sanji::replication {
 
-// True if `ancestor` is `scope` or one of its ancestors: "a" is an ancestor of
-// "a/b" but not of "ab".
-bool IsAncestorOrSelf(absl::string_view ancestor, absl::string_view scope);
-
-// True if `scope` lies in the subtree of node `node` (the node itself
-// included): the records `node` has authority over.
-inline bool InSubtree(absl::string_view scope, absl::string_view node) {
-  return IsAncestorOrSelf(node, scope);
-}
-
-// The filter of `node`: records whose scope is an ancestor-or-self of the
-// node (notices from above) or in its subtree (its own data, and what was
-// addressed to it).
-inline bool InFilter(absl::string_view scope, absl::string_view node) {
-  return IsAncestorOrSelf(scope, node) || InSubtree(scope, node);
-}
+// The tree's rules are authz/scope_path.h's; the engine names them here.
+using authz::InFilter;
+using authz::InSubtree;
+using authz::IsAncestorOrSelf;
 
 // Whether `node` keeps `record` in its store: the record is in its filter,
 // or `node` has children (`relays`) and the record was moved away from a

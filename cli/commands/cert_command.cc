@@ -23,7 +23,9 @@ struct CaFlags {
 struct IssueFlags {
   std::string ca_dir;
   std::string node;
-  std::string client;
+  std::string operator_name;
+  std::string app;
+  std::string scope;
   std::string out_dir;
   int days = kDefaultCertificateDays;
   bool force = false;
@@ -36,9 +38,29 @@ absl::Status RunCa(const CaFlags& flags, std::ostream& out) {
   return absl::OkStatus();
 }
 
+// The identity the flags name. InvalidArgument for a scope with --node, or
+// none with --operator or --app.
+absl::StatusOr<node::Identity> IdentityOfFlags(const IssueFlags& flags) {
+  if (!flags.node.empty()) {
+    if (!flags.scope.empty()) {
+      return absl::InvalidArgumentError(
+          "--scope is for --operator and --app: a node's scope is "
+          "its id");
+    }
+    return node::Identity::Node(flags.node);
+  }
+  if (flags.scope.empty()) {
+    return absl::InvalidArgumentError(
+        "--operator and --app need --scope: the subtree the certificate acts for (the county's "
+        "id for the whole county)");
+  }
+  if (!flags.operator_name.empty())
+    return node::Identity::Operator(flags.operator_name, flags.scope);
+  return node::Identity::App(flags.app, flags.scope);
+}
+
 absl::Status RunIssue(const IssueFlags& flags, std::ostream& out) {
-  node::Identity identity =
-      flags.node.empty() ? node::Identity::Client(flags.client) : node::Identity::Node(flags.node);
+  SANJI_ASSIGN_OR_RETURN(const node::Identity identity, IdentityOfFlags(flags));
   SANJI_ASSIGN_OR_RETURN(WrittenFiles files, IssueCertificate(flags.ca_dir, identity, flags.out_dir,
                                                               flags.days, flags.force));
   out << "wrote " << identity.Uri() << ": certificate " << files.cert_path << ", key "
@@ -62,12 +84,20 @@ void AddCaCommand(CLI::App& cert, Invocation& invocation) {
 void AddIssueCommand(CLI::App& cert, Invocation& invocation) {
   auto flags = std::make_shared<IssueFlags>();
   CLI::App* issue = cert.add_subcommand(
-      "issue", "Issue a certificate for a node or a client, signed by the county's CA");
+      "issue",
+      "Issue a certificate for a node, an operator or an application, signed by the county's "
+      "CA (docs/AUTHORIZATION.md says what each may do)");
   issue->add_option("--ca-dir", flags->ca_dir, "Directory holding ca.pem and ca.key")->required();
   CLI::Option_group* who = issue->add_option_group("identity", "Whom the certificate names");
   who->add_option("--node", flags->node, "Node id, e.g. gutian/fengpu/xiaban");
-  who->add_option("--client", flags->client, "Client name, e.g. desk or sanjictl");
+  who->add_option("--operator", flags->operator_name,
+                  "Operator name, e.g. desk: administers the nodes of --scope with sanjictl");
+  who->add_option("--app", flags->app,
+                  "Application name, e.g. clinic: reads and writes the records of --scope");
   who->require_option(1);
+  issue->add_option("--scope", flags->scope,
+                    "The subtree an operator or application acts for, e.g. gutian (the whole "
+                    "county) or gutian/fengpu/xiaban");
   issue->add_option("--out-dir", flags->out_dir, "Directory for <stem>.pem and <stem>.key")
       ->required();
   issue->add_option("--days", flags->days, "Validity in days")->capture_default_str();

@@ -1,7 +1,8 @@
 // `sanjictl cert ...`: the county's certificate authority (cli/cert_authority.h).
 //
 //   sanjictl cert ca --dir DIR --county NAME [--force]
-//   sanjictl cert issue --ca-dir DIR (--node ID | --client NAME) --out-dir DIR
+//   sanjictl cert issue --ca-dir DIR (--node ID | --operator NAME --scope S |
+//                       --app NAME --scope S) --out-dir DIR
 //                       [--days N] [--force]
 //
 // Thread-safety: single-threaded (see cli/command.h).

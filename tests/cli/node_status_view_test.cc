@@ -39,6 +39,7 @@ v1::NodeStatus Township() {
   status.set_items_sent(3000);
   status.set_items_received(2512);
   status.set_refused_items(1);
+  status.set_calls_refused(2);
   status.set_clock_skew_seen_micros(1'250'000);
   AddEntry(*status.mutable_knowledge(), "gutian", 40);
   AddEntry(*status.mutable_knowledge(), "gutian/fengpu", 1204);
@@ -102,6 +103,7 @@ TEST(NodeStatusViewTest, ShowsTheNodeItsLinksAndTheirLagByOrigin) {
           "knowledge    gutian#1:40, gutian/fengpu#1:1204, gutian/fengpu/xiaban#1:7\n"
           "clock skew   1.25s ahead at most; 0 refused beyond the bound\n"
           "items        sent 3000, received 2512, refused 1\n"
+          "calls        refused 2 not authorized (the log names each)\n"
           "\n"
           "ROLE    PEER                    ADDRESS              STATE        SINCE",
           pad, "  LAST CONTACT", std::string(now.size() - 12, ' '),

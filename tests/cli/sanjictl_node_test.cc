@@ -312,7 +312,7 @@ TEST_F(SanjictlNodeTest, BundleAndBackupExitCodesSayWhatWentWrong) {
 TEST(SanjictlTlsTest, StatusOverMutualTlsWithFlagsOrEnvironment) {
   integration::Cluster cluster;
   cluster.AddNode("gutian", {}, /*leaf=*/false);
-  const v1::TlsConfig tls = cluster.Issue("operator", /*node=*/false);
+  const v1::TlsConfig tls = cluster.Issue(authz::Identity::Operator("operator", "gutian"));
   const fs::path dir = FreshTestDirectory();
   const pid_t pid = StartSanjid(cluster.config_path("gutian"), dir / "sanjid.log", false);
   const std::string flags =
@@ -367,7 +367,7 @@ TEST(SanjictlConflictsTest, ConcurrentWritesShowUpAndAPersonResolvesThem) {
   integration::Cluster cluster(options);
   cluster.AddNode(kCounty, {}, false);
   cluster.AddNode(kVillage, {kCounty}, true);
-  const v1::TlsConfig tls = cluster.Issue("operator", /*node=*/false);
+  const v1::TlsConfig tls = cluster.Issue(authz::Identity::Operator("operator", "gutian"));
   const fs::path dir = FreshTestDirectory();
   const auto ctl = [&](const std::string& node, const std::string& args) {
     return RunSanjictl(

@@ -45,22 +45,36 @@ TEST_F(SanjictlTest, CaAndIssueWriteCertificatesThatNameTheIdentity) {
       node::ReadCertificateIdentity((dir_ / "certs/node.gutian.fengpu.pem").string());
   EXPECT_EQ(identity.value_or(node::Identity()), node::Identity::Node("gutian/fengpu"));
 
-  ASSERT_EQ(Run("cert issue --ca-dir ca --client desk --out-dir certs").exit_code, 0);
-  identity = node::ReadCertificateIdentity((dir_ / "certs/client.desk.pem").string());
-  EXPECT_EQ(identity.value_or(node::Identity()), node::Identity::Client("desk"));
+  ASSERT_EQ(Run("cert issue --ca-dir ca --operator desk --scope gutian --out-dir certs").exit_code,
+            0);
+  identity = node::ReadCertificateIdentity((dir_ / "certs/operator.desk.gutian.pem").string());
+  EXPECT_EQ(identity.value_or(node::Identity()), node::Identity::Operator("desk", "gutian"));
+
+  ASSERT_EQ(
+      Run("cert issue --ca-dir ca --app clinic --scope gutian/fengpu --out-dir certs").exit_code,
+      0);
+  identity = node::ReadCertificateIdentity((dir_ / "certs/app.clinic.gutian.fengpu.pem").string());
+  EXPECT_EQ(identity.value_or(node::Identity()), node::Identity::App("clinic", "gutian/fengpu"));
 }
 
 TEST_F(SanjictlTest, UsageErrorsExitWithTwo) {
   ASSERT_EQ(Run("cert ca --dir ca --county gutian").exit_code, 0);
   for (const char* args : {"", "cert", "cert ca --dir ca", "cert ca --dir ca --county gutian --bad",
-                           "cert issue --ca-dir ca --node a --client b --out-dir certs",
-                           "cert issue --ca-dir ca --out-dir certs"}) {
+                           "cert issue --ca-dir ca --node a --operator b --out-dir certs",
+                           "cert issue --ca-dir ca --out-dir certs",
+                           "cert issue --ca-dir ca --client desk --out-dir certs"}) {
     EXPECT_EQ(Run(args).exit_code, 2) << "sanjictl " << args;
   }
   Result bad_id = Run("cert issue --ca-dir ca --node gutian/Fengpu --out-dir certs");
   EXPECT_EQ(bad_id.exit_code, 2);
   EXPECT_THAT(bad_id.err, HasSubstr("invalid segment \"Fengpu\""));
   EXPECT_EQ(Run("cert issue --ca-dir ca --node gutian --out-dir certs --days 0").exit_code, 2);
+  Result no_scope = Run("cert issue --ca-dir ca --operator desk --out-dir certs");
+  EXPECT_EQ(no_scope.exit_code, 2);
+  EXPECT_THAT(no_scope.err, HasSubstr("--operator and --app need --scope"));
+  Result node_scope = Run("cert issue --ca-dir ca --node gutian --scope gutian --out-dir certs");
+  EXPECT_EQ(node_scope.exit_code, 2);
+  EXPECT_THAT(node_scope.err, HasSubstr("--scope is for --operator and --app"));
 }
 
 TEST_F(SanjictlTest, HelpListsTheExitCodes) {

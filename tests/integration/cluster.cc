@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "cli/cert_authority.h"
 #include "google/protobuf/text_format.h"
 #include "health.grpc.pb.h"
 #include "node/tls.h"
@@ -145,7 +146,7 @@ Cluster::Cluster(ClusterOptions options) : options_(std::move(options)) {
       RunCommand({SANJICTL_PATH, "cert", "ca", "--dir", ca_dir_, "--county", "gutian"});
   if (ca.exit_code != 0) Fail(absl::StrCat("sanjictl cert ca failed: ", ca.output));
   ca_file_ = ca_dir_ + "/ca.pem";
-  operator_tls_ = Issue("integration-test", /*node=*/false);
+  operator_tls_ = Issue(authz::Identity::Operator("integration-test", "gutian"));
 }
 
 Cluster::~Cluster() {
@@ -158,18 +159,29 @@ Cluster::~Cluster() {
   if (getenv("SANJI_KEEP_CLUSTER") == nullptr) std::filesystem::remove_all(dir_);
 }
 
-v1::TlsConfig Cluster::Issue(const std::string& name, bool node) {
+v1::TlsConfig Cluster::Issue(const authz::Identity& identity) {
   const std::string out = absl::StrCat(dir_, "/certs");
-  const CommandResult issued = RunCommand({SANJICTL_PATH, "cert", "issue", "--ca-dir", ca_dir_,
-                                           node ? "--node" : "--client", name, "--out-dir", out});
+  std::vector<std::string> command = {SANJICTL_PATH, "cert",      "issue", "--ca-dir",
+                                      ca_dir_,       "--out-dir", out};
+  switch (identity.kind) {
+    case authz::Identity::Kind::kNode:
+      command.insert(command.end(), {"--node", identity.name});
+      break;
+    case authz::Identity::Kind::kOperator:
+      command.insert(command.end(), {"--operator", identity.name, "--scope", identity.scope});
+      break;
+    case authz::Identity::Kind::kApp:
+    case authz::Identity::Kind::kLocal:
+      command.insert(command.end(), {"--app", identity.name, "--scope", identity.scope});
+      break;
+  }
+  const CommandResult issued = RunCommand(command);
   if (issued.exit_code != 0) {
-    Fail(absl::StrCat("sanjictl cert issue ", name, " failed: ", issued.output));
+    Fail(absl::StrCat("sanjictl cert issue ", identity.Uri(), " failed: ", issued.output));
   }
   v1::TlsConfig tls;
   tls.set_ca_file(ca_file_);
-  // sanjictl names the files by kind and identity, '/' turned into '.'.
-  const std::string base =
-      absl::StrCat(out, "/", node ? "node." : "client.", absl::StrReplaceAll(name, {{"/", "."}}));
+  const std::string base = absl::StrCat(out, "/", cli::CertificateStem(identity));
   tls.set_cert_file(base + ".pem");
   tls.set_key_file(base + ".key");
   return tls;
@@ -187,7 +199,7 @@ void Cluster::AddNode(const std::string& id, const std::vector<std::string>& par
   config.set_listen_address(node.address);
   config.set_data_dir(absl::StrCat(dir_, "/data/", name));
   config.set_leaf(leaf);
-  *config.mutable_tls() = Issue(id, /*node=*/true);
+  *config.mutable_tls() = Issue(authz::Identity::Node(id));
   *config.mutable_schema() = options_.schema;
   for (const std::string& parent : parents) {
     v1::ParentConfig* entry = config.add_parents();

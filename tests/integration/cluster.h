@@ -29,6 +29,7 @@
 #include "absl/status/statusor.h"
 #include "admin.grpc.pb.h"
 #include "api.grpc.pb.h"
+#include "authz/identity.h"
 #include "config.pb.h"
 #include "grpcpp/grpcpp.h"
 
@@ -113,13 +114,14 @@ class Cluster {
   // What the node logged so far.
   std::string Log(const std::string& id) const;
 
-  // Issues a certificate (sanjictl cert issue) and returns TLS files for
-  // it: `node` true for a node id, false for a client name.
-  v1::TlsConfig Issue(const std::string& name, bool node);
+  // Issues a certificate for `identity` (sanjictl cert issue) and returns
+  // TLS files for it.
+  v1::TlsConfig Issue(const authz::Identity& identity);
   // The county CA's certificate.
   const std::string& ca_file() const { return ca_file_; }
 
-  // Clients of node `id`, with the test operator's certificate.
+  // Clients of node `id`, with the test operator's certificate (operator
+  // integration-test of the whole county).
   std::unique_ptr<v1::RecordService::Stub> Records(const std::string& id);
   std::unique_ptr<v1::AdminService::Stub> Admin(const std::string& id);
   std::shared_ptr<grpc::Channel> Channel(const std::string& id);

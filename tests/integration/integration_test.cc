@@ -20,8 +20,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
-#include "grpcpp/security/tls_certificate_verifier.h"
-#include "grpcpp/security/tls_credentials_options.h"
 #include "node/config.h"
 #include "node/frame_codec.h"
 #include "node/status_schema.h"
@@ -29,6 +27,7 @@
 #include "store/store.h"
 #include "sync.grpc.pb.h"
 #include "tests/integration/test_county.h"
+#include "tests/support/lenient_tls.h"
 
 namespace sanji::integration {
 namespace {
@@ -262,7 +261,7 @@ TEST(IntegrationTest, ABundleEachWayOnAUsbStickSyncsAVillageWithNoLink) {
   cluster.AddNode(kFengpu, {kCounty}, false);
   cluster.AddNode(kXiaban, {kFengpu, kCounty}, true);
   cluster.StartAll();
-  const v1::TlsConfig tls = cluster.Issue("operator", /*node=*/false);
+  const v1::TlsConfig tls = cluster.Issue(authz::Identity::Operator("operator", kCounty));
   ASSERT_TRUE(WaitFor([&] { return LiveTo(cluster, kXiaban, kFengpu); }));
   // The township holds the village's status record, with its knowledge.
   ASSERT_TRUE(WaitFor([&] { return Caught(cluster, kFengpu, kXiaban); }));
@@ -345,35 +344,15 @@ TEST(IntegrationTest, ABundleEachWayOnAUsbStickSyncsAVillageWithNoLink) {
   StopAllCleanly(cluster, {kXiaban, kFengpu, kCounty});
 }
 
-std::string ReadPem(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// TLS credentials presenting `tls`'s certificate whatever it is (an
-// impostor's client: node::ChannelCredentials would refuse to present a
-// certificate its CA did not issue), verifying the server's chain only.
-std::shared_ptr<grpc::ChannelCredentials> ImpostorCredentials(const v1::TlsConfig& tls) {
-  grpc::experimental::TlsChannelCredentialsOptions options;
-  options.set_certificate_provider(
-      std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
-          ReadPem(tls.ca_file()), std::vector<grpc::experimental::IdentityKeyCertPair>{
-                                      {ReadPem(tls.key_file()), ReadPem(tls.cert_file())}}));
-  options.watch_root_certs();
-  options.watch_identity_key_cert_pairs();
-  options.set_verify_server_certs(true);
-  options.set_check_call_host(false);
-  options.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
-  return grpc::experimental::TlsCredentials(options);
-}
-
-// Opens a sync stream to `node` presenting `tls` and says hello as
+// Opens a sync stream to `node` presenting `tls`, whoever issued it, and says
+// hello as
 // `claimed_id`; returns the first frame the node answers with, or the
 // stream's error.
 absl::StatusOr<v1::SyncFrame> HelloAs(Cluster& cluster, const std::string& node,
                                       const v1::TlsConfig& tls, const std::string& claimed_id) {
-  std::unique_ptr<v1::Sync::Stub> stub =
-      v1::Sync::NewStub(grpc::CreateChannel(cluster.address(node), ImpostorCredentials(tls)));
+  std::unique_ptr<v1::Sync::Stub> stub = v1::Sync::NewStub(grpc::CreateChannel(
+      cluster.address(node),
+      testing::LenientTlsCredentials(tls.ca_file(), {{tls.key_file(), tls.cert_file()}})));
   grpc::ClientContext context;
   // Fail fast, not wait-for-ready: a refused handshake must end the call.
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
@@ -438,7 +417,7 @@ TEST(IntegrationTest, TheCountyTreeShowsEveryNodeAndAKilledVillageGoesOffline) {
     cluster.EditConfig(id, [](v1::NodeConfig& config) { config.set_status_period_s(1); });
   }
   cluster.StartAll();
-  const v1::TlsConfig tls = cluster.Issue("operator", /*node=*/false);
+  const v1::TlsConfig tls = cluster.Issue(authz::Identity::Operator("operator", kCounty));
 
   std::string tree;
   EXPECT_TRUE(WaitFor(

@@ -23,8 +23,8 @@ void AddCounty(Cluster& cluster, bool both_townships) {
   cluster.AddNode(kXiacun, {kXikou, kCounty}, true);
 }
 
-grpc::Status Put(Cluster& cluster, const std::string& node, const std::string& collection,
-                 const std::string& key, const std::string& scope, const std::string& title) {
+v1::PutRequest TitlePut(const std::string& collection, const std::string& key,
+                        const std::string& scope, const std::string& title) {
   v1::PutRequest request;
   request.set_collection(collection);
   request.set_key(key);
@@ -32,10 +32,15 @@ grpc::Status Put(Cluster& cluster, const std::string& node, const std::string& c
   v1::FieldOperation* op = request.add_ops();
   op->set_field("title");
   op->mutable_assign()->set_text(title);
+  return request;
+}
+
+grpc::Status Put(Cluster& cluster, const std::string& node, const std::string& collection,
+                 const std::string& key, const std::string& scope, const std::string& title) {
   grpc::ClientContext context;
   PrepareCall(context, std::chrono::seconds(10));
   v1::PutResponse response;
-  return cluster.Records(node)->Put(&context, request, &response);
+  return cluster.Records(node)->Put(&context, TitlePut(collection, key, scope, title), &response);
 }
 
 absl::StatusOr<std::string> TitleAt(Cluster& cluster, const std::string& node,

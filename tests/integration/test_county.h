@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "admin.pb.h"
+#include "api.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/integration/cluster.h"
 
@@ -37,6 +38,10 @@ class TestCluster : public Cluster {
 // `both_townships`) township xikou with villages shangcun and xiacun. Each
 // village's parents: its township, then the county.
 void AddCounty(Cluster& cluster, bool both_townships);
+
+// A request that puts the record in `scope` with this title.
+v1::PutRequest TitlePut(const std::string& collection, const std::string& key,
+                        const std::string& scope, const std::string& title);
 
 // A put of the record with this title, by the test operator.
 grpc::Status Put(Cluster& cluster, const std::string& node, const std::string& collection,

@@ -62,6 +62,11 @@ check "the sync engine (replication/) must not include gRPC, LevelDB, store/ or 
   '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]((grpc|grpcpp|grpc\+\+|leveldb|store)/|thread>|mutex>|condition_variable>)' \
   "${engine_files[@]}"
 
+mapfile -t authz_files < <(sources authz)
+check "authz/ is the pure rule: no gRPC, LevelDB, protobuf, store/, node/ or threads" \
+  '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]((grpc|grpcpp|grpc\+\+|leveldb|store|node|replication)/|[^">]*\.pb\.h[">]|thread>|mutex>)' \
+  "${authz_files[@]}"
+
 mapfile -t env_files < <(sources . | grep -vE '^(node|cli|bench|tests)/' || true)
 check "real time/randomness outside node/, cli/ (inject a Clock or Rng)" \
   '\babsl::(Now|GetCurrentTimeNanos)\(|\b(system_clock|steady_clock|high_resolution_clock)::now\b|\brandom_device\b|(^|[^.>_[:alnum:]])time\((nullptr|NULL|0)\)|\b(clock_gettime|gettimeofday)\(' \

@@ -21,6 +21,7 @@
 #include "conflict/schema.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/grpcpp.h"
+#include "node/call_authorizer.h"
 #include "node/commit_notifier.h"
 #include "node/record_view.h"
 #include "store/store.h"
@@ -124,7 +125,8 @@ class RecordServiceTest : public ::testing::Test {
     auto opened = store::Store::Open(std::move(options));
     EXPECT_TRUE(opened.ok()) << opened.status();
     if (opened.ok()) store_ = *std::move(opened);
-    service_ = std::make_unique<RecordServiceImpl>(store_.get(), &schema_, &notifier_);
+    service_ =
+        std::make_unique<RecordServiceImpl>(store_.get(), &schema_, &notifier_, &authorizer_);
 
     grpc::ServerBuilder builder;
     int port = 0;
@@ -216,6 +218,9 @@ class RecordServiceTest : public ::testing::Test {
   conflict::ManualClock clock_;
   std::unique_ptr<store::Store> store_;
   CommitNotifier notifier_;
+  // Plaintext: every call is the node's own (tests/integration/
+  // authorization_test.cc asks the rule of who may call what).
+  CallAuthorizer authorizer_{kNode, /*insecure=*/true};
   std::unique_ptr<RecordServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::RecordService::Stub> stub_;
@@ -412,7 +417,7 @@ TEST_F(RecordServiceTest, BadPutsAreRefusedAndChangeNothing) {
                    grpc::StatusCode::PERMISSION_DENIED, "gutian/fengpu/dongkeng"});
   cases.push_back({"scope of the township above",
                    Put("r1", "gutian/fengpu").Assign("title", Text("x")),
-                   grpc::StatusCode::PERMISSION_DENIED, "own scope or below"});
+                   grpc::StatusCode::PERMISSION_DENIED, "writes only in its own subtree"});
   cases.push_back({"nothing to do", Put("r1", std::nullopt), grpc::StatusCode::INVALID_ARGUMENT,
                    "does nothing"});
   cases.push_back({"key too long",

@@ -9,17 +9,15 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/security/tls_credentials_options.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include "cli/cert_authority.h"
+#include "tests/support/lenient_tls.h"
 
 namespace sanji::node {
 namespace {
@@ -30,21 +28,21 @@ using ::testing::HasSubstr;
 constexpr char kWhoAmI[] = "/sanji.test.WhoAmI/Get";
 constexpr char kHealthCheck[] = "/grpc.health.v1.Health/Check";
 
-// Answers every call with what PeerNodeId says of the caller: its node id,
-// or the error as the call's status.
+// Answers every call with what PeerIdentity says of the caller: its
+// identity's URI, or the error as the call's status.
 class WhoAmIService final : public grpc::CallbackGenericService {
  public:
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
     class Reactor final : public grpc::ServerGenericBidiReactor {
      public:
       explicit Reactor(const grpc::AuthContext& auth) {
-        absl::StatusOr<std::string> id = PeerNodeId(auth);
-        if (!id.ok()) {
-          Finish(grpc::Status(static_cast<grpc::StatusCode>(id.status().code()),
-                              std::string(id.status().message())));
+        absl::StatusOr<Identity> caller = PeerIdentity(auth);
+        if (!caller.ok()) {
+          Finish(grpc::Status(static_cast<grpc::StatusCode>(caller.status().code()),
+                              std::string(caller.status().message())));
           return;
         }
-        grpc::Slice slice(*id);
+        grpc::Slice slice(caller->Uri());
         reply_ = grpc::ByteBuffer(&slice, 1);
         StartWriteAndFinish(&reply_, grpc::WriteOptions(), grpc::Status::OK);
       }
@@ -56,13 +54,6 @@ class WhoAmIService final : public grpc::CallbackGenericService {
     return new Reactor(*ctx->auth_context());
   }
 };
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
 
 class TlsTest : public ::testing::Test {
  protected:
@@ -76,7 +67,7 @@ class TlsTest : public ::testing::Test {
     ASSERT_TRUE(cli::CreateAuthority(Path("other_ca"), "mintian", false).ok());
     Issue("ca", Identity::Node("gutian"));
     Issue("ca", Identity::Node("gutian/fengpu"));
-    Issue("ca", Identity::Client("desk"));
+    Issue("ca", Identity::Operator("desk", "gutian"));
     Issue("other_ca", Identity::Node("gutian/fengpu"));
     ASSERT_TRUE(cli::IssueCertificateWithUrisForTest(
                     Path("ca"), {"sanji://node/gutian/a", "sanji://node/gutian/b"},
@@ -163,25 +154,16 @@ class TlsTest : public ::testing::Test {
     return Call(*credentials, kWhoAmI);
   }
 
-  // A client that trusts the county CA and accepts any server it signed,
-  // presenting `identity` (key and certificate files) or no certificate: it
-  // never refuses the server itself, so a failed call is the server's refusal.
+  // The county CA's lenient client (tests/support/lenient_tls.h), presenting
+  // the key and certificate `stem` of CA `ca`, or none.
   static std::shared_ptr<grpc::ChannelCredentials> LenientClient(
-      std::optional<std::pair<std::string, std::string>> identity) {
-    std::vector<grpc::experimental::IdentityKeyCertPair> pairs;
-    if (identity.has_value()) {
-      pairs.push_back({ReadAll(identity->first), ReadAll(identity->second)});
+      std::optional<std::pair<std::string, std::string>> ca_and_stem) {
+    std::optional<testing::KeyAndCertificate> presented;
+    if (ca_and_stem.has_value()) {
+      const std::string base = Path(ca_and_stem->first + "/certs/" + ca_and_stem->second);
+      presented = testing::KeyAndCertificate{base + ".key", base + ".pem"};
     }
-    grpc::experimental::TlsChannelCredentialsOptions options;
-    options.set_certificate_provider(
-        std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
-            ReadAll(Path("ca/ca.pem")), pairs));
-    options.watch_root_certs();
-    if (identity.has_value()) options.watch_identity_key_cert_pairs();
-    options.set_certificate_verifier(
-        std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
-    options.set_check_call_host(false);
-    return grpc::experimental::TlsCredentials(options);
+    return testing::LenientTlsCredentials(Path("ca/ca.pem"), presented);
   }
 
   static std::string* dir_;
@@ -193,7 +175,8 @@ class TlsTest : public ::testing::Test {
 std::string* TlsTest::dir_ = nullptr;
 
 TEST_F(TlsTest, NodeOfTheCountyConnectsAndServerReadsItsId) {
-  EXPECT_EQ(WhoAmI(Config("ca", "node.gutian.fengpu")).value_or("error"), "gutian/fengpu");
+  EXPECT_EQ(WhoAmI(Config("ca", "node.gutian.fengpu")).value_or("error"),
+            "sanji://node/gutian/fengpu");
 }
 
 TEST_F(TlsTest, HealthServiceAnswersOverMutualTls) {
@@ -205,27 +188,21 @@ TEST_F(TlsTest, HealthServiceAnswersOverMutualTls) {
   EXPECT_EQ(reply.value_or("error"), "\x08\x01") << reply.status();
 }
 
-TEST_F(TlsTest, ClientCertificateIsNotANode) {
-  absl::StatusOr<std::string> reply = WhoAmI(Config("ca", "client.desk"));
-  EXPECT_EQ(reply.status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_THAT(reply.status().message(), HasSubstr("sanji://client/desk, not a node"));
+TEST_F(TlsTest, ServerReadsAnOperatorAndItsScope) {
+  EXPECT_EQ(WhoAmI(Config("ca", "operator.desk.gutian")).value_or("error"),
+            "sanji://operator/desk/gutian");
 }
 
 TEST_F(TlsTest, LenientClientWithCountyCertificateConnects) {
   // The control for the two refusals below: the same client, with a good
   // certificate, gets through.
-  EXPECT_EQ(Call(LenientClient({{Path("ca/certs/node.gutian.fengpu.key"),
-                                 Path("ca/certs/node.gutian.fengpu.pem")}}),
-                 kWhoAmI)
-                .value_or("error"),
-            "gutian/fengpu");
+  EXPECT_EQ(Call(LenientClient({{"ca", "node.gutian.fengpu"}}), kWhoAmI).value_or("error"),
+            "sanji://node/gutian/fengpu");
 }
 
 TEST_F(TlsTest, ServerRefusesCertificateOfAnotherCa) {
   absl::StatusOr<std::string> reply =
-      Call(LenientClient({{Path("other_ca/certs/node.gutian.fengpu.key"),
-                           Path("other_ca/certs/node.gutian.fengpu.pem")}}),
-           kWhoAmI);
+      Call(LenientClient({{"other_ca", "node.gutian.fengpu"}}), kWhoAmI);
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable) << reply.status();
 }
 
@@ -235,15 +212,15 @@ TEST_F(TlsTest, ServerRefusesClientWithoutCertificate) {
 }
 
 TEST_F(TlsTest, ServerRefusesCertificateWithTwoIdentities) {
-  absl::StatusOr<std::string> reply = Call(
-      LenientClient({{Path("ca/certs/two_uris.key"), Path("ca/certs/two_uris.pem")}}), kWhoAmI);
+  absl::StatusOr<std::string> reply = Call(LenientClient({{"ca", "two_uris"}}), kWhoAmI);
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable) << reply.status();
 }
 
 TEST_F(TlsTest, ClientRefusesServerWithAnotherId) {
   absl::StatusOr<std::string> reply = WhoAmI(Config("ca", "node.gutian.fengpu"), "gutian/other");
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable) << reply.status();
-  EXPECT_EQ(WhoAmI(Config("ca", "node.gutian.fengpu"), "").value_or("error"), "gutian/fengpu");
+  EXPECT_EQ(WhoAmI(Config("ca", "node.gutian.fengpu"), "").value_or("error"),
+            "sanji://node/gutian/fengpu");
 }
 
 TEST_F(TlsTest, ClientRefusesServerOfAnotherCa) {
@@ -306,7 +283,7 @@ TEST_F(TlsTest, CredentialsNameTheBadFile) {
   EXPECT_THAT(status.message(), HasSubstr("nope.key"));
 
   v1::TlsConfig mismatched = Config("ca", "node.gutian");
-  mismatched.set_key_file(Path("ca/certs/client.desk.key"));
+  mismatched.set_key_file(Path("ca/certs/operator.desk.gutian.key"));
   status = ChannelCredentials(mismatched, "").status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("does not match certificate"));

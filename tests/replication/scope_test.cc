@@ -12,29 +12,6 @@ using conflict::testutil::MakeChange;
 using conflict::testutil::Replica;
 using conflict::testutil::Text;
 
-TEST(ScopeTest, AncestryFollowsPathSegments) {
-  EXPECT_TRUE(IsAncestorOrSelf("gutian", "gutian"));
-  EXPECT_TRUE(IsAncestorOrSelf("gutian", "gutian/fengpu/xiaban"));
-  EXPECT_TRUE(IsAncestorOrSelf("gutian/fengpu", "gutian/fengpu/xiaban"));
-  EXPECT_FALSE(IsAncestorOrSelf("gutian/feng", "gutian/fengpu"));  // not at a '/'
-  EXPECT_FALSE(IsAncestorOrSelf("gutian/fengpu/xiaban", "gutian/fengpu"));
-  EXPECT_FALSE(IsAncestorOrSelf("gutian/dongqiao", "gutian/fengpu/xiaban"));
-}
-
-// ARCHITECTURE.md §4: notices from above and the node's own subtree; never a
-// sibling's records.
-TEST(ScopeTest, FilterHoldsAncestorsAndTheSubtree) {
-  const char* village = "gutian/fengpu/xiaban";
-  EXPECT_TRUE(InFilter("gutian", village));
-  EXPECT_TRUE(InFilter("gutian/fengpu", village));
-  EXPECT_TRUE(InFilter("gutian/fengpu/xiaban", village));
-  EXPECT_TRUE(InFilter("gutian/fengpu/xiaban/grid3", village));
-  EXPECT_FALSE(InFilter("gutian/fengpu/shangban", village));
-  EXPECT_FALSE(InFilter("gutian/dongqiao", village));
-  EXPECT_TRUE(InSubtree("gutian/fengpu/xiaban", "gutian/fengpu"));
-  EXPECT_FALSE(InSubtree("gutian", "gutian/fengpu"));
-}
-
 class HoldsTest : public conflict::testutil::CountySchemaTest {};
 
 // A record moved from xiaban to shangban: xiaban's township keeps it (it must
