@@ -333,6 +333,7 @@ constexpr NumericSetting kNumericSettings[] = {
     {"timeouts.failover_after_ms", 15'000, 100, kHourMs},
     {"timeouts.primary_probe_ms", 30'000, 1000, 24 * kHourMs},
     {"max_message_bytes", 16 * kMiB, 64 * 1024, 1024 * kMiB},
+    {"max_record_bytes", kMiB, 4096, 256 * kMiB},
     {"status_period_s", 60, 0, 24 * 3600},
 };
 
@@ -347,6 +348,9 @@ struct SettingOrder {
 constexpr SettingOrder kSettingOrders[] = {
     {"sync.max_batch_bytes", "max_message_bytes", 2,
      "a batch must fit in one gRPC message with room for its framing"},
+    {"max_record_bytes", "max_message_bytes", 4,
+     "a record must fit in one gRPC message with room for its framing and for what a merge "
+     "adds"},
     {"timeouts.backoff_initial_ms", "timeouts.backoff_max_ms", 1,
      "the backoff starts at the first and grows up to the second"},
 };

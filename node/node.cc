@@ -94,6 +94,7 @@ absl::Status Node::Open() {
   store_options.schema = &config_.schema;
   store_options.clock = &clock_;
   store_options.max_skew_micros = int64_t{config.max_clock_skew_seconds()} * 1'000'000;
+  store_options.max_record_bytes = config.max_record_bytes();
   store_options.identity_token = RandomIdentityToken();
   absl::StatusOr<std::unique_ptr<store::Store>> store = store::Store::Open(store_options);
   if (!store.ok()) return store.status();
@@ -110,6 +111,7 @@ absl::Status Node::Open() {
   link.session.window = config.sync().window();
   link.session.push_delay_micros = int64_t{config.sync().push_delay_ms()} * 1000;
   link.session.max_skew_micros = store_options.max_skew_micros;
+  link.session.max_record_bytes = store_options.max_record_bytes;
   link.session.has_children = !config.leaf();
   link.max_frame_bytes = config.max_message_bytes();
   link.hello_timeout = std::chrono::milliseconds(config.timeouts().call_deadline_ms());
@@ -120,8 +122,8 @@ absl::Status Node::Open() {
   sync_options.link = link;
   sync_service_ =
       std::make_unique<SyncServiceImpl>(environment, sync_options, &children_, &authorizer_);
-  record_service_ =
-      std::make_unique<RecordServiceImpl>(store_.get(), &config_.schema, &notifier_, &authorizer_);
+  record_service_ = std::make_unique<RecordServiceImpl>(
+      store_.get(), &config_.schema, &notifier_, &authorizer_, config.max_message_bytes() / 2);
   BundleOptions bundle_options;
   bundle_options.node_id = config.node_id();
   bundle_options.leaf = config.leaf();

@@ -151,8 +151,13 @@ class WatchStream {
 }  // namespace
 
 RecordServiceImpl::RecordServiceImpl(store::Store* store, const conflict::Schema* schema,
-                                     CommitNotifier* notifier, CallAuthorizer* authorizer)
-    : store_(store), schema_(schema), notifier_(notifier), authorizer_(authorizer) {}
+                                     CommitNotifier* notifier, CallAuthorizer* authorizer,
+                                     size_t max_page_bytes)
+    : store_(store),
+      schema_(schema),
+      notifier_(notifier),
+      authorizer_(authorizer),
+      max_page_bytes_(max_page_bytes) {}
 
 grpc::Status RecordServiceImpl::Put(grpc::ServerContext* context, const v1::PutRequest* request,
                                     v1::PutResponse* response) {
@@ -276,9 +281,17 @@ absl::Status RecordServiceImpl::DoList(const authz::Identity& caller,
   SANJI_ASSIGN_OR_RETURN(
       store::ListPage page,
       store_->List(request.collection(), request.key_prefix(), request.page_token(), limit));
+  size_t page_bytes = 0;
   for (const store::ListEntry& entry : page.entries) {
+    if (!response.records().empty() && page_bytes >= max_page_bytes_) {
+      // Full: the next page starts after the last record sent.
+      response.set_next_page_token(response.records().rbegin()->key());
+      return absl::OkStatus();
+    }
     if (!authorizer_->Visible(caller, entry.record.scope().value_or(""))) continue;
-    RecordToApi(*collection, entry.key, entry.record, response.add_records());
+    v1::Record* record = response.add_records();
+    RecordToApi(*collection, entry.key, entry.record, record);
+    page_bytes += record->ByteSizeLong();
   }
   response.set_next_page_token(std::move(page.next_page_token));
   return absl::OkStatus();

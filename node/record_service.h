@@ -75,11 +75,14 @@ inline constexpr int kMaxListPageSize = 1000;
 
 class RecordServiceImpl final : public v1::RecordService::Service {
  public:
+  // A List page ends early, with a page token, once its records add up to
+  // `max_page_bytes` (it holds at least one record): a page of large records
+  // must fit in one gRPC message (node: max_message_bytes / 2).
   // REQUIRES: `store`, `schema` (the store's schema), `notifier` and
   // `authorizer` are non-null and outlive the service and every server it is
   // registered with.
   RecordServiceImpl(store::Store* store, const conflict::Schema* schema, CommitNotifier* notifier,
-                    CallAuthorizer* authorizer);
+                    CallAuthorizer* authorizer, size_t max_page_bytes);
 
   // Status codes: api.proto, at its top.
   grpc::Status Put(grpc::ServerContext* context, const v1::PutRequest* request,
@@ -124,6 +127,7 @@ class RecordServiceImpl final : public v1::RecordService::Service {
   const conflict::Schema* const schema_;
   CommitNotifier* const notifier_;
   CallAuthorizer* const authorizer_;
+  const size_t max_page_bytes_;
 };
 
 }  // namespace sanji::node

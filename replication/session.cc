@@ -227,6 +227,10 @@ std::string Session::ReadItem(const v1::SyncBatch& batch, const v1::SyncItem& it
   }
   read.collection = batch.collections(static_cast<int>(item.collection()));
   read.key = item.key();
+  if (item.record().size() > options_.max_record_bytes) {
+    return absl::StrCat("the record is ", item.record().size(), " bytes, more than the ",
+                        options_.max_record_bytes, " bytes ", self_, " holds a record to");
+  }
   absl::StatusOr<const conflict::CollectionSchema*> collection =
       schema_->Collection(read.collection);
   if (!collection.ok()) return std::string(collection.status().message());

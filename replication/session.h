@@ -61,6 +61,9 @@ struct SessionOptions {
   int64_t push_delay_micros = 5'000;
   // Items with a timestamp further ahead of the last Tick() are refused.
   int64_t max_skew_micros = 5 * 60 * 1'000'000LL;
+  // Items whose record is larger, encoded, are refused (the store's bound,
+  // store/options.h max_record_bytes).
+  size_t max_record_bytes = 1 << 20;
   // This node has children (it accepts their sessions), so it keeps records
   // moved away from its filter to tell them of the move (scope.h, Holds).
   bool has_children = false;

@@ -43,13 +43,19 @@ absl::StatusOr<std::optional<conflict::Record>> BatchBuilder::Lookup(const std::
   return std::optional<conflict::Record>(*std::move(record));
 }
 
-void BatchBuilder::StageRecord(const std::string& record_key, absl::string_view collection,
-                               absl::string_view key, const conflict::Record* before,
-                               const conflict::Record& after,
-                               const std::vector<conflict::ConflictEvent>& events,
-                               conflict::HlcTimestamp recorded_at) {
+absl::Status BatchBuilder::StageRecord(const std::string& record_key, absl::string_view collection,
+                                       absl::string_view key, const conflict::Record* before,
+                                       const conflict::Record& after,
+                                       const std::vector<conflict::ConflictEvent>& events,
+                                       conflict::HlcTimestamp recorded_at,
+                                       size_t max_record_bytes) {
   value_.clear();
   codec::AppendRecordBytes(after, value_);
+  if (value_.size() > max_record_bytes) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        collection, "/", key, " would grow to ", value_.size(), " bytes, more than the ",
+        max_record_bytes, " bytes a record may hold (max_record_bytes): nothing was written"));
+  }
   PutRecord(record_key, before == nullptr ? nullptr : &before->context(), after.context(), value_);
   for (const conflict::ConflictEvent& event : events) {
     ConflictLogEntry entry{
@@ -57,6 +63,7 @@ void BatchBuilder::StageRecord(const std::string& record_key, absl::string_view 
     batch_.Put(ConflictLogKey(progress_.conflict_next++), EncodeConflictLogEntry(entry));
   }
   staged_.insert_or_assign(record_key, Staged{&after, nullptr});
+  return absl::OkStatus();
 }
 
 void BatchBuilder::StageNewRecordBytes(const std::string& record_key,

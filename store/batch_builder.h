@@ -52,16 +52,18 @@ class BatchBuilder {
                                                          absl::string_view key) const;
 
   // Stages `after` as the new state of (collection, key) at `record_key`
-  // (its RecordKey), whose state was
-  // `before` (nullptr if none), and appends `events` to the conflict log at
-  // time `recorded_at`. `after` is kept by reference, not copied (a remote
-  // batch's records are staged as they came): REQUIRES: it outlives the
-  // builder; a state made while staging goes through Keep().
-  void StageRecord(const std::string& record_key, absl::string_view collection,
-                   absl::string_view key, const conflict::Record* before,
-                   const conflict::Record& after,
-                   const std::vector<conflict::ConflictEvent>& events,
-                   conflict::HlcTimestamp recorded_at);
+  // (its RecordKey), whose state was `before` (nullptr if none), and appends
+  // `events` to the conflict log at time `recorded_at`. `after` is kept by
+  // reference, not copied (a remote batch's records are staged as they
+  // came): REQUIRES: it outlives the builder; a state made while staging
+  // goes through Keep(). FailedPrecondition, naming the record and both
+  // sizes, if `after` encodes to more than `max_record_bytes`: nothing is
+  // staged then.
+  absl::Status StageRecord(const std::string& record_key, absl::string_view collection,
+                           absl::string_view key, const conflict::Record* before,
+                           const conflict::Record& after,
+                           const std::vector<conflict::ConflictEvent>& events,
+                           conflict::HlcTimestamp recorded_at, size_t max_record_bytes);
 
   // Stages `bytes`, the canonical encoding (codec::SerializeRecord) of a
   // record with `context`, as the new state of a record nothing was stored

@@ -26,6 +26,12 @@ struct Options {
   const conflict::PhysicalClock* clock = nullptr;
   // How far ahead of the local clock a remote timestamp may be.
   int64_t max_skew_micros = 5 * 60 * 1'000'000LL;
+  // A local write that would make a record larger than this, encoded, is
+  // refused with nothing written (FailedPrecondition). Remote batches are not
+  // held to it here: a session refuses a received record above its own
+  // bound item by item (replication/session.h), and what a merge adds to two
+  // records within bounds is taken, so that replicas converge.
+  size_t max_record_bytes = 1 << 20;
   // All file access goes through this Env (the SANJI descriptor and the
   // IDENTITY file too), so tests can inject faults (power loss, disk full)
   // and leveldb::NewMemEnv gives an in-memory store (the simulator's).

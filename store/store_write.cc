@@ -1,6 +1,7 @@
 // Store's write path: the writer queue (group commit), local writes and
 // remote batches. See store.h for the contract.
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -230,8 +231,9 @@ absl::Status Store::StageLocal(Writer* writer, BatchBuilder& batch) {
   std::vector<ConflictEvent> events = NewConflicts(*schema, before.value_or(Record()), after);
   // The writer waits for the commit, so its result outlives the batch.
   writer->result = WriteResult{dot, timestamp, std::move(after), std::move(events)};
-  batch.StageRecord(record_key, collection, key, before.has_value() ? &*before : nullptr,
-                    writer->result.record, writer->result.conflicts, timestamp);
+  SANJI_RETURN_IF_ERROR(batch.StageRecord(
+      record_key, collection, key, before.has_value() ? &*before : nullptr, writer->result.record,
+      writer->result.conflicts, timestamp, options_.max_record_bytes));
   progress.counter = dot.counter;
   progress.knowledge.Set(origin_, dot.counter);
   return absl::OkStatus();
@@ -418,9 +420,11 @@ absl::Status Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) 
       const CollectionSchema* schema = *options_.schema->Collection(merge.item->collection);
       std::vector<ConflictEvent> events =
           NewConflicts(*schema, merge.before.has_value() ? *merge.before : empty, *merge.after);
-      batch.StageRecord(merge.record_key, merge.item->collection, merge.item->key,
-                        merge.before.has_value() ? &*merge.before : nullptr, *merge.after, events,
-                        now);
+      // Remote records are bounded by the session, item by item (options.h).
+      SANJI_RETURN_IF_ERROR(
+          batch.StageRecord(merge.record_key, merge.item->collection, merge.item->key,
+                            merge.before.has_value() ? &*merge.before : nullptr, *merge.after,
+                            events, now, std::numeric_limits<size_t>::max()));
     }
   }
   for (const auto& [eviction, stored] : evictions) {

@@ -81,6 +81,7 @@ TEST_F(ConfigTest, VillageLoadsWithDefaultsFilledAndPathsAbsolute) {
   EXPECT_EQ(config.timeouts().primary_probe_ms(), 30000u);
   EXPECT_EQ(config.max_clock_skew_seconds(), 300u);
   EXPECT_EQ(config.max_message_bytes(), 16u << 20);
+  EXPECT_EQ(config.max_record_bytes(), 1u << 20);
 }
 
 TEST_F(ConfigTest, SchemaFileBuildsTheSchema) {
@@ -399,6 +400,9 @@ const std::vector<BadConfig> kBadConfigs = {
     {"MessageTooSmallForDefaultBatch",
      Good("node_id: \"gutian\"\nlisten_address: \"127.0.0.1:7070\"\nmax_message_bytes: 1048576"),
      "3:1", "sync.max_batch_bytes 1048576 (default) is more than max_message_bytes 1048576 / 2"},
+    {"RecordTooLargeForDefaultMessage",
+     Good("node_id: \"gutian\"\nlisten_address: \"127.0.0.1:7070\"\nmax_record_bytes: 8388608"),
+     "3:1", "max_record_bytes 8388608 is more than max_message_bytes 16777216 (default) / 4"},
     {"BackoffInitialAboveMax",
      Good("node_id: \"gutian\"\nlisten_address: \"127.0.0.1:7070\"\n"
           "timeouts { backoff_initial_ms: 60000 }"),

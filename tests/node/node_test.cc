@@ -62,6 +62,7 @@ class NodeTest : public ::testing::Test {
     config.mutable_sync()->set_push_delay_ms(1);
     config.set_max_clock_skew_seconds(300);
     config.set_max_message_bytes(16 << 20);
+    config.set_max_record_bytes(1 << 20);
     v1::TimeoutConfig* timeouts = config.mutable_timeouts();
     timeouts->set_call_deadline_ms(5000);
     timeouts->set_keepalive_time_ms(1000);

@@ -34,9 +34,13 @@ using google::protobuf::util::MessageDifferencer;
 using store::testing::kNode;
 using store::testing::kStartMicros;
 using store::testing::TempDir;
+using ::testing::HasSubstr;
 
 constexpr char kRequests[] = "service_requests";
 constexpr auto kCallTimeout = std::chrono::seconds(30);
+// Bounds small enough for a test to reach: a record and a List page.
+constexpr size_t kMaxRecordBytes = 16 * 1024;
+constexpr size_t kMaxPageBytes = 64 * 1024;
 
 conflict::Schema ServiceSchema() {
   using conflict::FieldSpec;
@@ -122,11 +126,12 @@ class RecordServiceTest : public ::testing::Test {
     options.node_id = kNode;
     options.schema = &schema_;
     options.clock = &clock_;
+    options.max_record_bytes = kMaxRecordBytes;
     auto opened = store::Store::Open(std::move(options));
     EXPECT_TRUE(opened.ok()) << opened.status();
     if (opened.ok()) store_ = *std::move(opened);
-    service_ =
-        std::make_unique<RecordServiceImpl>(store_.get(), &schema_, &notifier_, &authorizer_);
+    service_ = std::make_unique<RecordServiceImpl>(store_.get(), &schema_, &notifier_, &authorizer_,
+                                                   kMaxPageBytes);
 
     grpc::ServerBuilder builder;
     int port = 0;
@@ -225,6 +230,51 @@ class RecordServiceTest : public ::testing::Test {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<v1::RecordService::Stub> stub_;
 };
+
+// Legal puts that each add a member to a set stop at the record's bound:
+// the put that would cross it is refused and writes nothing, so a retry
+// cannot apply it twice, and the record stays readable.
+TEST_F(RecordServiceTest, ARecordStopsGrowingAtItsBound) {
+  const std::string member(1000, 'm');
+  int added = 0;
+  grpc::Status status;
+  while ((status = Call(Put("big").Add("tags", {absl::StrCat(added, member)}))).ok()) ++added;
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("service_requests/big would grow to"));
+  EXPECT_THAT(status.error_message(), HasSubstr("more than the 16384 bytes"));
+  EXPECT_THAT(status.error_message(), HasSubstr("nothing was written"));
+  EXPECT_GE(added, 10);
+  const uint64_t counter = store_->progress().counter;
+  const uint64_t commits = notifier_.commits();
+  EXPECT_FALSE(Call(Put("big").Add("tags", {absl::StrCat(added, member)})).ok());
+  EXPECT_EQ(store_->progress().counter, counter);
+  EXPECT_EQ(notifier_.commits(), commits);
+  const v1::Record record = MustGet("big");
+  EXPECT_EQ(record.fields().at("tags").set().values_size(), added);
+  EXPECT_LE(record.ByteSizeLong(), kMaxRecordBytes + 1024);
+  // A write that shrinks it is taken.
+  MustPut(Put("big").Remove("tags", {absl::StrCat(0, member)}));
+}
+
+// A page of large records ends at the page's byte bound, with a token that
+// goes on after its last record: every record comes once.
+TEST_F(RecordServiceTest, ListPagesEndAtTheirByteBound) {
+  constexpr int kRecords = 12;
+  for (int i = 0; i < kRecords; ++i) {
+    MustPut(Put(absl::StrCat("large-", 10 + i)).Assign("title", Text(std::string(12'000, 'x'))));
+  }
+  v1::ListRequest request;
+  request.set_collection(kRequests);
+  v1::ListResponse first;
+  ASSERT_TRUE(List(request, &first).ok());
+  EXPECT_GT(first.records_size(), 0);
+  EXPECT_LT(first.records_size(), kRecords);
+  EXPECT_LE(first.ByteSizeLong(), kMaxPageBytes + kMaxRecordBytes);
+  EXPECT_EQ(first.next_page_token(), first.records().rbegin()->key());
+  std::vector<std::string> keys = AllKeys();
+  ASSERT_EQ(keys.size(), size_t{kRecords});
+  for (int i = 0; i < kRecords; ++i) EXPECT_EQ(keys[i], absl::StrCat("large-", 10 + i));
+}
 
 TEST_F(RecordServiceTest, PutsAndGetsEveryFieldKind) {
   MustPut(Put("r1")

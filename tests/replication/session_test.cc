@@ -272,6 +272,36 @@ TEST_F(SessionTest, EachBadItemFromAChildIsRefusedWithItsReasonAndTheRestApplied
   EXPECT_EQ(codec::SerializeRecord(*stored), good);
 }
 
+// A record above the receiver's bound is refused on its own; the rest of the
+// batch is applied.
+TEST_F(SessionTest, ARecordAboveTheBoundIsRefusedOnItsOwn) {
+  Link link = Linked();
+  const conflict::Origin& origin = link.village.store->origin();
+  const std::string small = RecordBytes(*requests_, {origin, 1}, "gutian/fengpu/xiaban");
+  const std::string large =
+      RecordBytes(*requests_, {origin, 2}, "gutian/fengpu/xiaban/store-by-the-bridge");
+  ASSERT_GT(large.size(), small.size());
+  SessionOptions options;
+  options.role = SessionOptions::Role::kParent;
+  options.authenticated_peer = "gutian/fengpu/xiaban";
+  options.max_record_bytes = small.size();
+  link.parent = std::make_unique<Session>(options, &schema_, link.township.replica.get());
+  ASSERT_NO_FATAL_FAILURE(Handshake(*link.child, *link.parent));
+
+  link.parent->Receive(Batch({{"large", large}, {"small", small}}));
+  ASSERT_FALSE(link.parent->closed()) << link.parent->close_status();
+  const std::vector<RefusedItem> refused = link.parent->TakeRefusedItems();
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].key, "large");
+  EXPECT_EQ(refused[0].reason,
+            absl::StrCat("the record is ", large.size(), " bytes, more than the ", small.size(),
+                         " bytes gutian/fengpu holds a record to"));
+  const std::vector<ApplyBatch> applies = link.parent->TakeApplies();
+  ASSERT_EQ(applies.size(), 1u);
+  ASSERT_EQ(applies[0].items.size(), 1u);
+  EXPECT_EQ(applies[0].items[0].key, "small");
+}
+
 TEST_F(SessionTest, AChildRefusesARecordOutsideItsFilterFromItsParent) {
   Link link = Linked();
   ASSERT_NO_FATAL_FAILURE(Handshake(*link.child, *link.parent));
