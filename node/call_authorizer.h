@@ -47,8 +47,6 @@ class CallAuthorizer {
   // Calls and record operations refused since the node started.
   uint64_t refused() const { return refused_.load(std::memory_order_relaxed); }
 
-  const std::string& node_id() const { return node_id_; }
-
  private:
   absl::Status Refused(absl::Status refusal, absl::string_view peer_address);
 

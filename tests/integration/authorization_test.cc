@@ -157,9 +157,12 @@ Answer CallRecords(v1::RecordService::Stub& records, const AuthorizationCell& ce
     while (watch->Read(&event) && event.key() != kLastSeed) {
       answer.shown = answer.shown || event.key() == SeedKey(cell.scope);
     }
-    if (event.key() == kLastSeed) context.TryCancel();
-    answer.status = watch->Finish();
-    if (event.key() == kLastSeed) answer.status = grpc::Status::OK;
+    if (event.key() != kLastSeed) {
+      answer.status = watch->Finish();  // ended before the replay did: why
+    } else {
+      context.TryCancel();  // the replay is over; a watch runs until cancelled
+      watch->Finish();
+    }
   } else {
     ADD_FAILURE() << "no record call " << cell.rpc;
   }

@@ -171,9 +171,11 @@ v1::TlsConfig Cluster::Issue(const authz::Identity& identity) {
       command.insert(command.end(), {"--operator", identity.name, "--scope", identity.scope});
       break;
     case authz::Identity::Kind::kApp:
-    case authz::Identity::Kind::kLocal:
       command.insert(command.end(), {"--app", identity.name, "--scope", identity.scope});
       break;
+    case authz::Identity::Kind::kLocal:
+      Fail("a plaintext caller has no certificate to issue");
+      return v1::TlsConfig();
   }
   const CommandResult issued = RunCommand(command);
   if (issued.exit_code != 0) {
