@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <utility>
 
-#include "absl/strings/str_replace.h"
+#include "absl/strings/str_cat.h"
 
 namespace sanji::cli {
 namespace {
@@ -106,15 +106,37 @@ std::string TruncateToWidth(absl::string_view text, size_t width) {
   return cut + "…";
 }
 
+std::string EscapeForTerminal(absl::string_view text) {
+  std::string safe;
+  safe.reserve(text.size());
+  while (!text.empty()) {
+    const auto [c, length] = DecodeOne(text);
+    const bool invalid = c == 0xFFFD && length == 1 && static_cast<uint8_t>(text[0]) >= 0x80;
+    if (c == '\n') {
+      safe += "\\n";
+    } else if (c == '\r') {
+      safe += "\\r";
+    } else if (c == '\t') {
+      safe += "\\t";
+    } else if (invalid || c < 0x20 || c == 0x7F) {
+      absl::StrAppend(&safe, "\\x", absl::Hex(static_cast<uint8_t>(text[0]), absl::kZeroPad2));
+    } else if (c >= 0x80 && c <= 0x9F) {
+      absl::StrAppend(&safe, "\\u", absl::Hex(static_cast<uint32_t>(c), absl::kZeroPad4));
+    } else {
+      safe.append(text.data(), length);
+    }
+    text.remove_prefix(length);
+  }
+  return safe;
+}
+
 Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
 
 void Table::AddRow(std::vector<std::string> cells) {
   [[maybe_unused]] const size_t columns =
       !headers_.empty() ? headers_.size() : (rows_.empty() ? cells.size() : rows_[0].size());
   assert(cells.size() == columns);
-  for (std::string& cell : cells) {
-    cell = absl::StrReplaceAll(cell, {{"\n", "\\n"}, {"\r", "\\r"}, {"\t", "\\t"}});
-  }
+  for (std::string& cell : cells) cell = EscapeForTerminal(cell);
   rows_.push_back(std::move(cells));
 }
 

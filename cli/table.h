@@ -33,14 +33,22 @@ size_t DisplayWidth(absl::string_view text);
 // text ends in "…" (counted in the width). REQUIRES: width >= 1.
 std::string TruncateToWidth(absl::string_view text, size_t width);
 
+// `text` made safe to write to a terminal: a record's key or value is
+// anyone's input, and a raw ESC (as in "\x1b[2J") would clear or rewrite the
+// operator's screen. Newline, carriage return and tab read as \n, \r and \t;
+// every other control character (C0, DEL, and the C1 controls U+0080 to
+// U+009F, which some terminals obey) as \xNN or \u00NN; a byte that is not
+// UTF-8 as \xNN. Everything else, Chinese included, is kept as it is.
+std::string EscapeForTerminal(absl::string_view text);
+
 class Table {
  public:
   // With no headers, the table has no header line and as many columns as
   // its first row.
   explicit Table(std::vector<std::string> headers = {});
 
-  // Cells show on one line: newlines, carriage returns and tabs in them are
-  // written as \n, \r and \t.
+  // Cells show on one line and cannot drive the terminal: each is written
+  // as EscapeForTerminal makes it.
   // REQUIRES: as many cells as the headers (or the first row) have.
   void AddRow(std::vector<std::string> cells);
 

@@ -9,6 +9,7 @@
 #include "cli/conflict_view.h"
 #include "cli/connection.h"
 #include "cli/format.h"
+#include "cli/table.h"
 #include "conflict/record.h"
 #include "conflict/status_macros.h"
 
@@ -115,9 +116,10 @@ absl::Status RunResolve(const GlobalFlags& global, const ResolveFlags& flags, st
       const v1::ConflictEntry resolved,
       connection.Call(connection.admin(), &v1::AdminService::Stub::ResolveConflict, request));
   if (global.json) return PrintJson(resolved, out);
-  const std::string field = absl::StrCat(entry.collection(), "/", entry.key(), " ", entry.field());
+  const std::string field =
+      EscapeForTerminal(absl::StrCat(entry.collection(), "/", entry.key(), " ", entry.field()));
   if (flags.value.has_value()) {
-    out << "wrote " << field << " = " << *flags.value << "\n";
+    out << "wrote " << field << " = " << EscapeForTerminal(*flags.value) << "\n";
   } else {
     out << "kept the value " << field << " reads now"
         << (kept_written ? " (written again, so that every node reads it settled)" : "") << "\n";

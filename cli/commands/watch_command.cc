@@ -3,8 +3,10 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "cli/connection.h"
 #include "cli/format.h"
+#include "cli/table.h"
 #include "conflict/status_macros.h"
 
 namespace sanji::cli {
@@ -21,9 +23,11 @@ struct WatchFlags {
 // "2024-05-01 15:20:01  service_requests/路灯-3  gutian/fengpu/xiaban  title".
 void PrintEvent(const v1::WatchEvent& event, std::ostream& out) {
   const v1::Record& record = event.record();
-  out << FormatMicros(record.updated().physical_micros()) << "  " << event.collection() << "/"
-      << event.key() << "  " << record.scope() << "  "
-      << (record.deleted() ? "(deleted)" : Summary(record, kSummaryWidth)) << std::endl;
+  const std::string line =
+      absl::StrCat(event.collection(), "/", event.key(), "  ", record.scope(), "  ",
+                   record.deleted() ? "(deleted)" : Summary(record, kSummaryWidth));
+  out << FormatMicros(record.updated().physical_micros()) << "  " << EscapeForTerminal(line)
+      << std::endl;
 }
 
 absl::Status RunWatch(const GlobalFlags& global, const WatchFlags& flags, std::ostream& out) {

@@ -78,6 +78,24 @@ TEST(TableTest, KeepsEachRowOnOneLine) {
             "body   第一行\\n第二行\\tend\n");
 }
 
+// Issue 22: `put ... $'title=\e[2J'` cleared the screen of whoever listed it.
+TEST(TableTest, CellsCannotDriveTheTerminal) {
+  Table table({"FIELD", "VALUE"});
+  table.AddRow({"title",
+                "\x1b[2J\x07清\x7f\xc2\x9b"
+                "1m\xff"});
+  std::ostringstream out;
+  table.Print(out);
+  EXPECT_EQ(out.str(),
+            "FIELD  VALUE\n"
+            "title  \\x1b[2J\\x07清\\x7f\\u009b1m\\xff\n");
+}
+
+TEST(TableTest, EscapeForTerminalKeepsPrintableTextAsItIs) {
+  EXPECT_EQ(EscapeForTerminal("村口路灯不亮 (3) ～ é\xef\xbf\xbd"),
+            "村口路灯不亮 (3) ～ é\xef\xbf\xbd");
+}
+
 TEST(TableTest, EmptyTablePrintsItsHeader) {
   Table table({"KEY", "SCOPE"});
   EXPECT_TRUE(table.empty());
