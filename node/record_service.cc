@@ -278,14 +278,23 @@ absl::Status RecordServiceImpl::DoList(const authz::Identity& caller,
   SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
                          schema_->Collection(request.collection()));
   const size_t limit = static_cast<size_t>(std::min(request.page_size(), kMaxListPageSize));
+  std::string after_key;
+  if (!request.page_token().empty()) {
+    SANJI_ASSIGN_OR_RETURN(after_key, DecodePageToken(request.page_token(), request.collection(),
+                                                      request.key_prefix()));
+  }
   SANJI_ASSIGN_OR_RETURN(
       store::ListPage page,
-      store_->List(request.collection(), request.key_prefix(), request.page_token(), limit));
+      store_->List(request.collection(), request.key_prefix(), after_key, limit));
+  const auto next_page_after = [&](absl::string_view last_key) {
+    response.set_next_page_token(
+        EncodePageToken(request.collection(), request.key_prefix(), last_key));
+  };
   size_t page_bytes = 0;
   for (const store::ListEntry& entry : page.entries) {
     if (!response.records().empty() && page_bytes >= max_page_bytes_) {
       // Full: the next page starts after the last record sent.
-      response.set_next_page_token(response.records().rbegin()->key());
+      next_page_after(response.records().rbegin()->key());
       return absl::OkStatus();
     }
     if (!authorizer_->Visible(caller, entry.record.scope().value_or(""))) continue;
@@ -293,7 +302,7 @@ absl::Status RecordServiceImpl::DoList(const authz::Identity& caller,
     RecordToApi(*collection, entry.key, entry.record, record);
     page_bytes += record->ByteSizeLong();
   }
-  response.set_next_page_token(std::move(page.next_page_token));
+  if (!page.next_page_token.empty()) next_page_after(page.next_page_token);
   return absl::OkStatus();
 }
 

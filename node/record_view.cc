@@ -1,9 +1,12 @@
 #include "node/record_view.h"
 
 #include <cassert>
+#include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "codec/vector_codec.h"
 #include "conflict/causal_counter.h"
@@ -186,6 +189,62 @@ absl::StatusOr<conflict::VersionVector> DecodeCursor(absl::string_view bytes) {
         absl::StrCat("cursor is not a watch cursor: ", cursor.status().message()));
   }
   return cursor;
+}
+
+namespace {
+
+// A token's parts, each as a 4-byte big-endian length and its bytes.
+void AppendPart(absl::string_view part, std::string& out) {
+  const auto length = static_cast<uint32_t>(part.size());
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(length >> shift));
+  out.append(part.data(), part.size());
+}
+
+std::optional<absl::string_view> ConsumePart(absl::string_view& in) {
+  if (in.size() < 4) return std::nullopt;
+  uint32_t length = 0;
+  for (int i = 0; i < 4; ++i) length = (length << 8) | static_cast<uint8_t>(in[i]);
+  in.remove_prefix(4);
+  if (in.size() < length) return std::nullopt;
+  const absl::string_view part = in.substr(0, length);
+  in.remove_prefix(length);
+  return part;
+}
+
+}  // namespace
+
+std::string EncodePageToken(absl::string_view collection, absl::string_view key_prefix,
+                            absl::string_view last_key) {
+  std::string bytes;
+  AppendPart(collection, bytes);
+  AppendPart(key_prefix, bytes);
+  AppendPart(last_key, bytes);
+  return absl::WebSafeBase64Escape(bytes);
+}
+
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::string_view collection,
+                                            absl::string_view key_prefix) {
+  std::string bytes;
+  std::optional<absl::string_view> token_collection, token_prefix, last_key;
+  absl::string_view in;
+  if (absl::WebSafeBase64Unescape(token, &bytes)) {
+    in = bytes;
+    token_collection = ConsumePart(in);
+    token_prefix = ConsumePart(in);
+    last_key = ConsumePart(in);
+  }
+  if (!last_key.has_value() || !in.empty()) {
+    return absl::InvalidArgumentError(
+        "ListRequest.page_token is not a token a List response gave; leave it empty to start "
+        "from the first page");
+  }
+  if (*token_collection != collection || *token_prefix != key_prefix) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ListRequest.page_token continues the listing of collection \"",
+                     *token_collection, "\", key prefix \"", *token_prefix,
+                     "\", not this one of \"", collection, "\", \"", key_prefix, "\""));
+  }
+  return std::string(*last_key);
 }
 
 }  // namespace sanji::node

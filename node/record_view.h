@@ -55,6 +55,19 @@ std::string EncodeCursor(const conflict::VersionVector& cursor);
 // Errors: InvalidArgument if `bytes` is not a cursor EncodeCursor made.
 absl::StatusOr<conflict::VersionVector> DecodeCursor(absl::string_view bytes);
 
+// A List page token (ListResponse.next_page_token) is opaque to clients: the
+// listing it continues (collection and key prefix) and the last key sent, in
+// web-safe base64 so that it is valid UTF-8 text. Binding it to its listing
+// lets a token passed to another listing be refused rather than silently
+// start somewhere in the middle.
+std::string EncodePageToken(absl::string_view collection, absl::string_view key_prefix,
+                            absl::string_view last_key);
+// The last key sent of the listing `token` continues. Errors:
+// InvalidArgument naming ListRequest.page_token when `token` is not one
+// EncodePageToken made, or was made for another collection or prefix.
+absl::StatusOr<std::string> DecodePageToken(absl::string_view token, absl::string_view collection,
+                                            absl::string_view key_prefix);
+
 }  // namespace sanji::node
 
 #endif  // SANJI_NODE_RECORD_VIEW_H_

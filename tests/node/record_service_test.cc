@@ -270,7 +270,7 @@ TEST_F(RecordServiceTest, ListPagesEndAtTheirByteBound) {
   EXPECT_GT(first.records_size(), 0);
   EXPECT_LT(first.records_size(), kRecords);
   EXPECT_LE(first.ByteSizeLong(), kMaxPageBytes + kMaxRecordBytes);
-  EXPECT_EQ(first.next_page_token(), first.records().rbegin()->key());
+  EXPECT_FALSE(first.next_page_token().empty());
   std::vector<std::string> keys = AllKeys();
   ASSERT_EQ(keys.size(), size_t{kRecords});
   for (int i = 0; i < kRecords; ++i) EXPECT_EQ(keys[i], absl::StrCat("large-", 10 + i));
@@ -417,6 +417,34 @@ TEST_F(RecordServiceTest, ListsByPrefixPageByPage) {
     ASSERT_TRUE(List(request, &response).ok());
     EXPECT_EQ(response.records_size(), 5);
     EXPECT_TRUE(response.next_page_token().empty());
+  }
+}
+
+// Issue 22: a page token is opaque and bound to its listing; one the node
+// did not give, or gave for another prefix, is refused and names the field.
+TEST_F(RecordServiceTest, RefusesAPageTokenItDidNotGive) {
+  for (const char* key : {"a-01", "a-02", "a-03", "b-01"}) MustPut(Put(key));
+  v1::ListRequest request;
+  request.set_collection(kRequests);
+  request.set_key_prefix("a-");
+  request.set_page_size(1);
+  v1::ListResponse first;
+  ASSERT_TRUE(List(request, &first).ok());
+  ASSERT_FALSE(first.next_page_token().empty());
+
+  v1::ListRequest other_prefix = request;
+  other_prefix.set_key_prefix("b-");
+  other_prefix.set_page_token(first.next_page_token());
+  std::vector<v1::ListRequest> bad = {other_prefix};
+  for (const char* token : {"a-01", "not a token", "AAAA"}) {
+    bad.push_back(request);
+    bad.back().set_page_token(token);
+  }
+  for (const v1::ListRequest& refused : bad) {
+    v1::ListResponse response;
+    const grpc::Status status = List(refused, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.page_token();
+    EXPECT_THAT(status.error_message(), HasSubstr("ListRequest.page_token"));
   }
 }
 
