@@ -21,7 +21,8 @@ namespace sanji::conflict {
 class CausalCounter : public CausalField<int64_t> {
  public:
   // Adds `delta` (negative to decrement) to the total of dot.origin.
-  // Returns false, changing nothing, if that total would leave int64.
+  // Returns false, changing nothing, if that origin's total or the sum over
+  // all origins (Total(), as this replica holds it) would leave int64.
   [[nodiscard]] bool Increment(const Dot& dot, int64_t delta);
   // The sum over all origins, saturated at the int64 limits (origins may each
   // be near a limit; their sum must still not be undefined).

@@ -75,6 +75,7 @@ absl::StatusOr<Record> Record::Write(const CollectionSchema& schema, const Chang
   for (const FieldOp& op : change.ops) {
     SANJI_RETURN_IF_ERROR(next.ApplyOperation(schema, op, dot, timestamp));
   }
+  next.StartStatusFields(schema, dot);
   if (change.scope.has_value()) {
     for (const auto& entry : state.scope.entries()) {
       const auto& old_scope = std::get<std::string>(entry.payload.value);
@@ -88,6 +89,14 @@ absl::StatusOr<Record> Record::Write(const CollectionSchema& schema, const Chang
   absl::erase_if(state.fields, [](const auto& item) { return IsEmpty(item.second); });
   state.context.Advance(dot);
   return next;
+}
+
+void Record::StartStatusFields(const CollectionSchema& schema, const Dot& dot) {
+  for (const auto& [name, spec] : schema.fields()) {
+    if (spec.kind != FieldKind::kStatus) continue;
+    auto [it, inserted] = state_.fields.try_emplace(name, EmptyFieldState(spec.kind));
+    if (IsEmpty(it->second)) std::get<StatusRegister>(it->second).Advance(dot, 0);
+  }
 }
 
 absl::Status Record::ApplyOperation(const CollectionSchema& schema, const FieldOp& op,
@@ -104,9 +113,9 @@ absl::Status Record::ApplyOperation(const CollectionSchema& schema, const FieldO
     std::get<ValueRegister>(field).Assign(dot, timestamp, assign->value);
   } else if (const auto* increment = std::get_if<Increment>(&op.operation)) {
     if (!std::get<CausalCounter>(field).Increment(dot, increment->delta)) {
-      return absl::InvalidArgumentError(absl::StrCat("incrementing counter \"", op.field,
-                                                     "\" of \"", schema.name(), "\" by ",
-                                                     increment->delta, " would overflow"));
+      return absl::OutOfRangeError(absl::StrCat(
+          "incrementing counter \"", op.field, "\" of \"", schema.name(), "\" by ",
+          increment->delta, " would carry its total past the int64 limits; nothing was written"));
     }
   } else if (const auto* add = std::get_if<AddElements>(&op.operation)) {
     std::get<OrSet>(field).Add(dot, add->elements);

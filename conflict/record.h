@@ -80,9 +80,12 @@ class Record {
   static absl::StatusOr<Record> FromState(RecordState state);
 
   // The state after applying `change`, written at `dot` (a fresh dot of this
-  // node) and `timestamp`. Errors: InvalidArgument from the schema (see
+  // node) and `timestamp`. A status field that holds nothing after the
+  // change (a new record's, or a revived one's) starts at the first value of
+  // its order, written at `dot`. Errors: InvalidArgument from the schema (see
   // CollectionSchema::ValidateChange), or when a new record has no scope;
-  // FailedPrecondition when a status would move backwards.
+  // FailedPrecondition when a status would move backwards; OutOfRange when
+  // an increment would carry a counter's total past the int64 limits.
   absl::StatusOr<Record> Write(const CollectionSchema& schema, const Change& change, const Dot& dot,
                                HlcTimestamp timestamp) const;
 
@@ -120,6 +123,8 @@ class Record {
  private:
   explicit Record(RecordState state) : state_(std::move(state)) {}
 
+  // Sets each status field of `schema` that holds nothing to its start.
+  void StartStatusFields(const CollectionSchema& schema, const Dot& dot);
   absl::Status ApplyOperation(const CollectionSchema& schema, const FieldOp& op, const Dot& dot,
                               HlcTimestamp timestamp);
 

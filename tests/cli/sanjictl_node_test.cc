@@ -128,6 +128,7 @@ TEST_F(SanjictlNodeTest, PutTypesValuesByTheSchemaAndGetShowsThem) {
             "applicant   lww      林秀英\n"
             "rate        mv       0.035\n"
             "repaid_fen  counter  1200\n"
+            "status      status   applied\n"
             "tags        set      {春耕, 茶叶}\n"
             "urgent      lww      true\n");
 
@@ -220,7 +221,7 @@ TEST_F(SanjictlNodeTest, WatchPrintsOneLinePerRecord) {
       dir_, absl::StrCat("watch microloans --from-start --insecure --endpoint ", address_),
       "timeout 2");
   EXPECT_EQ(stopped.exit_code, 124) << stopped.err;
-  EXPECT_THAT(stopped.out, HasSubstr("microloans/甲  gutian  applicant=王\n"));
+  EXPECT_THAT(stopped.out, HasSubstr("microloans/甲  gutian  applicant=王, status=applied\n"));
 }
 
 TEST_F(SanjictlNodeTest, ExitCodesSayWhatWentWrong) {

@@ -15,7 +15,8 @@
 //  - the record is alive when it has seen a write that no delete it has seen
 //    saw (a write the delete did not see survives, with what it wrote); its
 //    presence and tombstone hold the writes and deletes no seen operation saw;
-//    a delete keeps the scope;
+//    a delete keeps the scope; a write after which the status would hold
+//    nothing sets it to the first value of its order;
 //  - lww reads the greatest (timestamp, dot); a status reads the furthest rank;
 //    a set holds the elements with a surviving add (add-wins).
 //
@@ -124,6 +125,14 @@ class Reference {
     ASSERT_LT(ops_.size(), kMaxOps) << "the history is too long for the reference";
     Op op{event.dot, event.timestamp, event.type == HistoryEvent::Type::kDelete, event.change,
           mine.back()};
+    // record.h: a write after which the status holds nothing starts it at
+    // the first value, as if the write had set it.
+    if (!op.is_delete && OperationOn(op, FieldKind::kStatus) == nullptr &&
+        Survivors(op.saw, FieldKind::kStatus).empty()) {
+      const std::string status_field(FieldNameOf(FieldKind::kStatus));
+      op.change.ops.push_back(
+          {status_field, SetStatus{schema_.Field(status_field).value()->status_order.front()}});
+    }
     if (const FieldOperation* increment = OperationOn(op, FieldKind::kCounter)) {
       op.counter_total = std::get<Increment>(*increment).delta;
       for (const Entry& entry : Survivors(op.saw, FieldKind::kCounter)) {

@@ -1,5 +1,7 @@
 #include "conflict/record.h"
 
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -150,6 +152,38 @@ TEST_F(RecordTest, StatusCannotMoveBack) {
   EXPECT_EQ(StatusRead(township.record(), "status"), 2u);
   EXPECT_TRUE(township.Write(*requests_, MakeChange({StatusOp("status", "closed")})).ok());
   EXPECT_EQ(StatusRead(township.record(), "status"), 3u);
+}
+
+// Issue 22: a new record starts at the first status of each status field
+// (schema.h), as the schema's order says, without the writer naming it.
+TEST_F(RecordTest, ANewRecordStartsAtTheFirstStatus) {
+  Replica village(kXiaban);
+  ASSERT_TRUE(
+      village.Write(*requests_, MakeChange({AssignOp("title", Text("路灯坏了"))}, kXiaban)).ok());
+  EXPECT_EQ(StatusRead(village.record(), "status"), 0u);
+  // A later write that names no status leaves the status where it is.
+  ASSERT_TRUE(village.Write(*requests_, MakeChange({StatusOp("status", "assigned")})).ok());
+  ASSERT_TRUE(village.Write(*requests_, MakeChange({AssignOp("detail", Text("村口"))})).ok());
+  EXPECT_EQ(StatusRead(village.record(), "status"), 1u);
+}
+
+// Issue 22: the total of a counter is the sum over origins; an increment
+// that would carry it past int64 is refused rather than read saturated.
+TEST_F(RecordTest, AnIncrementThatWouldOverflowTheTotalIsRefused) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  Replica till(kXiaban);
+  ASSERT_TRUE(
+      till.Write(*sales_, MakeChange({IncrementOp("revenue_fen", kMax - 10)}, kXiaban)).ok());
+  Replica township(kFengpu);
+  township.Receive(till);
+  const Record before = township.record();
+  EXPECT_TRUE(HasError(township.Write(*sales_, MakeChange({IncrementOp("revenue_fen", 11)})),
+                       absl::StatusCode::kOutOfRange, {"revenue_fen", "nothing was written"}));
+  EXPECT_EQ(township.record(), before);
+  ASSERT_TRUE(township.Write(*sales_, MakeChange({IncrementOp("revenue_fen", 10)})).ok());
+  EXPECT_EQ(CounterRead(township.record(), "revenue_fen"), kMax);
+  ASSERT_TRUE(township.Write(*sales_, MakeChange({IncrementOp("revenue_fen", -kMax)})).ok());
+  EXPECT_EQ(CounterRead(township.record(), "revenue_fen"), 0);
 }
 
 // ARCHITECTURE.md §2: status keeps the furthest, so a replica that syncs late cannot pull it back.
