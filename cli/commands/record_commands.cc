@@ -45,6 +45,7 @@ struct ListFlags {
   std::string collection;
   std::string prefix;
   int limit = 100;
+  std::string page_token;
 };
 
 absl::Status RunPut(const GlobalFlags& global, const PutFlags& flags, std::ostream& out) {
@@ -77,43 +78,44 @@ absl::Status RunRemove(const GlobalFlags& global, const RecordName& name, std::o
   return absl::OkStatus();
 }
 
-// Up to `flags.limit` records, page after page; whether more remain.
-struct Listing {
-  v1::ListResponse records;
-  bool more = false;
-};
-
-absl::StatusOr<Listing> List(const Connection& connection, const ListFlags& flags) {
-  Listing listing;
+// Up to `flags.limit` records, page after page. When more remain, its
+// next_page_token is the node's token for the rest (so `--json ls` says it
+// was cut, and --page-token goes on from there); otherwise it is empty.
+absl::StatusOr<v1::ListResponse> List(const Connection& connection, const ListFlags& flags) {
+  v1::ListResponse listing;
   v1::ListRequest request;
   request.set_collection(flags.collection);
   request.set_key_prefix(flags.prefix);
+  request.set_page_token(flags.page_token);
   while (true) {
-    const int wanted = flags.limit - listing.records.records_size();
+    const int wanted = flags.limit - listing.records_size();
     request.set_page_size(std::min(wanted, kMaxPageSize));
     SANJI_ASSIGN_OR_RETURN(
         v1::ListResponse page,
         connection.Call(connection.records(), &v1::RecordService::Stub::List, request));
     for (v1::Record& record : *page.mutable_records()) {
-      *listing.records.add_records() = std::move(record);
+      *listing.add_records() = std::move(record);
     }
-    listing.more = !page.next_page_token().empty();
-    if (!listing.more || listing.records.records_size() >= flags.limit) return listing;
+    listing.set_next_page_token(page.next_page_token());
+    if (page.next_page_token().empty() || listing.records_size() >= flags.limit) return listing;
     request.set_page_token(page.next_page_token());
   }
 }
 
 absl::Status RunList(const GlobalFlags& global, const ListFlags& flags, std::ostream& out) {
   SANJI_ASSIGN_OR_RETURN(const Connection connection, Connection::Open(global));
-  SANJI_ASSIGN_OR_RETURN(const Listing listing, List(connection, flags));
-  if (global.json) return PrintJson(listing.records, out);
+  SANJI_ASSIGN_OR_RETURN(const v1::ListResponse listing, List(connection, flags));
+  if (global.json) return PrintJson(listing, out);
   Table table({"KEY", "SCOPE", "UPDATED", "SUMMARY"});
-  for (const v1::Record& record : listing.records.records()) {
+  for (const v1::Record& record : listing.records()) {
     table.AddRow({record.key(), record.scope(), FormatMicros(record.updated().physical_micros()),
                   Summary(record, kSummaryWidth)});
   }
   table.Print(out);
-  if (listing.more) out << "(more records: raise --limit, now " << flags.limit << ")\n";
+  if (!listing.next_page_token().empty()) {
+    out << "(more records: raise --limit, now " << flags.limit << ", or go on with --page-token "
+        << listing.next_page_token() << ")\n";
+  }
   return absl::OkStatus();
 }
 
@@ -169,6 +171,8 @@ void AddList(CLI::App& parent, Invocation& invocation) {
   ls->add_option("--limit", flags->limit, "At most this many records")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  ls->add_option("--page-token", flags->page_token,
+                 "Go on from where a listing was cut (its next_page_token)");
   SetNodeAction(*ls, invocation, [flags](const GlobalFlags& global, std::ostream& out) {
     return RunList(global, *flags, out);
   });

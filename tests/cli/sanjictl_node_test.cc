@@ -188,6 +188,18 @@ TEST_F(SanjictlNodeTest, LsAlignsChineseKeysAndStopsAtTheLimit) {
   const v1::ListResponse page = FromJson<v1::ListResponse>(Ctl("ls microloans b --json").out);
   ASSERT_EQ(page.records_size(), 1);
   EXPECT_EQ(page.records(0).key(), "b2");
+  EXPECT_TRUE(page.next_page_token().empty());
+
+  // Issue 22: a cut JSON listing says so with the token that goes on.
+  const v1::ListResponse cut =
+      FromJson<v1::ListResponse>(Ctl("ls microloans --limit 2 --json").out);
+  ASSERT_EQ(cut.records_size(), 2);
+  ASSERT_FALSE(cut.next_page_token().empty());
+  const v1::ListResponse rest = FromJson<v1::ListResponse>(
+      Ctl(absl::StrCat("ls microloans --json --page-token ", cut.next_page_token())).out);
+  ASSERT_EQ(rest.records_size(), 1);
+  EXPECT_EQ(rest.records(0).key(), "甲");
+  EXPECT_TRUE(rest.next_page_token().empty());
 }
 
 TEST_F(SanjictlNodeTest, RmDeletesAndGetShowsTheTombstone) {
