@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "conflict/status_macros.h"
+#include "conflict/value.h"
 
 namespace sanji::cli {
 namespace {
@@ -22,6 +23,15 @@ absl::StatusOr<Assignment> Split(absl::string_view text, absl::string_view flag)
   const size_t equals = text.find('=');
   if (equals == 0 || equals == absl::string_view::npos) {
     return absl::InvalidArgumentError(absl::StrCat(flag, " \"", text, "\" is not FIELD=VALUE"));
+  }
+  if (!conflict::IsValidUtf8(text)) {
+    // Not echoed: the bytes would reach the terminal as they are.
+    return absl::InvalidArgumentError(absl::StrCat(
+        flag, " of field ",
+        conflict::IsValidUtf8(text.substr(0, equals)) ? text.substr(0, equals)
+                                                      : "(its name is not UTF-8 either)",
+        " is not UTF-8 text; check the encoding of the terminal or the file it "
+        "came from"));
   }
   return Assignment{std::string(text.substr(0, equals)), std::string(text.substr(equals + 1))};
 }

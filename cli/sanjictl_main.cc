@@ -14,8 +14,12 @@
 #include "cli/commands/watch_command.h"
 #include "cli/exit_code.h"
 #include "cli/global_flags.h"
+#include "google/protobuf/stubs/logging.h"
 
 int main(int argc, char** argv) {
+  // libprotobuf logs in its own format (a text that is not UTF-8, say);
+  // sanjictl reports every such problem in its own error instead.
+  google::protobuf::SetLogHandler(nullptr);
   CLI::App app("Drives a Sanji county network.", "sanjictl");
   app.fallthrough();  // global flags work after a subcommand
   app.require_subcommand(1);

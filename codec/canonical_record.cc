@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "codec/record_codec.h"
 #include "codec/record_wire.h"
+#include "conflict/value.h"
 
 namespace sanji::codec {
 
@@ -411,7 +412,9 @@ class CanonicalReader {
     switch (field) {
       case kText:
         entry.value_type = static_cast<int>(ValueType::kString);
-        return Bytes(body, entry.text);
+        // As Record::CheckAgainst: applications read text as UTF-8 `string`.
+        return Bytes(body, entry.text) &&
+               (conflict::IsValidUtf8(entry.text) || Fail(body, "text that is not UTF-8"));
       case kReal:
         if (body.end - body.p < 8) return Fail(body, "a double cut short");
         std::memcpy(&entry.real, body.p, sizeof(entry.real));  // little-endian, as protobuf

@@ -30,10 +30,18 @@ bool FieldCovered(const VersionVector& context, const FieldState& state) {
 
 absl::Status CheckValueType(absl::string_view collection, absl::string_view field,
                             ValueType expected, const Value& value) {
-  if (TypeOf(value) == expected) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("field \"", field, "\" of \"", collection,
-                                                 "\" holds ", ValueTypeName(expected),
-                                                 " values, got ", ValueToString(value)));
+  if (TypeOf(value) != expected) {
+    return absl::InvalidArgumentError(absl::StrCat("field \"", field, "\" of \"", collection,
+                                                   "\" holds ", ValueTypeName(expected),
+                                                   " values, got ", ValueToString(value)));
+  }
+  // Applications read text as protobuf `string`, which must be UTF-8: a record
+  // holding other bytes could not be sent to any of them.
+  if (const auto* text = std::get_if<std::string>(&value); text && !IsValidUtf8(*text)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("field \"", field, "\" of \"", collection, "\" holds text that is not UTF-8"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace

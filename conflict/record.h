@@ -96,7 +96,8 @@ class Record {
   void Join(const Record& other);
 
   // Errors: InvalidArgument if a field is not in `schema`, holds the state of
-  // another kind, a value of another type, or a status rank out of range.
+  // another kind, a value of another type or text that is not UTF-8, or a
+  // status rank out of range.
   // Checked on records received from peers before they are merged.
   absl::Status CheckAgainst(const CollectionSchema& schema) const;
 

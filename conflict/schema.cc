@@ -48,37 +48,6 @@ void Mix(uint64_t& hash, absl::string_view bytes) {
   hash *= 1099511628211ULL;
 }
 
-// Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing
-// above U+10FFFF. Text is checked once here, where an application writes it;
-// it then travels as proto `bytes` without protobuf re-checking it per hop.
-bool IsValidUtf8(absl::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const unsigned char lead = static_cast<unsigned char>(text[i]);
-    size_t length = 1;
-    uint32_t min = 0;
-    uint32_t code = lead;
-    if (lead >= 0xf0 && lead <= 0xf4) {
-      length = 4, min = 0x10000, code = lead & 0x07;
-    } else if (lead >= 0xe0) {
-      length = 3, min = 0x800, code = lead & 0x0f;
-    } else if (lead >= 0xc2 && lead <= 0xdf) {
-      length = 2, min = 0x80, code = lead & 0x1f;
-    } else if (lead >= 0x80) {
-      return false;
-    }
-    if (lead >= 0xf5 || i + length > text.size()) return false;
-    for (size_t k = 1; k < length; ++k) {
-      const unsigned char next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3f);
-    }
-    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
-    i += length;
-  }
-  return true;
-}
-
 }  // namespace
 
 absl::Status CollectionSchema::AddField(std::string field_name, FieldSpec spec) {

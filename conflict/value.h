@@ -30,6 +30,12 @@ std::string ValueToString(const Value& value);
 // Bytes the value occupies (string length, or 8), for size limits.
 size_t ValueSize(const Value& value);
 
+// Well-formed UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing
+// above U+10FFFF; what protobuf requires of a `string`. Text is checked where
+// it enters (an application's write, a record from a link); it then travels
+// as proto `bytes` without protobuf re-checking it per hop.
+bool IsValidUtf8(absl::string_view text);
+
 }  // namespace sanji::conflict
 
 #endif  // SANJI_CONFLICT_VALUE_H_

@@ -6,6 +6,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "google/protobuf/stubs/logging.h"
 #include "grpc/support/log.h"
 
 namespace sanji::node {
@@ -50,6 +51,14 @@ void RouteGrpcLogs() {
     LogLine(args->severity == GPR_LOG_SEVERITY_ERROR ? LogLevel::kError : LogLevel::kInfo,
             absl::StrCat("grpc ", args->file, ":", args->line, ": ", args->message));
   });
+}
+
+void RouteProtobufLogs() {
+  google::protobuf::SetLogHandler(
+      [](google::protobuf::LogLevel level, const char* file, int line, const std::string& message) {
+        LogLine(level >= google::protobuf::LOGLEVEL_ERROR ? LogLevel::kError : LogLevel::kWarning,
+                absl::StrCat("protobuf ", file, ":", line, ": ", message));
+      });
 }
 
 }  // namespace sanji::node

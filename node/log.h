@@ -28,6 +28,11 @@ void LogLine(LogLevel level, absl::string_view message);
 // node/tls.h), and nothing is wrong. Call once at start.
 void RouteGrpcLogs();
 
+// Routes libprotobuf's own log lines through LogLine (prefixed "protobuf"),
+// so that a malformed request leaves a line in the node's format (its cause
+// also goes back to the caller, node/request_parse.h). Call once at start.
+void RouteProtobufLogs();
+
 template <typename... Parts>
 void LogInfo(const Parts&... parts) {
   LogLine(LogLevel::kInfo, absl::StrCat(parts...));

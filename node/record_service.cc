@@ -13,6 +13,7 @@
 #include "conflict/status_macros.h"
 #include "node/grpc_status.h"
 #include "node/record_view.h"
+#include "node/request_parse.h"
 
 namespace sanji::node {
 
@@ -157,42 +158,59 @@ RecordServiceImpl::RecordServiceImpl(store::Store* store, const conflict::Schema
       schema_(schema),
       notifier_(notifier),
       authorizer_(authorizer),
-      max_page_bytes_(max_page_bytes) {}
-
-grpc::Status RecordServiceImpl::Put(grpc::ServerContext* context, const v1::PutRequest* request,
-                                    v1::PutResponse* response) {
-  absl::StatusOr<authz::Identity> caller = authorizer_->Admit(*context, authz::Operation::kPut);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ToGrpcStatus(DoPut(*caller, *request, *response));
+      max_page_bytes_(max_page_bytes) {
+  // In api.proto's order, under its names: the generated stubs call these.
+  AddUnary<v1::PutRequest, v1::PutResponse>("/sanji.v1.RecordService/Put", authz::Operation::kPut,
+                                            &RecordServiceImpl::DoPut);
+  AddUnary<v1::GetRequest, v1::Record>("/sanji.v1.RecordService/Get", authz::Operation::kGet,
+                                       &RecordServiceImpl::DoGet);
+  AddUnary<v1::DeleteRequest, v1::DeleteResponse>(
+      "/sanji.v1.RecordService/Delete", authz::Operation::kDelete, &RecordServiceImpl::DoDelete);
+  AddUnary<v1::ListRequest, v1::ListResponse>("/sanji.v1.RecordService/List",
+                                              authz::Operation::kList, &RecordServiceImpl::DoList);
+  AddWatch("/sanji.v1.RecordService/Watch");
 }
 
-grpc::Status RecordServiceImpl::Get(grpc::ServerContext* context, const v1::GetRequest* request,
-                                    v1::Record* response) {
-  absl::StatusOr<authz::Identity> caller = authorizer_->Admit(*context, authz::Operation::kGet);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ToGrpcStatus(DoGet(*caller, *request, *response));
+absl::StatusOr<authz::Identity> RecordServiceImpl::Admit(grpc::ServerContext& context,
+                                                         authz::Operation operation,
+                                                         const grpc::ByteBuffer& bytes,
+                                                         google::protobuf::Message& request) {
+  SANJI_ASSIGN_OR_RETURN(authz::Identity caller, authorizer_->Admit(context, operation));
+  SANJI_RETURN_IF_ERROR(ParseRequest(bytes, request));
+  return caller;
 }
 
-grpc::Status RecordServiceImpl::Delete(grpc::ServerContext* context,
-                                       const v1::DeleteRequest* request,
-                                       v1::DeleteResponse* response) {
-  absl::StatusOr<authz::Identity> caller = authorizer_->Admit(*context, authz::Operation::kDelete);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ToGrpcStatus(DoDelete(*caller, *request, *response));
+template <typename Request, typename Response, typename Run>
+void RecordServiceImpl::AddUnary(const char* path, authz::Operation operation, Run run) {
+  AddMethod(new grpc::internal::RpcServiceMethod(
+      path, grpc::internal::RpcMethod::NORMAL_RPC,
+      new grpc::internal::RpcMethodHandler<RecordServiceImpl, grpc::ByteBuffer, Response,
+                                           grpc::ByteBuffer, grpc::protobuf::MessageLite>(
+          [operation, run](RecordServiceImpl* service, grpc::ServerContext* context,
+                           const grpc::ByteBuffer* bytes, Response* response) {
+            Request request;
+            absl::StatusOr<authz::Identity> caller =
+                service->Admit(*context, operation, *bytes, request);
+            if (!caller.ok()) return ToGrpcStatus(caller.status());
+            return ToGrpcStatus((service->*run)(*caller, request, *response));
+          },
+          this)));
 }
 
-grpc::Status RecordServiceImpl::List(grpc::ServerContext* context, const v1::ListRequest* request,
-                                     v1::ListResponse* response) {
-  absl::StatusOr<authz::Identity> caller = authorizer_->Admit(*context, authz::Operation::kList);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ToGrpcStatus(DoList(*caller, *request, *response));
-}
-
-grpc::Status RecordServiceImpl::Watch(grpc::ServerContext* context, const v1::WatchRequest* request,
-                                      grpc::ServerWriter<v1::WatchEvent>* writer) {
-  absl::StatusOr<authz::Identity> caller = authorizer_->Admit(*context, authz::Operation::kWatch);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  return ToGrpcStatus(DoWatch(*context, *caller, *request, *writer));
+void RecordServiceImpl::AddWatch(const char* path) {
+  AddMethod(new grpc::internal::RpcServiceMethod(
+      path, grpc::internal::RpcMethod::SERVER_STREAMING,
+      new grpc::internal::ServerStreamingHandler<RecordServiceImpl, grpc::ByteBuffer,
+                                                 v1::WatchEvent>(
+          [](RecordServiceImpl* service, grpc::ServerContext* context,
+             const grpc::ByteBuffer* bytes, grpc::ServerWriter<v1::WatchEvent>* writer) {
+            v1::WatchRequest request;
+            absl::StatusOr<authz::Identity> caller =
+                service->Admit(*context, authz::Operation::kWatch, *bytes, request);
+            if (!caller.ok()) return ToGrpcStatus(caller.status());
+            return ToGrpcStatus(service->DoWatch(*context, *caller, request, *writer));
+          },
+          this)));
 }
 
 absl::Status RecordServiceImpl::DoPut(const authz::Identity& caller, const v1::PutRequest& request,

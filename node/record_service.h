@@ -45,6 +45,13 @@
 // record at a time; a slow client holds the stream (and the snapshot) in
 // ServerWriter::Write, which blocks under gRPC flow control.
 //
+// Requests are parsed by node/request_parse.h, not by gRPC: the service is
+// registered by hand with handlers that take the request's bytes, so that a
+// request with text that is not UTF-8 is refused as INVALID_ARGUMENT naming
+// the field (gRPC's own parse says INTERNAL with no message). The methods'
+// names and messages are those of api.proto's RecordService, so every stub
+// and stock client calls it as generated.
+//
 // Thread-safety: thread-safe; gRPC calls the handlers from many threads. Each
 // Watch occupies one server thread for its lifetime (synchronous API).
 #ifndef SANJI_NODE_RECORD_SERVICE_H_
@@ -73,7 +80,7 @@ inline constexpr std::chrono::milliseconds kWatchPollInterval{100};
 // The largest ListRequest.page_size honoured; larger ones are read as this.
 inline constexpr int kMaxListPageSize = 1000;
 
-class RecordServiceImpl final : public v1::RecordService::Service {
+class RecordServiceImpl final : public grpc::Service {
  public:
   // A List page ends early, with a page token, once its records add up to
   // `max_page_bytes` (it holds at least one record): a page of large records
@@ -84,21 +91,22 @@ class RecordServiceImpl final : public v1::RecordService::Service {
   RecordServiceImpl(store::Store* store, const conflict::Schema* schema, CommitNotifier* notifier,
                     CallAuthorizer* authorizer, size_t max_page_bytes);
 
-  // Status codes: api.proto, at its top.
-  grpc::Status Put(grpc::ServerContext* context, const v1::PutRequest* request,
-                   v1::PutResponse* response) override;
-  grpc::Status Get(grpc::ServerContext* context, const v1::GetRequest* request,
-                   v1::Record* response) override;
-  grpc::Status Delete(grpc::ServerContext* context, const v1::DeleteRequest* request,
-                      v1::DeleteResponse* response) override;
-  grpc::Status List(grpc::ServerContext* context, const v1::ListRequest* request,
-                    v1::ListResponse* response) override;
-  // Returns only when the client cancels (CANCELLED), the stream breaks, or
-  // the store fails (its code); see the file comment.
-  grpc::Status Watch(grpc::ServerContext* context, const v1::WatchRequest* request,
-                     grpc::ServerWriter<v1::WatchEvent>* writer) override;
+  // Status codes: api.proto, at its top. A Watch returns only when the
+  // client cancels (CANCELLED), the stream breaks, or the store fails (its
+  // code); see the file comment.
 
  private:
+  // Registers the unary method `path` (e.g. "/sanji.v1.RecordService/Put"):
+  // admits the caller for `operation`, parses the request and calls `run`.
+  template <typename Request, typename Response, typename Run>
+  void AddUnary(const char* path, authz::Operation operation, Run run);
+  void AddWatch(const char* path);
+  // The caller of `context`, admitted for `operation`, with `request`
+  // parsed from `bytes`. Errors: the authorizer's, then ParseRequest's.
+  absl::StatusOr<authz::Identity> Admit(grpc::ServerContext& context, authz::Operation operation,
+                                        const grpc::ByteBuffer& bytes,
+                                        google::protobuf::Message& request);
+
   absl::Status DoPut(const authz::Identity& caller, const v1::PutRequest& request,
                      v1::PutResponse& response);
   absl::Status DoGet(const authz::Identity& caller, const v1::GetRequest& request,

@@ -38,6 +38,7 @@ int Run(const std::string& config_path, bool insecure) {
   }
   sanji::node::SetLogNodeId(config->config.node_id());
   sanji::node::RouteGrpcLogs();
+  sanji::node::RouteProtobufLogs();
   sanji::node::NodeOptions options;
   options.insecure = insecure;
   absl::StatusOr<std::unique_ptr<sanji::node::Node>> node =

@@ -57,6 +57,19 @@ TEST(PutInputTest, TextMayHoldEqualsSigns) {
   EXPECT_EQ((*ops)[0].assign().text(), "a=b");
 }
 
+// Issue 22: `put ... $'title=\xff\xfe'` printed a raw libprotobuf line and
+// an empty error.
+TEST(PutInputTest, TextThatIsNotUtf8IsRefusedNamingTheField) {
+  PutInput input;
+  input.assign = {"applicant=\xff\xfe"};
+  const absl::Status refused = Ops(input).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.message(), HasSubstr("assignment of field applicant is not UTF-8 text"));
+  input.assign.clear();
+  input.add = {"tags=\xc0\xaf"};  // an overlong '/'
+  EXPECT_THAT(Ops(input).status().message(), HasSubstr("--add of field tags is not UTF-8"));
+}
+
 TEST(PutInputTest, ValueThatDoesNotFitNamesFieldKindAndText) {
   PutInput input;
   input.assign = {"amount_fen=五千"};

@@ -448,6 +448,30 @@ TEST_F(RecordServiceTest, RefusesAPageTokenItDidNotGive) {
   }
 }
 
+// Issue 22: text that is not UTF-8 came back as INTERNAL with no message.
+// A C++ client sends such bytes as they are (libprotobuf only logs); the
+// node names the field, and nothing is written.
+TEST_F(RecordServiceTest, TextThatIsNotUtf8IsRefusedNamingTheField) {
+  google::protobuf::LogSilencer quiet;  // the client's own serializing complaint
+  const uint64_t counter = store_->progress().counter;
+  const grpc::Status value = Call(Put("r1").Assign("title", Text("\xff\xfe")));
+  EXPECT_EQ(value.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(value.error_message(),
+            "PutRequest.ops[0].assign.text is not valid UTF-8 text (every string of the API "
+            "must be)");
+  const grpc::Status key = Call(Put("r\xc3"));
+  EXPECT_THAT(key.error_message(), HasSubstr("PutRequest.key is not valid UTF-8"));
+  const grpc::Status element = Call(Put("r1").Add("tags", {"ok", "\xed\xa0\x80"}));
+  EXPECT_THAT(element.error_message(), HasSubstr("PutRequest.ops[0].add.values[1].text"));
+  EXPECT_EQ(store_->progress().counter, counter);
+  v1::ListRequest list;
+  list.set_collection(kRequests);
+  list.set_key_prefix("\xff");
+  v1::ListResponse response;
+  EXPECT_THAT(List(list, &response).error_message(),
+              HasSubstr("ListRequest.key_prefix is not valid UTF-8"));
+}
+
 struct BadPut {
   std::string name;
   v1::PutRequest request;
