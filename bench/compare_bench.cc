@@ -71,7 +71,7 @@
 #include "bench/harness/json_lines_reporter.h"
 #include "bench/network_workload.h"
 #include "conflict/status_macros.h"
-#include "health.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "node/tls.h"
 
 extern char** environ;

@@ -1,5 +1,6 @@
 #include "cli/cert_authority.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -16,9 +17,11 @@
 #include <filesystem>
 #include <memory>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "authz/identity.h"
 #include "authz/scope_path.h"
 #include "conflict/status_macros.h"
@@ -59,7 +62,56 @@ struct CertificateSpec {
   int validity_days = 0;
   bool is_ca = false;
   std::vector<std::string> uri_sans;  // empty for the CA
+  ServerNames server_names;           // DNS and IP SANs of a node
 };
+
+// The subjectAltName extension's value in OpenSSL's config syntax
+// ("URI:sanji://node/gutian,DNS:localhost,IP:127.0.0.1"). No name holds a
+// comma: identities are [a-z0-9_-] segments, and server names are checked.
+std::string SubjectAltNames(const CertificateSpec& spec) {
+  std::vector<std::string> names;
+  for (const std::string& uri : spec.uri_sans) names.push_back(absl::StrCat("URI:", uri));
+  for (const std::string& dns : spec.server_names.dns) names.push_back(absl::StrCat("DNS:", dns));
+  for (const std::string& ip : spec.server_names.ips) names.push_back(absl::StrCat("IP:", ip));
+  return absl::StrJoin(names, ",");
+}
+
+bool IsIpAddress(const std::string& text) {
+  unsigned char address[16];
+  return inet_pton(AF_INET, text.c_str(), address) == 1 ||
+         inet_pton(AF_INET6, text.c_str(), address) == 1;
+}
+
+bool IsDnsLabel(absl::string_view label) {
+  if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+    return false;
+  }
+  for (char c : label) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+  }
+  return true;
+}
+
+absl::Status ValidateDnsName(const std::string& name) {
+  if (IsIpAddress(name)) {
+    // A client dialling an IP matches it against IP SANs only: as a DNS SAN
+    // it would never match.
+    return absl::InvalidArgumentError(
+        absl::StrCat("DNS name \"", name, "\" is an IP address: give it as an IP name (--ip)"));
+  }
+  if (name.size() > 253) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("DNS name \"", name, "\" is longer than 253 characters"));
+  }
+  for (absl::string_view label : absl::StrSplit(name, '.')) {
+    if (!IsDnsLabel(label)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "DNS name \"", name, "\" is invalid: label \"", label,
+          "\" is not 1 to 63 of [A-Za-z0-9-] without '-' at either end (wildcards are refused)"));
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::Status AddExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
   X509V3_CTX ctx;
@@ -84,10 +136,8 @@ absl::Status AddExtensions(X509* cert, X509* issuer, const CertificateSpec& spec
   if (spec.is_ca) return absl::OkStatus();
   // A node both serves (children, applications) and dials (its parents).
   SANJI_RETURN_IF_ERROR(AddExtension(cert, issuer, NID_ext_key_usage, "serverAuth,clientAuth"));
-  if (spec.uri_sans.empty()) return absl::OkStatus();
-  std::string names = absl::StrJoin(
-      spec.uri_sans, ",",
-      [](std::string* out, const std::string& uri) { absl::StrAppend(out, "URI:", uri); });
+  std::string names = SubjectAltNames(spec);
+  if (names.empty()) return absl::OkStatus();
   return AddExtension(cert, issuer, NID_subject_alt_name, names);
 }
 
@@ -270,6 +320,17 @@ absl::StatusOr<WrittenFiles> Issue(const std::string& ca_dir, const CertificateS
 
 }  // namespace
 
+absl::Status ValidateServerNames(const ServerNames& names) {
+  for (const std::string& dns : names.dns) SANJI_RETURN_IF_ERROR(ValidateDnsName(dns));
+  for (const std::string& ip : names.ips) {
+    if (!IsIpAddress(ip)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "IP address \"", ip, "\" is not an IPv4 or IPv6 address (e.g. 127.0.0.1 or ::1)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<WrittenFiles> CreateAuthority(const std::string& dir, const std::string& county,
                                              bool force) {
   if (!authz::IsPathSegment(county)) {  // one segment: the county is the root node
@@ -278,7 +339,7 @@ absl::StatusOr<WrittenFiles> CreateAuthority(const std::string& dir, const std::
   }
   WrittenFiles files{(fs::path(dir) / kCaCertName).string(), (fs::path(dir) / kCaKeyName).string()};
   SANJI_ASSIGN_OR_RETURN(KeyPtr key, GenerateKey());
-  CertificateSpec spec{absl::StrCat(county, " Sanji CA"), kAuthorityValidityDays, true, {}};
+  CertificateSpec spec{absl::StrCat(county, " Sanji CA"), kAuthorityValidityDays, true, {}, {}};
   SANJI_ASSIGN_OR_RETURN(X509Ptr cert, MakeCertificate(spec, key.get(), nullptr, key.get()));
   SANJI_RETURN_IF_ERROR(PrepareOutputs(dir, files, force));
   SANJI_RETURN_IF_ERROR(WritePair(files, cert.get(), key.get()));
@@ -303,7 +364,7 @@ std::string CertificateStem(const node::Identity& identity) {
 absl::StatusOr<WrittenFiles> IssueCertificate(const std::string& ca_dir,
                                               const node::Identity& identity,
                                               const std::string& out_dir, int validity_days,
-                                              bool force) {
+                                              bool force, const ServerNames& server_names) {
   if (identity.kind == node::Identity::Kind::kLocal) {
     return absl::InvalidArgumentError("a plaintext caller has no certificate to issue");
   }
@@ -312,7 +373,14 @@ absl::StatusOr<WrittenFiles> IssueCertificate(const std::string& ca_dir,
     return absl::InvalidArgumentError(absl::StrCat(
         "validity of ", validity_days, " days is outside [1, ", kMaxCertificateDays, "]"));
   }
-  CertificateSpec spec{identity.name, validity_days, false, {identity.Uri()}};
+  const bool has_server_names = !server_names.dns.empty() || !server_names.ips.empty();
+  if (has_server_names && identity.kind != node::Identity::Kind::kNode) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("DNS and IP names are for node certificates only: ", identity.Uri(),
+                     " only dials, and no server checks a client's host name"));
+  }
+  SANJI_RETURN_IF_ERROR(ValidateServerNames(server_names));
+  CertificateSpec spec{identity.name, validity_days, false, {identity.Uri()}, server_names};
   return Issue(ca_dir, spec, out_dir, CertificateStem(identity), force);
 }
 
@@ -320,7 +388,7 @@ absl::StatusOr<WrittenFiles> IssueCertificateWithUrisForTest(const std::string& 
                                                              std::vector<std::string> uri_sans,
                                                              const std::string& out_dir,
                                                              const std::string& stem) {
-  CertificateSpec spec{stem, 30, false, std::move(uri_sans)};
+  CertificateSpec spec{stem, 30, false, std::move(uri_sans), {}};
   return Issue(ca_dir, spec, out_dir, stem, /*force=*/false);
 }
 

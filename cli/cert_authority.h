@@ -6,7 +6,11 @@
 // An issued certificate names exactly one identity, as a URI SAN
 // (sanji://node/<id>, sanji://operator/<name>/<scope> or
 // sanji://app/<name>/<scope>, authz/identity.h), with CN = the id or name for
-// humans only.
+// humans only. A node's certificate may also carry DNS and IP SANs: the
+// names clients dial it by, which every stock TLS client (grpcio, grpc-go,
+// `buf curl`, a browser) checks the server against. They are never read as
+// an identity (node/tls.h reads URI SANs only), so a wrong one makes stock
+// clients refuse the node but cannot make anyone someone else.
 //
 // Keys are EC P-256: a handshake signs and verifies with them, and ECDSA
 // P-256 does that an order of magnitude faster than RSA-2048 at the same
@@ -32,6 +36,21 @@ struct WrittenFiles {
   std::string key_path;
 };
 
+// The names a node serves under, as DNS and IP SANs of its certificate:
+// the host part of the addresses clients dial (localhost, 127.0.0.1,
+// sanji-xiaban.lan, 10.8.0.3).
+struct ServerNames {
+  std::vector<std::string> dns{};  // host names, e.g. localhost
+  std::vector<std::string> ips{};  // IPv4 or IPv6 literals, e.g. 127.0.0.1, ::1
+};
+
+// OK if every name is usable as a SAN: a DNS name of dot-separated labels of
+// [A-Za-z0-9-] (1 to 63 characters, no '-' at either end; 253 at most; no
+// wildcard, a node is one machine) that is not an IP address, and an IP that
+// is an IPv4 or IPv6 literal. InvalidArgument naming the first bad one
+// otherwise.
+absl::Status ValidateServerNames(const ServerNames& names);
+
 // Validity of a CA: long, since replacing it means re-issuing every node.
 inline constexpr int kAuthorityValidityDays = 3650;
 // Longest validity of an issued certificate.
@@ -54,15 +73,19 @@ std::string CertificateStem(const node::Identity& identity);
 
 // Issues a certificate for `identity`, signed by the CA in `ca_dir`, valid for
 // `validity_days` from now, into `out_dir` (created if missing) as
-// <stem>.pem and <stem>.key (mode 0600).
+// <stem>.pem and <stem>.key (mode 0600), with `server_names` as DNS and IP
+// SANs beside the identity's URI SAN.
 // NotFound naming the file if ca_dir has no ca.pem or ca.key;
 // InvalidArgument for an invalid identity, a validity outside
-// [1, kMaxCertificateDays], or CA files that are not a matching PEM pair;
+// [1, kMaxCertificateDays], server names that ValidateServerNames refuses or
+// that are given for an identity other than a node (operators and
+// applications only dial, and nothing checks a client's host name), or CA
+// files that are not a matching PEM pair;
 // AlreadyExists if an output file exists and `force` is false.
 absl::StatusOr<WrittenFiles> IssueCertificate(const std::string& ca_dir,
                                               const node::Identity& identity,
                                               const std::string& out_dir, int validity_days,
-                                              bool force);
+                                              bool force, const ServerNames& server_names = {});
 
 // Issues a certificate whose URI SANs are exactly `uri_sans` (none, several,
 // malformed), valid for 30 days, as out_dir/<stem>.pem and .key: for tests of

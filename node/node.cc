@@ -2,12 +2,15 @@
 
 #include <filesystem>
 #include <random>
+#include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "codec/vector_codec.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "node/log.h"
@@ -33,6 +36,22 @@ v1::ParentConfig::Compression CompressionTo(const v1::ParentConfig& parent) {
   // Village links are slow 4G; a link on this machine is not.
   return IsLoopbackAddress(parent.address()) ? v1::ParentConfig::COMPRESSION_NONE
                                              : v1::ParentConfig::COMPRESSION_ZSTD;
+}
+
+// The services that health answers for by name, besides "".
+std::vector<std::string> HealthNames() {
+  return {v1::RecordService::service_full_name(), v1::AdminService::service_full_name(),
+          v1::Sync::service_full_name()};
+}
+
+// Everything the server serves, as reflection lists it (gRPC's v1alpha plugin
+// lists the same, from the server's registered services).
+std::vector<std::string> ReflectedServices() {
+  std::vector<std::string> services = HealthNames();
+  services.push_back(grpc::health::v1::Health::service_full_name());
+  services.push_back(grpc::reflection::v1::ServerReflection::service_full_name());
+  services.push_back("grpc.reflection.v1alpha.ServerReflection");  // gRPC's plugin; no header
+  return services;
 }
 
 }  // namespace
@@ -147,6 +166,12 @@ absl::Status Node::Open() {
   }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // gRPC's health service runs on its own message code, outside protobuf's
+  // descriptor pool: naming the generated health messages links their
+  // descriptors into sanjid, so that both reflection services can describe
+  // grpc.health.v1.Health, not only list it.
+  static_cast<void>(grpc::health::v1::HealthCheckRequest::descriptor());
+  reflection_v1_ = std::make_unique<ReflectionV1Service>(ReflectedServices());
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen_address(), server_credentials, &port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes()));
@@ -163,13 +188,18 @@ absl::Status Node::Open() {
   builder.RegisterService(sync_service_.get());
   builder.RegisterService(record_service_.get());
   builder.RegisterService(admin_service_.get());
+  builder.RegisterService(reflection_v1_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen_address(),
                                                ": the port is in use or the address is not "
                                                "one of this machine's"));
   }
-  server_->GetHealthCheckService()->SetServingStatus(true);
+  // Stock clients and load balancers ask health for the service they call,
+  // not only for "".
+  grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+  for (const std::string& name : HealthNames()) health->SetServingStatus(name, true);
+  health->SetServingStatus(true);
   LogInfo("sanjid ", kSanjiVersion, " serving on ", config.listen_address(), " (port ", port_,
           options_.insecure ? ", plaintext)" : ", mutual TLS)");
 
@@ -219,6 +249,7 @@ void Node::Shutdown() {
   status_writer_.reset();
   dialer_.reset();
   server_.reset();
+  reflection_v1_.reset();
   admin_service_.reset();
   bundles_.reset();
   record_service_.reset();

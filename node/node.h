@@ -1,7 +1,8 @@
 // Node: one sanjid, assembled from its parts (ARCHITECTURE.md §6). It owns
 // nothing clever itself: it opens the store, builds the services over it
 // (RecordService for applications, AdminService for sanjictl, Sync for
-// children, gRPC's health and reflection services), starts the server and,
+// children, gRPC's health and reflection services; node/reflection_service.h
+// for reflection v1), starts the server and,
 // below the root, the dialer that keeps a session open to a parent.
 //
 // Where the threads are: gRPC's server threads run the unary calls and one
@@ -13,7 +14,11 @@
 // The node's status record (node/status_writer.h) is written on a thread of
 // its own from the start until shutdown.
 //
-// Shutdown (SIGTERM): health turns NOT_SERVING, the status writer stops,
+// Health answers SERVING for "" (the whole node) and for each of its
+// services' full names (sanji.v1.RecordService, sanji.v1.AdminService,
+// sanji.v1.Sync) once the store is open and the server listens.
+//
+// Shutdown (SIGTERM): health turns NOT_SERVING (every name), the status writer stops,
 // the dialer and every child session stop (a batch being applied finishes:
 // each is one atomic commit; batches not yet applied are abandoned and
 // resent by the next session, which nothing already applied crosses again),
@@ -39,6 +44,7 @@
 #include "node/link_registry.h"
 #include "node/parent_dialer.h"
 #include "node/record_service.h"
+#include "node/reflection_service.h"
 #include "node/status_writer.h"
 #include "node/sync_service.h"
 #include "node/system_clock.h"
@@ -92,6 +98,7 @@ class Node {
   // Offline bundles, for the admin service.
   std::unique_ptr<Bundles> bundles_;
   std::unique_ptr<AdminServiceImpl> admin_service_;
+  std::unique_ptr<ReflectionV1Service> reflection_v1_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<ParentDialer> dialer_;
   // Writes the node's @status record; stopped first at shutdown, while the

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "cli/cert_authority.h"
 #include "conflict/status_macros.h"
 
@@ -27,6 +28,7 @@ struct IssueFlags {
   std::string app;
   std::string scope;
   std::string out_dir;
+  ServerNames server_names;
   int days = kDefaultCertificateDays;
   bool force = false;
 };
@@ -61,10 +63,17 @@ absl::StatusOr<node::Identity> IdentityOfFlags(const IssueFlags& flags) {
 
 absl::Status RunIssue(const IssueFlags& flags, std::ostream& out) {
   SANJI_ASSIGN_OR_RETURN(const node::Identity identity, IdentityOfFlags(flags));
-  SANJI_ASSIGN_OR_RETURN(WrittenFiles files, IssueCertificate(flags.ca_dir, identity, flags.out_dir,
-                                                              flags.days, flags.force));
+  SANJI_ASSIGN_OR_RETURN(WrittenFiles files,
+                         IssueCertificate(flags.ca_dir, identity, flags.out_dir, flags.days,
+                                          flags.force, flags.server_names));
   out << "wrote " << identity.Uri() << ": certificate " << files.cert_path << ", key "
-      << files.key_path << " (valid " << flags.days << " days)\n";
+      << files.key_path << " (valid " << flags.days << " days";
+  const ServerNames& names = flags.server_names;
+  if (!names.dns.empty() || !names.ips.empty()) {
+    out << "; clients may dial it as " << absl::StrJoin(names.dns, ", ")
+        << (!names.dns.empty() && !names.ips.empty() ? ", " : "") << absl::StrJoin(names.ips, ", ");
+  }
+  out << ")\n";
   return absl::OkStatus();
 }
 
@@ -98,6 +107,20 @@ void AddIssueCommand(CLI::App& cert, Invocation& invocation) {
   issue->add_option("--scope", flags->scope,
                     "The subtree an operator or application acts for, e.g. gutian (the whole "
                     "county) or gutian/fengpu/xiaban");
+  // One name per flag (or a comma-separated list), never the next word: a
+  // stray argument must stay a usage error, not become a SAN.
+  issue
+      ->add_option("--dns", flags->server_names.dns,
+                   "Node only (repeatable): a host name clients dial the node by, e.g. localhost "
+                   "or sanji-xiaban.lan, as a DNS SAN; stock gRPC clients check it")
+      ->allow_extra_args(false)
+      ->delimiter(',');
+  issue
+      ->add_option("--ip", flags->server_names.ips,
+                   "Node only (repeatable): an IP address clients dial the node at, e.g. "
+                   "127.0.0.1 or 10.8.0.3, as an IP SAN; stock gRPC clients check it")
+      ->allow_extra_args(false)
+      ->delimiter(',');
   issue->add_option("--out-dir", flags->out_dir, "Directory for <stem>.pem and <stem>.key")
       ->required();
   issue->add_option("--days", flags->days, "Validity in days")->capture_default_str();

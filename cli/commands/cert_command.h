@@ -3,7 +3,10 @@
 //   sanjictl cert ca --dir DIR --county NAME [--force]
 //   sanjictl cert issue --ca-dir DIR (--node ID | --operator NAME --scope S |
 //                       --app NAME --scope S) --out-dir DIR
-//                       [--days N] [--force]
+//                       [--dns NAME]... [--ip ADDR]... [--days N] [--force]
+//
+// --dns and --ip are for node certificates only: the names clients dial the
+// node by, as DNS and IP SANs (the identity stays the URI SAN).
 //
 // Thread-safety: single-threaded (see cli/command.h).
 #ifndef SANJI_CLI_COMMANDS_CERT_COMMAND_H_

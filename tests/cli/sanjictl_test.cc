@@ -57,6 +57,31 @@ TEST_F(SanjictlTest, CaAndIssueWriteCertificatesThatNameTheIdentity) {
   EXPECT_EQ(identity.value_or(node::Identity()), node::Identity::App("clinic", "gutian/fengpu"));
 }
 
+TEST_F(SanjictlTest, NodeCertificateTakesTheHostsClientsDialIt) {
+  ASSERT_EQ(Run("cert ca --dir ca --county gutian").exit_code, 0);
+  Result node =
+      Run("cert issue --ca-dir ca --node gutian/fengpu --dns localhost --dns sanji-fengpu.lan "
+          "--ip 127.0.0.1,::1 --out-dir certs");
+  ASSERT_EQ(node.exit_code, 0) << node.err;
+  EXPECT_THAT(node.out,
+              HasSubstr("clients may dial it as localhost, sanji-fengpu.lan, 127.0.0.1, ::1"));
+  absl::StatusOr<node::Identity> identity =
+      node::ReadCertificateIdentity((dir_ / "certs/node.gutian.fengpu.pem").string());
+  EXPECT_EQ(identity.value_or(node::Identity()), node::Identity::Node("gutian/fengpu"));
+
+  Result bad_ip = Run("cert issue --ca-dir ca --node gutian --ip 127.0.0.256 --out-dir certs");
+  EXPECT_EQ(bad_ip.exit_code, 2);
+  EXPECT_THAT(bad_ip.err, HasSubstr("IP address \"127.0.0.256\" is not an IPv4 or IPv6 address"));
+  Result app =
+      Run("cert issue --ca-dir ca --app till --scope gutian --dns localhost --out-dir certs");
+  EXPECT_EQ(app.exit_code, 2);
+  EXPECT_THAT(app.err, HasSubstr("DNS and IP names are for node certificates only"));
+  // One name per flag: a stray word is a usage error, not a name.
+  EXPECT_EQ(
+      Run("cert issue --ca-dir ca --node gutian --dns localhost stray --out-dir certs").exit_code,
+      2);
+}
+
 TEST_F(SanjictlTest, UsageErrorsExitWithTwo) {
   ASSERT_EQ(Run("cert ca --dir ca --county gutian").exit_code, 0);
   for (const char* args : {"", "cert", "cert ca --dir ca", "cert ca --dir ca --county gutian --bad",

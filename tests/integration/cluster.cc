@@ -19,7 +19,7 @@
 #include "absl/strings/str_replace.h"
 #include "cli/cert_authority.h"
 #include "google/protobuf/text_format.h"
-#include "health.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "node/tls.h"
 #include "tests/support/poll_until.h"
 
@@ -165,7 +165,10 @@ v1::TlsConfig Cluster::Issue(const authz::Identity& identity) {
                                       ca_dir_,       "--out-dir", out};
   switch (identity.kind) {
     case authz::Identity::Kind::kNode:
-      command.insert(command.end(), {"--node", identity.name});
+      // As the demo county issues them: every node listens on loopback, and
+      // stock clients dial it as localhost or 127.0.0.1 and check that name.
+      command.insert(command.end(),
+                     {"--node", identity.name, "--dns", "localhost", "--ip", "127.0.0.1"});
       break;
     case authz::Identity::Kind::kOperator:
       command.insert(command.end(), {"--operator", identity.name, "--scope", identity.scope});

@@ -115,7 +115,8 @@ class Cluster {
   std::string Log(const std::string& id) const;
 
   // Issues a certificate for `identity` (sanjictl cert issue) and returns
-  // TLS files for it.
+  // TLS files for it. A node's certificate also names localhost and
+  // 127.0.0.1 (DNS and IP SANs), as the demo county's do.
   v1::TlsConfig Issue(const authz::Identity& identity);
   // The county CA's certificate.
   const std::string& ca_file() const { return ca_file_; }

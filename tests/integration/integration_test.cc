@@ -23,7 +23,6 @@
 #include "node/config.h"
 #include "node/frame_codec.h"
 #include "node/status_schema.h"
-#include "reflection.grpc.pb.h"
 #include "store/store.h"
 #include "sync.grpc.pb.h"
 #include "tests/integration/test_county.h"
@@ -524,33 +523,6 @@ TEST(IntegrationTest, ImpostorsAreRefusedAndTheNodeServesTheOthers) {
       WaitFor([&] { return HasTitle(cluster, kCounty, "service_requests", "still", "照常"); }));
 
   StopAllCleanly(cluster, {kDongkeng, kXiaban, kFengpu, kCounty});
-}
-
-TEST(IntegrationTest, StockClientsFindTheApiThroughReflection) {
-  TestCluster cluster;
-  cluster.AddNode(kCounty, {}, false);
-  cluster.Start(kCounty);
-  std::unique_ptr<grpc::reflection::v1alpha::ServerReflection::Stub> reflection =
-      grpc::reflection::v1alpha::ServerReflection::NewStub(cluster.Channel(kCounty));
-  grpc::ClientContext context;
-  PrepareCall(context, std::chrono::seconds(10));
-  auto stream = reflection->ServerReflectionInfo(&context);
-  grpc::reflection::v1alpha::ServerReflectionRequest request;
-  request.set_list_services("");
-  ASSERT_TRUE(stream->Write(request));
-  stream->WritesDone();
-  grpc::reflection::v1alpha::ServerReflectionResponse response;
-  ASSERT_TRUE(stream->Read(&response));
-  std::vector<std::string> services;
-  for (const auto& service : response.list_services_response().service()) {
-    services.push_back(service.name());
-  }
-  EXPECT_THAT(services, ::testing::IsSupersetOf({"sanji.v1.RecordService", "sanji.v1.AdminService",
-                                                 "sanji.v1.Sync", "grpc.health.v1.Health"}));
-  while (stream->Read(&response)) {
-  }
-  EXPECT_TRUE(stream->Finish().ok());
-  EXPECT_EQ(cluster.Stop(kCounty), 0);
 }
 
 TEST(IntegrationTest, ABadConfigFailsToStartNamingItsLine) {
