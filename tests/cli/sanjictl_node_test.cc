@@ -207,6 +207,8 @@ TEST_F(SanjictlNodeTest, StatusJsonIsTheNodeStatus) {
   EXPECT_EQ(parsed.listen_address(), address_);
   EXPECT_EQ(parsed.commits(), 1u);
   EXPECT_EQ(parsed.knowledge().entries_size(), 1);
+  // Issue 22: node ids inside the knowledge read as text, not base64.
+  EXPECT_THAT(status.out, HasSubstr(R"("origin":{"node_id":"gutian")")) << status.out;
 
   Result table = Ctl("status");
   EXPECT_THAT(table.out, HasSubstr("node         gutian\n"));
