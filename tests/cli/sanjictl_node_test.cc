@@ -260,7 +260,7 @@ TEST_F(SanjictlNodeTest, BundleAndBackupExitCodesSayWhatWentWrong) {
   EXPECT_FALSE(fs::exists(dir_ / "down.bundle.part"));
   Result elsewhere = Ctl("export --for hongshan --knowledge-only -o k.bundle");
   EXPECT_EQ(elsewhere.exit_code, 1);
-  EXPECT_THAT(elsewhere.err, HasSubstr("hongshan is neither a parent of gutian"));
+  EXPECT_THAT(elsewhere.err, HasSubstr("hongshan is neither an ancestor of gutian"));
 
   Result knowledge = Ctl("export --for gutian/fengpu --knowledge-only -o k.bundle");
   ASSERT_EQ(knowledge.exit_code, 0) << knowledge.err;
