@@ -154,7 +154,7 @@ void BM_StoreApply(benchmark::State& state) {
     }
     const Clock::time_point start = Clock::now();
     const double cpu_start = ThreadCpuSeconds();
-    const absl::Status applied = (*target)->store().ApplyRemote(batch);
+    const absl::Status applied = (*target)->store().ApplyRemote(batch).status();
     cpu += ThreadCpuSeconds() - cpu_start;
     timed += Clock::now() - start;
     if (!applied.ok()) return Fail(state, applied);

@@ -135,7 +135,7 @@ class SessionEnd {
       for (replication::ApplyBatch& batch : applies) {
         const uint64_t sequence = batch.sequence;
         const absl::Status applied = Timed(times.apply, [&] {
-          return replication::ApplyToStore(node_.store(), std::move(batch));
+          return replication::ApplyToStore(node_.store(), std::move(batch)).status();
         });
         Timed(times.session, [&] { session_.Applied(sequence, applied); });
       }

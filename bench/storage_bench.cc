@@ -189,7 +189,7 @@ void BM_StoreRemoteApply(benchmark::State& state) {
         NextBatch(stream, kRemoteBatch, **bench.schema.Collection(kRequests));  // untimed
     if (!batch.ok()) return state.SkipWithError(std::string(batch.status().message()).c_str());
     const Clock::time_point start = Clock::now();
-    const absl::Status applied = bench.store->ApplyRemote(*batch);
+    const absl::Status applied = bench.store->ApplyRemote(*batch).status();
     timed += Clock::now() - start;
     if (!applied.ok()) return state.SkipWithError(std::string(applied.message()).c_str());
   }

@@ -4,7 +4,10 @@ namespace sanji::cli {
 
 void AddGlobalFlags(CLI::App& app, GlobalFlags& flags) {
   const std::string group = "Connection and output";
+  // From the environment too, as the certificate is: scripts/county's `env`
+  // points sanjictl at a county that does not listen on the default port.
   app.add_option("--endpoint", flags.endpoint, "The node's host:port")
+      ->envname("SANJI_ENDPOINT")
       ->capture_default_str()
       ->group(group);
   app.add_option("--ca", flags.ca_file, "The county CA's certificate (PEM)")

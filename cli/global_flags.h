@@ -15,10 +15,12 @@
 namespace sanji::cli {
 
 // The county's node in the demo network (scripts/county) listens here: on
-// the county's own machine, sanjictl with no --endpoint talks to it.
+// the county's own machine, sanjictl with no --endpoint (and no
+// $SANJI_ENDPOINT) talks to it.
 inline constexpr char kDefaultEndpoint[] = "127.0.0.1:7000";
 
 struct GlobalFlags {
+  // Default: $SANJI_ENDPOINT, else kDefaultEndpoint.
   std::string endpoint = kDefaultEndpoint;
   // PEM files: the county CA, and the operator's certificate and key
   // (`sanjictl cert issue --operator NAME --scope S`). Default: $SANJI_CA, $SANJI_CERT,

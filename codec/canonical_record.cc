@@ -101,6 +101,22 @@ struct Entry {
         return Value(flag);
     }
   }
+
+  // Whether both hold the same value, as Value's == reads it, without
+  // building one (this runs for every register entry received).
+  bool SameValue(const Entry& other) const {
+    if (value_type != other.value_type) return false;
+    switch (value_type) {
+      case 0:
+        return text == other.text;
+      case 1:
+        return integer == other.integer;
+      case 2:
+        return real == other.real;
+      default:
+        return flag == other.flag;
+    }
+  }
 };
 
 // Value's order (the variant's: type first), on values that are not NaN.
@@ -186,7 +202,10 @@ class CanonicalReader {
     out.head_ = *std::move(head);
     out.schema_ = &schema;
     out.newest_ = newest_;
-    out.conflict_free_ = conflict_free_ && scope_.size() <= 1 && !(presence_ > 0 && deletes_ > 0);
+    const bool one_scope = std::all_of(scope_.begin(), scope_.end(), [&](const ScopeEntry& entry) {
+      return entry.text == scope_.front().text;
+    });
+    out.conflict_free_ = conflict_free_ && one_scope && !(presence_ > 0 && deletes_ > 0);
     return absl::OkStatus();
   }
 
@@ -512,11 +531,18 @@ class CanonicalReader {
   bool ReadFieldEntries(Cursor& body, absl::string_view name, Payload payload,
                         const FieldSpec& spec) {
     int count = 0;
+    // Registers: whether every entry holds the first one's value. Equal
+    // values are not a conflict (conflict/conflict_event.h).
+    Entry first;
+    bool one_value = true;
     uint64_t furthest_rank = 0;
     const bool read = ReadEntries(
         body, kFieldEntries, payload, "entry", [&](const Cursor& at, const Entry& entry) {
-          ++count;
-          if (payload == Payload::kTimestampedValue) Observe(entry.timestamp);
+          if (count++ == 0) first = entry;
+          if (payload == Payload::kTimestampedValue) {
+            Observe(entry.timestamp);
+            one_value = one_value && entry.SameValue(first);
+          }
           if (spec.kind == FieldKind::kStatus) {
             if (entry.number < 0 || entry.number > std::numeric_limits<uint32_t>::max()) {
               return Fail(at, absl::StrCat("status rank ", entry.number, " out of range"));
@@ -533,7 +559,7 @@ class CanonicalReader {
         });
     if (!read) return false;
     if (count == 0) return Fail(body, "no entries");
-    if (payload == Payload::kTimestampedValue && count > 1) conflict_free_ = false;
+    if (payload == Payload::kTimestampedValue && !one_value) conflict_free_ = false;
     if (spec.kind == FieldKind::kStatus && furthest_rank >= spec.status_order.size()) {
       return Refuse(absl::StrCat("status field \"", name, "\" of \"", schema_->name(),
                                  "\" has rank ", furthest_rank, " beyond its ",

@@ -65,8 +65,9 @@ class CanonicalRecord {
   conflict::HlcTimestamp newest() const { return newest_; }
   // True if merging the record into nothing reveals no conflict
   // (conflict::NewConflicts with an empty `before` is empty): the scope and
-  // every lww or mv field hold at most one value, and the record is not a
-  // write concurrent with a delete. A store writes such a record, when it
+  // every lww or mv field hold one value (in one entry or several: equal
+  // values are not a conflict), and the record is not a write concurrent
+  // with a delete. A store writes such a record, when it
   // holds nothing of it, as its bytes alone.
   bool conflict_free() const { return conflict_free_; }
 

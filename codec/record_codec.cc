@@ -205,7 +205,7 @@ absl::StatusOr<FieldState> DecodeField(const std::vector<Origin>& origins,
 absl::Status DecodeHead(const v1::RecordState& message, std::vector<Origin>& origins,
                         conflict::RecordState& state) {
   origins.reserve(message.origins_size());
-  for (const v1::Origin& origin : message.origins()) {
+  for (const v1::RecordOrigin& origin : message.origins()) {
     SANJI_ASSIGN_OR_RETURN(Origin decoded, DecodeOrigin(origin));
     origins.push_back(std::move(decoded));
   }

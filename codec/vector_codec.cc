@@ -5,14 +5,34 @@
 
 namespace sanji::codec {
 
-void EncodeOrigin(const conflict::Origin& origin, v1::Origin* out) {
+namespace {
+
+template <typename OriginMessage>
+void EncodeOriginTo(const conflict::Origin& origin, OriginMessage* out) {
   out->set_node_id(origin.node_id.str());
   out->set_incarnation(origin.incarnation);
 }
 
-absl::StatusOr<conflict::Origin> DecodeOrigin(const v1::Origin& message) {
+template <typename OriginMessage>
+absl::StatusOr<conflict::Origin> DecodeOriginFrom(const OriginMessage& message) {
   if (message.node_id().empty()) return absl::DataLossError("origin has an empty node id");
   return conflict::Origin{message.node_id(), message.incarnation()};
+}
+
+}  // namespace
+
+void EncodeOrigin(const conflict::Origin& origin, v1::Origin* out) { EncodeOriginTo(origin, out); }
+
+void EncodeOrigin(const conflict::Origin& origin, v1::RecordOrigin* out) {
+  EncodeOriginTo(origin, out);
+}
+
+absl::StatusOr<conflict::Origin> DecodeOrigin(const v1::Origin& message) {
+  return DecodeOriginFrom(message);
+}
+
+absl::StatusOr<conflict::Origin> DecodeOrigin(const v1::RecordOrigin& message) {
+  return DecodeOriginFrom(message);
 }
 
 void EncodeDot(const conflict::Dot& dot, v1::Dot* out) {

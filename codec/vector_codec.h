@@ -17,8 +17,12 @@
 
 namespace sanji::codec {
 
+// v1::Origin (in vectors, dots and hellos) and v1::RecordOrigin (in a
+// record's origin table) differ only in the id's declared type.
 void EncodeOrigin(const conflict::Origin& origin, v1::Origin* out);
+void EncodeOrigin(const conflict::Origin& origin, v1::RecordOrigin* out);
 absl::StatusOr<conflict::Origin> DecodeOrigin(const v1::Origin& message);
+absl::StatusOr<conflict::Origin> DecodeOrigin(const v1::RecordOrigin& message);
 
 void EncodeDot(const conflict::Dot& dot, v1::Dot* out);
 absl::StatusOr<conflict::Dot> DecodeDot(const v1::Dot& message);

@@ -24,30 +24,62 @@ const ValueRegister* RegisterOf(const Record& record, absl::string_view field) {
   return state == nullptr ? nullptr : std::get_if<ValueRegister>(state);
 }
 
+bool HoldsValue(const std::vector<RegisterEntry>& entries, const Value& value) {
+  return std::any_of(entries.begin(), entries.end(),
+                     [&](const RegisterEntry& entry) { return entry.payload.value == value; });
+}
+
+// The losers of an lww register whose value differs from the one read. A loser
+// that wrote the read value displaced nothing: two writes that said the same
+// thing are not a conflict. It stays in the register (the join is the same on
+// every node) and is simply not reported.
+std::vector<RegisterEntry> Displaced(const ValueRegister* values) {
+  std::vector<RegisterEntry> displaced;
+  if (values == nullptr || values->empty()) return displaced;
+  const Value& read = values->Winner().payload.value;
+  for (const RegisterEntry& loser : values->Losers()) {
+    if (!(loser.payload.value == read)) displaced.push_back(loser);
+  }
+  return displaced;
+}
+
+// A value is reported when it becomes displaced, once: a second write of a
+// value that stays displaced (or of one reported in this same merge) is the
+// same conflict.
 void LwwConflicts(absl::string_view field, const ValueRegister* before, const ValueRegister& after,
                   std::vector<ConflictEvent>& events) {
-  const std::vector<RegisterEntry> old_losers =
-      before == nullptr ? std::vector<RegisterEntry>() : before->Losers();
-  for (const RegisterEntry& loser : after.Losers()) {
-    if (Holds(old_losers, loser)) continue;
+  const std::vector<RegisterEntry> old_displaced = Displaced(before);
+  const std::vector<RegisterEntry> now_displaced = Displaced(&after);
+  std::vector<RegisterEntry> reported;
+  for (const RegisterEntry& entry : now_displaced) {
+    if (Holds(old_displaced, entry)) reported.push_back(entry);
+  }
+  for (const RegisterEntry& loser : now_displaced) {
+    if (Holds(old_displaced, loser) || HoldsValue(reported, loser.payload.value)) continue;
     events.push_back(ConflictEvent{ConflictEvent::Kind::kLwwOverwrite, std::string(field),
                                    SideOf(after.Winner()), SideOf(loser)});
+    reported.push_back(loser);
   }
 }
 
+// A new sibling is reported when its value is new to the field: siblings that
+// hold equal values leave nothing for a person to choose between.
 void MvConflicts(absl::string_view field, const ValueRegister* before, const ValueRegister& after,
                  std::vector<ConflictEvent>& events) {
-  if (after.entries().size() < 2) return;
-  const std::vector<RegisterEntry> old_entries =
-      before == nullptr ? std::vector<RegisterEntry>() : before->entries();
+  std::vector<RegisterEntry> known;
+  for (const RegisterEntry& entry : after.entries()) {
+    if (before != nullptr && Holds(before->entries(), entry)) known.push_back(entry);
+  }
   for (const RegisterEntry& sibling : after.entries()) {
-    if (Holds(old_entries, sibling)) continue;
+    if (Holds(known, sibling) || HoldsValue(known, sibling.payload.value)) continue;
     const RegisterEntry* greatest_other = nullptr;
     for (const RegisterEntry& entry : after.entries()) {
-      if (!(entry == sibling)) greatest_other = &entry;
+      if (!(entry.payload.value == sibling.payload.value)) greatest_other = &entry;
     }
+    if (greatest_other == nullptr) continue;
     events.push_back(ConflictEvent{ConflictEvent::Kind::kMvSiblings, std::string(field),
                                    SideOf(*greatest_other), SideOf(sibling)});
+    known.push_back(sibling);
   }
 }
 
@@ -96,6 +128,7 @@ std::string ConflictEvent::ToString() const {
 }
 
 bool SettledBy(const ConflictEvent& event, const Record& record) {
+  if (event.kept.value.has_value() && event.kept.value == event.other.value) return true;
   const VersionVector& context = record.context();
   if (!context.Covers(event.kept.dot) || !context.Covers(event.other.dot)) return false;
   const auto holds_side = [&](const auto& entries) {

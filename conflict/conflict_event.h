@@ -3,15 +3,21 @@
 // NewConflicts(before, after) compares a record before and after a join (or
 // write) and reports what became concurrent:
 //  - kLwwOverwrite: an lww value (or the scope) was displaced by a concurrent
-//    write. `kept` is the value now read, `other` the displaced one. A value is
-//    reported when it becomes displaced, and not again while it stays so: a
+//    write. `kept` is the value now read, `other` the displaced one. Equal
+//    values are not a conflict: a concurrent write of the value read
+//    displaces nothing and is not reported (the register still keeps its
+//    dot, so the join and every replica's state are unchanged), and of
+//    several concurrent writes of one displaced value, one is reported. A
+//    value is reported when it becomes displaced, and not again while it stays so: a
 //    displaced value stays displaced until a write that saw it replaces it,
 //    unless a delete that did not see it removes every value above it. Then it
 //    is the read value again (write-wins deletes, record.h), and being
 //    displaced once more is a new conflict, reported again. So on one replica
 //    no (displaced, kept) pair is ever reported twice.
-//  - kMvSiblings: an mv field gained a sibling; `other` is the new sibling,
-//    `kept` the greatest of the rest. Both stay until a person resolves them.
+//  - kMvSiblings: an mv field gained a sibling of a value it did not hold;
+//    `other` is the new sibling, `kept` the greatest of those holding another
+//    value. Both stay until a person resolves them. A sibling of a value the
+//    field already holds gives nothing to choose between and is not reported.
 //  - kWriteConcurrentWithDelete: a write the delete did not see revived the
 //    record. `kept` is the surviving write, `other` the delete (no value).
 //
@@ -64,7 +70,10 @@ std::vector<ConflictEvent> NewConflicts(const CollectionSchema& schema, const Re
 // dots) and holds neither any more: a write (or delete) made after both
 // replaced them. That is how a conflict resolved at one node (its chosen
 // value written there) reads as settled at every node the write reaches,
-// and how a field written over since reads as no longer in conflict.
+// and how a field written over since reads as no longer in conflict. An
+// event whose two sides hold the same value is settled whatever the record:
+// there is nothing to decide (such events were logged before equal values
+// stopped being reported, and would otherwise stay open forever).
 // REQUIRES: `event` was derived from a state of the same record.
 bool SettledBy(const ConflictEvent& event, const Record& record);
 

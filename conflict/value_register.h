@@ -9,7 +9,9 @@
 //    in the state (and so replicate to the county) until the next assignment,
 //    which is what `sanjictl conflicts` shows and resolves. Keeping them in the
 //    state rather than in one node's log makes the set of conflicts the same
-//    on every replica, whatever order the merges happened in.
+//    on every replica, whatever order the merges happened in. A sibling of
+//    the value read displaced nothing: it stays (so the join is the same
+//    whatever the values) but is no conflict (conflict_event.h).
 //
 // Thread-safety: a value type.
 #ifndef SANJI_CONFLICT_VALUE_REGISTER_H_

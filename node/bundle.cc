@@ -1,10 +1,9 @@
 #include "node/bundle.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "authz/scope_path.h"
 #include "codec/vector_codec.h"
 #include "conflict/status_macros.h"
 #include "node/log.h"
@@ -30,10 +29,8 @@ Bundles::Bundles(LinkEnvironment environment, BundleOptions options)
 
 absl::StatusOr<Role> Bundles::RoleToward(const std::string& peer) const {
   const std::string& self = options_.node_id;
-  if (std::find(options_.parents.begin(), options_.parents.end(), peer) != options_.parents.end()) {
-    return Role::kChild;
-  }
-  if (peer != self && replication::InSubtree(peer, self)) {
+  if (authz::StrictlyBelow(self, peer)) return Role::kChild;
+  if (authz::StrictlyBelow(peer, self)) {
     if (!options_.leaf) return Role::kParent;
     return absl::FailedPreconditionError(
         absl::StrCat(self,
@@ -42,9 +39,8 @@ absl::StatusOr<Role> Bundles::RoleToward(const std::string& peer) const {
                      peer));
   }
   return absl::FailedPreconditionError(
-      absl::StrCat(peer, " is neither a parent of ", self, " (its config names ",
-                   options_.parents.empty() ? "none" : absl::StrJoin(options_.parents, ", "),
-                   ") nor a node below it: a bundle goes only where a live session could"));
+      absl::StrCat(peer, " is neither an ancestor of ", self,
+                   " nor a node below it: a bundle goes only where a live session could"));
 }
 
 replication::SessionOptions Bundles::SessionOptionsToward(Role role,
@@ -198,6 +194,7 @@ absl::StatusOr<v1::ImportBundleResponse> Bundles::Import(absl::string_view bytes
   *response.mutable_header() = header;
   FrameDecoder decoder(options_.max_frame_bytes);
   absl::Status frame_error;
+  uint64_t records_changed = 0;
   for (size_t i = 0; i < bundle.frames.size() && !session.closed(); ++i) {
     v1::SyncFrame frame;
     frame_error = decoder.Decode(bundle.frames[i], frame);
@@ -212,6 +209,7 @@ absl::StatusOr<v1::ImportBundleResponse> Bundles::Import(absl::string_view bytes
       session.TakeFrames();  // its hello and acks: no one reads them
       output = ApplySessionOutput(session, *environment_.store, *environment_.notifier,
                                   /*self=*/0, label);
+      records_changed += output.records_changed;
       for (replication::RefusedItem& item : output.refused) {
         if (response.refused_size() >= kMaxRefusedReported) break;
         v1::RefusedChange* refused = response.add_refused();
@@ -227,6 +225,7 @@ absl::StatusOr<v1::ImportBundleResponse> Bundles::Import(absl::string_view bytes
   response.set_batches(stats.batches_received);
   response.set_items_received(stats.items_received);
   response.set_items_refused(stats.items_refused);
+  response.set_records_changed(records_changed);
   const std::string applied = absl::StrCat(stats.batches_received, " batches applied before");
   if (!frame_error.ok()) return store::Annotate(frame_error, applied);
   if (session.closed()) {
@@ -238,7 +237,7 @@ absl::StatusOr<v1::ImportBundleResponse> Bundles::Import(absl::string_view bytes
     return absl::DataLossError(absl::StrCat("the ", label, " holds no hello"));
   }
   LogInfo("imported a ", label, ": ", stats.batches_received, " batches, ", stats.items_received,
-          " items, ", stats.items_refused, " refused");
+          " items, ", records_changed, " records changed, ", stats.items_refused, " refused");
   return response;
 }
 

@@ -21,9 +21,16 @@
 //    to send to. A batch is one atomic commit, and merges are joins, so
 //    importing a bundle twice changes nothing.
 //
-// Roles follow the tree as live sessions do: toward one of its configured
-// parents this node is the child; toward a node below it (unless it is a
-// leaf) it is the parent. Anything else is refused with FailedPrecondition.
+// Roles follow the tree as live sessions do: toward an ancestor this node is
+// the child; toward a node below it (unless it is a leaf) it is the parent.
+// Anything else is refused with FailedPrecondition. The ancestors, not the
+// configured parents: a parent's config entry is the address a live link
+// dials, and a bundle dials nothing. A node started with no parents (taken
+// offline) is the one that needs a bundle, from its township or, as a live
+// link fails over, from the county. Trust is not widened by it: the session
+// makes the same checks toward any ancestor (it refuses anyone else as a
+// parent), and accepts from it only records in this node's filter, whose
+// every change an ancestor's filter covers.
 //
 // A bundle's batches are computed against a knowledge of the target; their
 // watermarks are true only for a store holding at least that much. The
@@ -54,8 +61,6 @@ struct BundleOptions {
   std::string node_id;
   // The node takes no children (config leaf).
   bool leaf = false;
-  // The ids of the configured parents, in order.
-  std::vector<std::string> parents;
   // Batch limits and the skew bound, as the node's links use them; the role,
   // peer, window and has_children are set per bundle.
   replication::SessionOptions session;
@@ -69,7 +74,7 @@ class Bundles {
   Bundles(LinkEnvironment environment, BundleOptions options);
 
   // Writes a bundle for request.target to `sink` (see the file comment).
-  // Errors: FailedPrecondition when the target is neither a parent nor
+  // Errors: FailedPrecondition when the target is neither an ancestor nor
   // below this node, or when this node holds no status record of it and no
   // target_hello was given (the message says what to do); InvalidArgument
   // for a target_hello of another node; the session's close status (a
@@ -78,7 +83,7 @@ class Bundles {
 
   // Checks and applies `bytes`, a bundle for this node. Errors: those of
   // ReadBundle; FailedPrecondition for a bundle made for another node, by a
-  // node that is neither a parent nor below this one, against more
+  // node that is neither an ancestor nor below this one, against more
   // knowledge than this store holds, or refused by the session (the
   // message says why, and how many batches were applied before);
   // DataLoss for a frame that does not decode; the store's error.

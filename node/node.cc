@@ -146,9 +146,6 @@ absl::Status Node::Open() {
   BundleOptions bundle_options;
   bundle_options.node_id = config.node_id();
   bundle_options.leaf = config.leaf();
-  for (const v1::ParentConfig& parent : config.parents()) {
-    bundle_options.parents.push_back(parent.id());
-  }
   bundle_options.session = link.session;
   bundle_options.max_frame_bytes = link.max_frame_bytes;
   bundles_ = std::make_unique<Bundles>(environment, std::move(bundle_options));

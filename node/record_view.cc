@@ -1,5 +1,6 @@
 #include "node/record_view.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstdint>
 #include <optional>
@@ -75,10 +76,15 @@ void FieldToApi(const conflict::FieldSpec& spec, const conflict::FieldState& sta
                  out->mutable_lww());
       return;
     case conflict::FieldKind::kMv: {
-      v1::ValueList* siblings = out->mutable_mv();
+      // Siblings of one value (written at two nodes that did not see each
+      // other) read as that value once: there is nothing to choose between.
+      std::vector<conflict::Value> values;
       for (const auto& entry : std::get<conflict::ValueRegister>(state).entries()) {
-        ValueToApi(entry.payload.value, siblings->add_values());
+        if (std::find(values.begin(), values.end(), entry.payload.value) == values.end()) {
+          values.push_back(entry.payload.value);
+        }
       }
+      ValuesToApi(values, out->mutable_mv());
       return;
     }
     case conflict::FieldKind::kCounter:

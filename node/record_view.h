@@ -37,7 +37,8 @@ void ValueToApi(const conflict::Value& value, v1::Value* out);
 absl::StatusOr<conflict::Change> ChangeFromApi(const v1::PutRequest& request);
 
 // How `record` reads to an application: each field of `collection` that
-// holds something, read by its kind (the lww winner, every mv sibling, the
+// holds something, read by its kind (the lww winner, every mv sibling value
+// once, the
 // counter total, the set's elements, the furthest status), the scope, the
 // causal context and the newest timestamp.
 // REQUIRES: `record` passed CheckAgainst(collection) (every record the store

@@ -17,13 +17,15 @@ SessionOutput ApplySessionOutput(replication::Session& session, store::Store& st
   }
   for (replication::ApplyBatch& batch : session.TakeApplies()) {
     const uint64_t sequence = batch.sequence;
-    const absl::Status applied = replication::ApplyToStore(store, std::move(batch));
+    const absl::StatusOr<store::RemoteApplied> applied =
+        replication::ApplyToStore(store, std::move(batch));
     if (applied.ok()) {
       notifier.Notify(self);
+      output.records_changed += applied->records_changed;
     } else {
-      LogError(label, ": could not apply a batch: ", applied.message());
+      LogError(label, ": could not apply a batch: ", applied.status().message());
     }
-    session.Applied(sequence, applied);
+    session.Applied(sequence, applied.status());
     output.applied = true;
   }
   return output;

@@ -25,6 +25,9 @@ struct SessionOutput {
   bool applied = false;
   // The items the session refused since the last call, logged already.
   std::vector<replication::RefusedItem> refused;
+  // Records whose stored state the applied batches changed
+  // (store::RemoteApplied): received is not changed when they were held.
+  uint64_t records_changed = 0;
 };
 
 // Logs `session`'s refused items (naming `label`), applies each of its

@@ -59,7 +59,7 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> StoreReplica::D
   return store_->Departures();
 }
 
-absl::Status ApplyToStore(store::Store& store, ApplyBatch batch) {
+absl::StatusOr<store::RemoteApplied> ApplyToStore(store::Store& store, ApplyBatch batch) {
   store::RemoteBatch remote;
   remote.items.reserve(batch.items.size());
   for (ApplyBatch::Item& item : batch.items) {

@@ -35,8 +35,9 @@ class StoreReplica : public ReplicaReader {
 // its items merged, its move-outs evicted where the store holds nothing the
 // received state lacks, its knowledge joined. Takes the batch by value: its
 // records move into the store's batch (pass it with std::move; the sequence
-// to report to Session::Applied must be read first).
-absl::Status ApplyToStore(store::Store& store, ApplyBatch batch);
+// to report to Session::Applied must be read first). Returns how many
+// records it changed (store::RemoteApplied).
+absl::StatusOr<store::RemoteApplied> ApplyToStore(store::Store& store, ApplyBatch batch);
 
 }  // namespace sanji::replication
 

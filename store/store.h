@@ -124,6 +124,14 @@ struct RemoteBatch {
   std::vector<conflict::Dot> held_dots;
 };
 
+// What ApplyRemote did with a batch.
+struct RemoteApplied {
+  // Records whose stored state the batch changed: new ones, and stored ones
+  // the join added something to. A record already held as sent counts
+  // nothing (a bundle imported twice, a batch resent after a cut link).
+  uint64_t records_changed = 0;
+};
+
 struct ListEntry {
   std::string key;
   conflict::Record record;
@@ -227,7 +235,7 @@ class Store {
   // batch twice changes nothing the second time.
   // Errors: NotFound / InvalidArgument / OutOfRange (skew) /
   // FailedPrecondition naming the item or eviction; the commit's I/O error.
-  absl::Status ApplyRemote(const RemoteBatch& batch);
+  absl::StatusOr<RemoteApplied> ApplyRemote(const RemoteBatch& batch);
 
   // The record, deleted ones included (alive() == false). Errors: NotFound
   // for an unknown collection or a key never written; DataLoss.
@@ -342,7 +350,7 @@ class Store {
   // nothing was committed.
   std::optional<Progress> CommitGroup(const std::vector<Writer*>& group, const Progress& start);
   absl::Status StageLocal(Writer* writer, BatchBuilder& batch);
-  absl::Status StageRemote(const RemoteBatch& remote, BatchBuilder& batch);
+  absl::StatusOr<RemoteApplied> StageRemote(const RemoteBatch& remote, BatchBuilder& batch);
   // Adds `held_dots` beyond the knowledge to the knowledge cloud and removes
   // the cloud dots the knowledge now covers (it was `before`).
   absl::Status StageKnowledgeCloud(const std::vector<conflict::Dot>& held_dots,

@@ -57,6 +57,7 @@ struct Store::Writer {
 
   absl::Status status;
   WriteResult result;
+  RemoteApplied applied;      // kRemote
   ConflictLogEntry resolved;  // kResolve
   bool done = false;          // guarded by Store::mu_
   std::condition_variable cv;
@@ -84,12 +85,13 @@ absl::StatusOr<WriteResult> Store::Delete(absl::string_view collection, absl::st
   return std::move(writer.result);
 }
 
-absl::Status Store::ApplyRemote(const RemoteBatch& batch) {
+absl::StatusOr<RemoteApplied> Store::ApplyRemote(const RemoteBatch& batch) {
   Writer writer;
   writer.kind = Writer::Kind::kRemote;
   writer.remote = &batch;
   Commit(&writer);
-  return writer.status;
+  if (!writer.status.ok()) return writer.status;
+  return writer.applied;
 }
 
 absl::StatusOr<ConflictLogEntry> Store::ResolveConflict(uint64_t sequence) {
@@ -146,9 +148,12 @@ std::optional<Progress> Store::CommitGroup(const std::vector<Writer*>& group,
   std::vector<Writer*> staged;
   for (Writer* writer : group) {
     switch (writer->kind) {
-      case Writer::Kind::kRemote:
-        writer->status = StageRemote(*writer->remote, batch);
+      case Writer::Kind::kRemote: {
+        absl::StatusOr<RemoteApplied> applied = StageRemote(*writer->remote, batch);
+        writer->status = applied.status();
+        if (applied.ok()) writer->applied = *applied;
         break;
+      }
       case Writer::Kind::kResolve:
         writer->status = StageResolve(writer, batch);
         break;
@@ -381,7 +386,7 @@ absl::Status Store::FindEvictions(
   return absl::OkStatus();
 }
 
-absl::Status Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) {
+absl::StatusOr<RemoteApplied> Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) {
   Progress& progress = batch.progress();
   std::vector<HlcTimestamp> newest;
   newest.reserve(remote.items.size());
@@ -441,7 +446,9 @@ absl::Status Store::StageRemote(const RemoteBatch& remote, BatchBuilder& batch) 
     progress.knowledge = std::move(knowledge);
     batch.MarkProgressChanged();
   }
-  return StageKnowledgeCloud(remote.held_dots, before, batch);
+  SANJI_RETURN_IF_ERROR(StageKnowledgeCloud(remote.held_dots, before, batch));
+  // One merge per record that changes (MergeRemoteItems skips those held).
+  return RemoteApplied{merges.size()};
 }
 
 absl::Status Store::StageKnowledgeCloud(const std::vector<conflict::Dot>& held_dots,

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "cli/bundle_view.h"
 #include "cli/connection.h"
 #include "cli/format.h"
 #include "cli/table.h"
@@ -164,9 +165,7 @@ absl::Status RunImport(const GlobalFlags& global, const std::string& path, std::
   table.AddRow({"bundle", path});
   table.AddRow({"from", response.header().exporter()});
   table.AddRow({"created", FormatMicros(response.header().created_micros())});
-  table.AddRow(
-      {"applied", absl::StrCat(response.batches(), " batches, ", response.items_received(),
-                               " records received, ", response.items_refused(), " refused")});
+  table.AddRow({"applied", ImportSummary(response)});
   table.Print(out);
   if (response.refused().empty()) return absl::OkStatus();
   out << "\n";

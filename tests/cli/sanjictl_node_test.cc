@@ -220,6 +220,8 @@ TEST_F(SanjictlNodeTest, StatusJsonIsTheNodeStatus) {
   EXPECT_EQ(parsed.listen_address(), address_);
   EXPECT_EQ(parsed.commits(), 1u);
   EXPECT_EQ(parsed.knowledge().entries_size(), 1);
+  // Issue 22: node ids inside the knowledge read as text, not base64.
+  EXPECT_THAT(status.out, HasSubstr(R"("origin":{"node_id":"gutian")")) << status.out;
 
   Result table = Ctl("status");
   EXPECT_THAT(table.out, HasSubstr("node         gutian\n"));
@@ -271,7 +273,7 @@ TEST_F(SanjictlNodeTest, BundleAndBackupExitCodesSayWhatWentWrong) {
   EXPECT_FALSE(fs::exists(dir_ / "down.bundle.part"));
   Result elsewhere = Ctl("export --for hongshan --knowledge-only -o k.bundle");
   EXPECT_EQ(elsewhere.exit_code, 1);
-  EXPECT_THAT(elsewhere.err, HasSubstr("hongshan is neither a parent of gutian"));
+  EXPECT_THAT(elsewhere.err, HasSubstr("hongshan is neither an ancestor of gutian"));
 
   Result knowledge = Ctl("export --for gutian/fengpu --knowledge-only -o k.bundle");
   ASSERT_EQ(knowledge.exit_code, 0) << knowledge.err;

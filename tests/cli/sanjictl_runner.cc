@@ -32,9 +32,9 @@ std::filesystem::path FreshTestDirectory() {
 Result RunSanjictl(const std::filesystem::path& dir, const std::string& args,
                    const std::string& env) {
   // env -u: the operator's own SANJI_* variables must not leak into a test.
-  const std::string command =
-      absl::StrCat("cd '", dir.string(), "' && env -u SANJI_CA -u SANJI_CERT -u SANJI_KEY ", env,
-                   " '", SANJICTL_PATH, "' ", args, " >stdout.txt 2>stderr.txt");
+  const std::string command = absl::StrCat(
+      "cd '", dir.string(), "' && env -u SANJI_CA -u SANJI_CERT -u SANJI_KEY -u SANJI_ENDPOINT ",
+      env, " '", SANJICTL_PATH, "' ", args, " >stdout.txt 2>stderr.txt");
   const int raw = std::system(command.c_str());
   Result result;
   if (WIFEXITED(raw)) result.exit_code = WEXITSTATUS(raw);

@@ -54,6 +54,23 @@ class ConflictEventTest : public testutil::CountySchemaTest {
     ASSERT_TRUE(replica.Write(*requests_, MakeChange({AssignOp("title", Text(title))})).ok());
   }
 
+  // The village registers a household, the township receives it, then each
+  // writes its income (an mv field) without seeing the other's.
+  void WriteIncomesConcurrently(Replica& village, int64_t at_village, Replica& township,
+                                int64_t at_township) {
+    ASSERT_TRUE(village
+                    .Write(*households_, MakeChange({AssignOp("name", Text("李四")),
+                                                     AssignOp("annual_income", Int(3'000'000))},
+                                                    kXiaban))
+                    .ok());
+    township.Receive(village);
+    ASSERT_TRUE(
+        village.Write(*households_, MakeChange({AssignOp("annual_income", Int(at_village))})).ok());
+    ASSERT_TRUE(
+        township.Write(*households_, MakeChange({AssignOp("annual_income", Int(at_township))}))
+            .ok());
+  }
+
   // The events a replica holding `before` sees when it merges `incoming`.
   std::vector<ConflictEvent> Merge(const Record& before, const Record& incoming) const {
     return NewConflicts(*requests_, before, Joined(before, incoming));
@@ -146,20 +163,54 @@ TEST_F(ConflictEventTest, SequentialOverwriteGivesNone) {
             Text("路灯已修好"));
 }
 
+// Issue 22: two concurrent writes of the same value are not a conflict. The
+// register keeps both dots, so both replicas join to the same state; nothing
+// is reported at either, nor on any later merge of the same states.
+TEST_F(ConflictEventTest, ConcurrentEqualLwwValuesAreNotAConflict) {
+  Replica village(kXiaban);
+  Replica township(kFengpu);
+  CreateRequest(village, {&township});
+  village.clock().Advance(1 * kSecond);
+  ASSERT_TRUE(village.Write(*requests_, MakeChange({AssignOp("requester", Text("李四"))})).ok());
+  township.clock().Advance(5 * kSecond);
+  ASSERT_TRUE(township.Write(*requests_, MakeChange({AssignOp("requester", Text("李四"))})).ok());
+
+  const Record at_township = Joined(township.record(), village.record());
+  const Record at_village = Joined(village.record(), township.record());
+  EXPECT_EQ(at_township, at_village);
+  EXPECT_THAT(std::get<ValueRegister>(*at_township.field("requester")).entries(), SizeIs(2));
+  EXPECT_THAT(Merge(township.record(), village.record()), IsEmpty());
+  EXPECT_THAT(Merge(village.record(), township.record()), IsEmpty());
+  EXPECT_THAT(Merge(at_township, village.record()), IsEmpty());
+  EXPECT_THAT(Merge(at_township, at_village), IsEmpty());
+}
+
+// Two equal values displaced by a third are one conflict, reported once; a
+// later equal write of the displaced value is that same conflict.
+TEST_F(ConflictEventTest, EqualDisplacedValuesAreReportedOnce) {
+  Replica village(kXiaban);
+  Replica township(kFengpu);
+  Replica county(kCounty);
+  Replica other_village(kShangban);
+  CreateRequest(village, {&township, &county, &other_village});
+  WriteTitle(village, 1, "路灯坏了");
+  WriteTitle(township, 2, "路灯坏了");
+  WriteTitle(county, 9, "县里已派人");  // the greatest timestamp: the winner
+  WriteTitle(other_village, 3, "路灯坏了");
+
+  const Record equal = Joined(township.record(), village.record());
+  const std::vector<ConflictEvent> events = Merge(equal, county.record());
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0].kept, SideOf(county, Text("县里已派人")));
+  EXPECT_EQ(events[0].other.value, Text("路灯坏了"));
+  EXPECT_THAT(Merge(Joined(equal, county.record()), other_village.record()), IsEmpty());
+}
+
 // ARCHITECTURE.md §2: mv keeps concurrent values until a person resolves them.
 TEST_F(ConflictEventTest, MvSiblingsAreReported) {
   Replica village(kXiaban);
   Replica township(kFengpu);
-  ASSERT_TRUE(village
-                  .Write(*households_, MakeChange({AssignOp("name", Text("李四")),
-                                                   AssignOp("annual_income", Int(3'000'000))},
-                                                  kXiaban))
-                  .ok());
-  township.Receive(village);
-  ASSERT_TRUE(
-      village.Write(*households_, MakeChange({AssignOp("annual_income", Int(3'200'000))})).ok());
-  ASSERT_TRUE(
-      township.Write(*households_, MakeChange({AssignOp("annual_income", Int(3'100'000))})).ok());
+  WriteIncomesConcurrently(village, 3'200'000, township, 3'100'000);
 
   const Record merged = Joined(township.record(), village.record());
   const std::vector<ConflictEvent> events = NewConflicts(*households_, township.record(), merged);
@@ -187,6 +238,32 @@ TEST_F(ConflictEventTest, MvSiblingsAreReported) {
   EXPECT_FALSE(SettledBy(events[0], village.record()));
   village.Receive(township);
   EXPECT_TRUE(SettledBy(events[0], village.record()));
+}
+
+TEST_F(ConflictEventTest, EqualMvSiblingsAreNotAConflict) {
+  Replica village(kXiaban);
+  Replica township(kFengpu);
+  WriteIncomesConcurrently(village, 3'200'000, township, 3'200'000);
+
+  const Record merged = Joined(township.record(), village.record());
+  EXPECT_THAT(NewConflicts(*households_, township.record(), merged), IsEmpty());
+  EXPECT_THAT(NewConflicts(*households_, village.record(), merged), IsEmpty());
+  EXPECT_THAT(NewConflicts(*households_, merged, Joined(merged, village.record())), IsEmpty());
+}
+
+// An event logged with two equal sides (as before equal values stopped being
+// reported) has nothing to decide: it reads as settled, so it is not open
+// forever.
+TEST_F(ConflictEventTest, EventWithEqualSidesIsSettled) {
+  Replica village(kXiaban);
+  Replica township(kFengpu);
+  CreateRequest(village, {&township});
+  WriteTitle(village, 1, "路灯坏了");
+  const ConflictSide village_side = SideOf(village, Text("路灯坏了"));
+  WriteTitle(township, 5, "路灯坏了");
+  const ConflictEvent logged{Kind::kLwwOverwrite, "title", SideOf(township, Text("路灯坏了")),
+                             village_side};
+  EXPECT_TRUE(SettledBy(logged, Joined(township.record(), village.record())));
 }
 
 TEST_F(ConflictEventTest, ScopeOverwriteIsReportedUnderTheScopeField) {

@@ -127,7 +127,8 @@ TEST(BundleFormatTest, AChangedByteOrBytesAfterTheEndAreRefused) {
 // parts a bundle works with.
 class TestNode {
  public:
-  TestNode(std::string id, std::vector<std::string> parents, bool leaf) : id_(std::move(id)) {
+  // A node's config lists no parents here: bundles need none (node/bundle.h).
+  TestNode(std::string id, bool leaf) : id_(std::move(id)) {
     EXPECT_TRUE(AddSystemCollections(schema_).ok());
     store::Options options;
     options.path = dir_.path() + "/store";
@@ -141,7 +142,6 @@ class TestNode {
     BundleOptions bundle_options;
     bundle_options.node_id = id_;
     bundle_options.leaf = leaf;
-    bundle_options.parents = std::move(parents);
     bundle_options.session.max_batch_items = 7;  // several batches
     bundles_ = std::make_unique<Bundles>(
         LinkEnvironment{store_.get(), replica_.get(), &schema_, &notifier_, &clock_, &totals_},
@@ -199,7 +199,7 @@ class TestNode {
 
 class BundleTest : public ::testing::Test {
  protected:
-  BundleTest() : township_(kTownship, {kCounty}, false), village_(kVillage, {kTownship}, true) {
+  BundleTest() : township_(kTownship, false), village_(kVillage, true) {
     for (int i = 0; i < 20; ++i) {
       village_.Put(absl::StrCat("village-", i), absl::StrCat("水管漏水 ", i), kVillage);
       township_.Put(absl::StrCat("township-", i), absl::StrCat("通知 ", i), kTownship);
@@ -224,6 +224,7 @@ TEST_F(BundleTest, ABundleEachWayBringsBothStoresIntoSyncAndASecondImportChanges
   absl::StatusOr<v1::ImportBundleResponse> imported = village_.bundles().Import(*down);
   ASSERT_TRUE(imported.ok()) << imported.status();
   EXPECT_EQ(imported->items_received(), 20u);
+  EXPECT_EQ(imported->records_changed(), 20u);
   EXPECT_EQ(imported->items_refused(), 0u);
   EXPECT_GE(imported->batches(), 3u);                 // 20 records, 7 a batch
   EXPECT_GT(village_.notifier().commits(), commits);  // the live links are told
@@ -241,13 +242,17 @@ TEST_F(BundleTest, ABundleEachWayBringsBothStoresIntoSyncAndASecondImportChanges
   EXPECT_EQ(township_.store().Knowledge().Get(village_.store().origin()), 20u);
   EXPECT_EQ(village_.store().Knowledge().Get(township_.store().origin()), 21u);
 
-  // Again: nothing changes.
+  // Again: nothing changes, and the import says so (issue 22).
   const conflict::VersionVector knows = township_.store().Knowledge();
   imported = township_.bundles().Import(*up);
   ASSERT_TRUE(imported.ok()) << imported.status();
+  EXPECT_EQ(imported->items_received(), 20u);
+  EXPECT_EQ(imported->records_changed(), 0u);
   EXPECT_EQ(township_.store().Knowledge(), knows);
   EXPECT_TRUE(township_.store().CheckConsistency().ok());
-  ASSERT_TRUE(village_.bundles().Import(*down).ok());
+  imported = village_.bundles().Import(*down);
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  EXPECT_EQ(imported->records_changed(), 0u);
   EXPECT_TRUE(village_.store().CheckConsistency().ok());
 
   // In sync now: a bundle against the latest knowledge carries no record.
@@ -258,6 +263,31 @@ TEST_F(BundleTest, ABundleEachWayBringsBothStoresIntoSyncAndASecondImportChanges
   imported = village_.bundles().Import(*nothing);
   ASSERT_TRUE(imported.ok()) << imported.status();
   EXPECT_EQ(imported->items_received(), 0u);
+}
+
+// Issue 22: a village started with no parents in its config (README: how a
+// village is taken offline) is exactly the one that needs a bundle. It takes
+// one from the county, an ancestor it would fail over to, and answers it; a
+// live session's checks still hold: the county's record for another village
+// does not reach it.
+TEST_F(BundleTest, ANodeWithNoParentsConfiguredTradesBundlesWithAnAncestor) {
+  TestNode county(kCounty, false);
+  county.Put("notice", "全县通知", kCounty);
+  county.Put("other-village", "东坑的", "gutian/fengpu/dongkeng");
+  absl::StatusOr<std::string> knowledge = village_.Export(kCounty, "", /*knowledge_only=*/true);
+  ASSERT_TRUE(knowledge.ok()) << knowledge.status();
+  absl::StatusOr<std::string> down = county.Export(kVillage, *knowledge);
+  ASSERT_TRUE(down.ok()) << down.status();
+  absl::StatusOr<v1::ImportBundleResponse> imported = village_.bundles().Import(*down);
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  EXPECT_EQ(village_.Title("notice"), "全县通知");
+  EXPECT_EQ(village_.Title("other-village"), "");
+
+  absl::StatusOr<std::string> up = village_.Export(kCounty, *down);
+  ASSERT_TRUE(up.ok()) << up.status();
+  imported = county.bundles().Import(*up);
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  EXPECT_EQ(county.Title("village-19"), "水管漏水 19");
 }
 
 TEST_F(BundleTest, ABundleForAnotherNodeIsRefusedNamingBoth) {
@@ -271,12 +301,16 @@ TEST_F(BundleTest, ABundleForAnotherNodeIsRefusedNamingBoth) {
                                            "gutian/fengpu); this node is gutian/fengpu"));
 }
 
-TEST_F(BundleTest, OnlyAParentOrANodeBelowGetsABundle) {
+TEST_F(BundleTest, OnlyAnAncestorOrANodeBelowGetsABundle) {
   absl::Status sibling = township_.Export("gutian/xikou", "", true).status();
   EXPECT_TRUE(absl::IsFailedPrecondition(sibling)) << sibling;
-  EXPECT_THAT(sibling.message(),
-              HasSubstr("gutian/xikou is neither a parent of gutian/fengpu (its config names "
-                        "gutian) nor a node below it"));
+  EXPECT_THAT(
+      sibling.message(),
+      HasSubstr("gutian/xikou is neither an ancestor of gutian/fengpu nor a node below it"));
+  EXPECT_THAT(village_.Export("gutian/fengpu/dongkeng", "", true).status().message(),
+              HasSubstr("is neither an ancestor"));
+  EXPECT_THAT(village_.Export(kVillage, "", true).status().message(),
+              HasSubstr("is neither an ancestor"));
   // A village takes no children.
   absl::Status below = village_.Export("gutian/fengpu/xiaban/x", "", true).status();
   EXPECT_THAT(below.message(), HasSubstr("is a leaf node"));
@@ -300,7 +334,7 @@ TEST_F(BundleTest, AStoreHoldingLessThanTheBundleAssumesRefusesIt) {
   absl::StatusOr<std::string> down = township_.Export(kVillage, *knowledge);
   ASSERT_TRUE(down.ok());
   // The village's store replaced by an empty one (a restore gone wrong).
-  TestNode fresh(kVillage, {kTownship}, true);
+  TestNode fresh(kVillage, true);
   absl::Status refused = fresh.bundles().Import(*down).status();
   EXPECT_TRUE(absl::IsFailedPrecondition(refused)) << refused;
   EXPECT_THAT(refused.message(), HasSubstr("holds them only up to 0"));

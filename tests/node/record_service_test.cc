@@ -309,21 +309,26 @@ TEST_F(RecordServiceTest, PutsAndGetsEveryFieldKind) {
   EXPECT_TRUE(MessageDifferencer::Equals(record, second.record()));
 }
 
-// §2: an mv field keeps every concurrent value until someone resolves them.
-TEST_F(RecordServiceTest, MvFieldShowsEveryConcurrentValue) {
-  MustPut(Put("r1").Assign("income", Integer(1200)));
-  // A township wrote the same record without seeing this node's write.
+// Applies, as received from the township, its write of `income` to record r1,
+// made without seeing this node's writes.
+void ReceiveTownshipIncome(store::Store& store, const conflict::Schema& schema, int64_t income) {
   const conflict::Origin township{"gutian/fengpu", 1};
   conflict::Change change;
   change.scope = kNode;
-  change.ops.push_back({"income", conflict::Assign{int64_t{900}}});
-  auto theirs = conflict::Record().Write(**schema_.Collection(kRequests), change, {township, 1},
+  change.ops.push_back({"income", conflict::Assign{income}});
+  auto theirs = conflict::Record().Write(**schema.Collection(kRequests), change, {township, 1},
                                          {kStartMicros, 1});
   ASSERT_TRUE(theirs.ok()) << theirs.status();
   store::RemoteBatch batch;
   batch.items.push_back({kRequests, "r1", *theirs});
   batch.knowledge.Set(township, 1);
-  ASSERT_TRUE(store_->ApplyRemote(batch).ok());
+  ASSERT_TRUE(store.ApplyRemote(batch).ok());
+}
+
+// §2: an mv field keeps every concurrent value until someone resolves them.
+TEST_F(RecordServiceTest, MvFieldShowsEveryConcurrentValue) {
+  MustPut(Put("r1").Assign("income", Integer(1200)));
+  ReceiveTownshipIncome(*store_, schema_, 900);
 
   const v1::Record record = MustGet("r1");
   std::vector<int64_t> incomes;
@@ -337,6 +342,18 @@ TEST_F(RecordServiceTest, MvFieldShowsEveryConcurrentValue) {
   MustPut(Put("r1", std::nullopt).Assign("income", Integer(1000)));
   ASSERT_EQ(MustGet("r1").fields().at("income").mv().values_size(), 1);
   EXPECT_EQ(MustGet("r1").fields().at("income").mv().values(0).integer(), 1000);
+}
+
+// Issue 22: equal values are not a conflict; two siblings of one value read
+// as that value once.
+TEST_F(RecordServiceTest, MvFieldShowsAValueWrittenConcurrentlyTwiceOnce) {
+  MustPut(Put("r1").Assign("income", Integer(1200)));
+  ReceiveTownshipIncome(*store_, schema_, 1200);
+
+  const v1::Record record = MustGet("r1");
+  ASSERT_EQ(record.fields().at("income").mv().values_size(), 1);
+  EXPECT_EQ(record.fields().at("income").mv().values(0).integer(), 1200);
+  EXPECT_EQ(record.version_size(), 2);  // both writes are still in the record
 }
 
 // §2: "a ticket never moves backwards".

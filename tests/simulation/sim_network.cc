@@ -255,7 +255,8 @@ void SimNetwork::Apply(SimLink& link, bool at_parent) {
   }
   const uint64_t sequence = batch.sequence;
   const bool changed = !batch.items.empty() || !batch.knowledge.empty();
-  const absl::Status applied = replication::ApplyToStore(node(id).store(), std::move(batch));
+  const absl::Status applied =
+      replication::ApplyToStore(node(id).store(), std::move(batch)).status();
   // The engine checked skew when the batch arrived; a clock set back since
   // then makes the store refuse it (the session ends and is redialed). Any
   // other failure is a bug.

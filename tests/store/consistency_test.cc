@@ -58,15 +58,9 @@ TEST_F(ConsistencyTest, FindsMissingAndDanglingIndexEntries) {
 
 TEST_F(ConsistencyTest, FindsBadConflictResolutions) {
   {
-    // Two conflict events (1: the scope, 2: the title) and a resolution.
+    // Two conflict events (1: the amount, 2: the title) and a resolution.
     auto store = OpenStore();
-    ASSERT_TRUE(store->Write(kTickets, "T-1", SetTitle("村里写的")).ok());
-    const auto* tickets = *schema_.Collection(kTickets);
-    auto township = conflict::Record().Write(*tickets, SetTitle("镇上写的"),
-                                             {{"gutian/fengpu", 4}, 1}, {kStartMicros + 10, 0});
-    RemoteBatch batch;
-    batch.items.push_back({kTickets, "T-1", *township});
-    ASSERT_TRUE(store->ApplyRemote(batch).ok());
+    MakeTitleConflicts(*store, schema_);
     ASSERT_EQ(store->progress().conflict_next, 3u);
     ASSERT_TRUE(store->ResolveConflict(1).ok());
     ASSERT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();

@@ -157,7 +157,7 @@ TEST_F(DiskFullTest, FullDuringRemoteApplyLosesNothingEarlier) {
     batch.items.push_back({kTickets, absl::StrCat("R-", i), *record});
   }
   batch.knowledge.Set({"gutian/fengpu", 4}, 20);
-  const absl::Status refused = store->ApplyRemote(batch);
+  const absl::Status refused = store->ApplyRemote(batch).status();
   EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
   env_.SetSpaceBudget(std::nullopt);
   ASSERT_TRUE(store->ApplyRemote(batch).ok());

@@ -139,12 +139,12 @@ TEST_P(EvictionTest, IsValidatedLikeAnItem) {
   RemoteBatch batch;
   batch.items.push_back({kTickets, "R-3", TownshipRecord(Record(), 3)});
   batch.evictions.push_back({"parcels", "P-1", Township(9)});
-  absl::Status status = store->ApplyRemote(batch);
+  absl::Status status = store->ApplyRemote(batch).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
   EXPECT_THAT(status.message(), HasSubstr("parcels"));
 
   batch.evictions = {{kTickets, "", Township(9)}};
-  status = store->ApplyRemote(batch);
+  status = store->ApplyRemote(batch).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
   EXPECT_THAT(status.message(), HasSubstr("eviction"));
   EXPECT_EQ(StoreFiles(), files);  // nor the item

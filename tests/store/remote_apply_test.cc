@@ -93,6 +93,19 @@ TEST_P(RemoteApplyTest, ApplyingTheSameBatchTwiceChangesNothing) {
   ExpectReapplyChangesNothing(*store, ThreeRecords());
 }
 
+// Issue 22: an import says how many records it changed, not only how many it
+// received; a batch already held changes none.
+TEST_P(RemoteApplyTest, CountsTheRecordsABatchChanged) {
+  auto store = OpenStore();
+  const RemoteBatch batch = ThreeRecords();
+  absl::StatusOr<RemoteApplied> first = store->ApplyRemote(batch);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->records_changed, 3u);
+  absl::StatusOr<RemoteApplied> again = store->ApplyRemote(batch);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->records_changed, 0u);
+}
+
 TEST_P(RemoteApplyTest, ConcurrentOverwriteIsLogged) {
   auto store = OpenStore();
   ASSERT_TRUE(store->Write(kTickets, "T-1", SetTitle("村里写的")).ok());
@@ -102,22 +115,20 @@ TEST_P(RemoteApplyTest, ConcurrentOverwriteIsLogged) {
 
   auto conflicts = store->ListConflicts(0, 0);
   ASSERT_TRUE(conflicts.ok()) << conflicts.status();
-  // Both writes set the title and the scope (the same scope, still two values).
-  ASSERT_EQ(conflicts->size(), 2u);
-  EXPECT_EQ((*conflicts)[0].sequence, 1u);
-  EXPECT_EQ((*conflicts)[0].event.field, conflict::Record::kScopeField);
-  const ConflictLogEntry& entry = (*conflicts)[1];
-  EXPECT_EQ(entry.sequence, 2u);
+  // Both writes set the title and the scope; the scope is the same value, so
+  // only the title is a conflict (issue 22: equal values are not one).
+  ASSERT_EQ(conflicts->size(), 1u);
+  const ConflictLogEntry& entry = (*conflicts)[0];
+  EXPECT_EQ(entry.sequence, 1u);
   EXPECT_EQ(entry.collection, kTickets);
   EXPECT_EQ(entry.key, "T-1");
   EXPECT_EQ(entry.event.kind, ConflictEvent::Kind::kLwwOverwrite);
   EXPECT_EQ(entry.event.field, "title");
   EXPECT_EQ(entry.event.kept.value, conflict::Value(std::string("镇上写的")));
   EXPECT_EQ(entry.event.other.value, conflict::Value(std::string("村里写的")));
-  EXPECT_EQ(*store->GetConflict(2), entry);
-  EXPECT_EQ(store->GetConflict(3).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(store->ListConflicts(1, 0)->size(), 1u);
-  EXPECT_TRUE(store->ListConflicts(2, 0)->empty());
+  EXPECT_EQ(*store->GetConflict(1), entry);
+  EXPECT_EQ(store->GetConflict(2).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store->ListConflicts(1, 0)->empty());
   // The merge advanced the HLC past the remote write (causality).
   auto next = store->Write(kTickets, "T-1", SetTitle("看过以后", std::nullopt));
   ASSERT_TRUE(next.ok());
@@ -132,7 +143,7 @@ TEST_P(RemoteApplyTest, RefusesATimestampBeyondMaxSkewAndAppliesNothing) {
   batch.items.push_back(
       {kTickets, "R-9", TownshipRecord("来自未来", 9, kStartMicros + 120'000'000)});
   const auto files = StoreFiles();
-  absl::Status status = store->ApplyRemote(batch);
+  absl::Status status = store->ApplyRemote(batch).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kOutOfRange) << status;
   EXPECT_THAT(status.message(), HasSubstr("R-9"));
   EXPECT_EQ(StoreFiles(), files);
@@ -146,7 +157,7 @@ TEST_P(RemoteApplyTest, RefusesRecordsTheSchemaDoesNotHold) {
   RemoteBatch batch = ThreeRecords();
   batch.items.push_back({"parcels", "P-1", TownshipRecord("?", 7, kStartMicros)});
   const auto files = StoreFiles();
-  absl::Status status = store->ApplyRemote(batch);
+  absl::Status status = store->ApplyRemote(batch).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
   EXPECT_THAT(status.message(), HasSubstr("parcels"));
   EXPECT_EQ(StoreFiles(), files);
@@ -159,13 +170,14 @@ TEST_P(RemoteApplyTest, RefusesDotsOfThisNodeBeyondItsCounter) {
   RemoteBatch batch;
   batch.items.push_back(
       {kTickets, "T-2", *Record().Write(*tickets, SetTitle("b"), {store->origin(), 5}, {1, 0})});
-  absl::Status status = store->ApplyRemote(batch);
+  absl::Status status = store->ApplyRemote(batch).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
   EXPECT_THAT(status.message(), HasSubstr("restored from a copy"));
 
   RemoteBatch knowledge_only;
   knowledge_only.knowledge.Set(store->origin(), 2);
-  EXPECT_EQ(store->ApplyRemote(knowledge_only).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store->ApplyRemote(knowledge_only).status().code(),
+            absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(store->progress().counter, 1u);
 }
 
@@ -246,7 +258,7 @@ TEST_P(RemoteApplyTest, ReceivedBytesReadAgainstAnotherSchemaAreReadAgain) {
   RemoteBatch refused;
   refused.items.push_back(Received("R-2", *with_photo, &wider));
   const auto files = StoreFiles();
-  absl::Status status = store->ApplyRemote(refused);
+  absl::Status status = store->ApplyRemote(refused).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
   EXPECT_THAT(status.message(), HasSubstr("photo"));
   EXPECT_THAT(status.message(), HasSubstr("R-2"));

@@ -90,9 +90,14 @@ conflict::Change SetTitle(const std::string& title, std::optional<std::string> s
 }
 
 void MakeTitleConflicts(Store& store, const conflict::Schema& schema) {
-  ASSERT_TRUE(store.Write(kTickets, "T-1", SetTitle("村里写的")).ok());
+  const auto title_and_amount = [](const std::string& title, int64_t amount_fen) {
+    conflict::Change change = SetTitle(title);
+    change.ops.push_back(conflict::FieldOp{"amount_fen", conflict::Assign{amount_fen}});
+    return change;
+  };
+  ASSERT_TRUE(store.Write(kTickets, "T-1", title_and_amount("村里写的", 3000)).ok());
   const auto* tickets = *schema.Collection(kTickets);
-  auto township = conflict::Record().Write(*tickets, SetTitle("镇上写的"),
+  auto township = conflict::Record().Write(*tickets, title_and_amount("镇上写的", 3500),
                                            {{"gutian/fengpu", 4}, 1}, {kStartMicros + 10, 0});
   ASSERT_TRUE(township.ok()) << township.status();
   RemoteBatch batch;

@@ -57,8 +57,9 @@ conflict::Change SetTitle(const std::string& title,
 enum class EnvKind { kDisk, kMemory };
 
 // Writes ticket T-1 at `store` (of TestSchema), then applies a concurrent
-// township write of its title and scope: two conflict events (scope and
-// title), both open.
+// township write of other values of its amount and title (the same scope,
+// which is no conflict): two conflict events, 1 of amount_fen and 2 of the
+// title, both open.
 void MakeTitleConflicts(Store& store, const conflict::Schema& schema);
 
 class StoreTest : public ::testing::Test {
