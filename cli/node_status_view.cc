@@ -34,6 +34,18 @@ void PrintNode(const v1::NodeStatus& status, int64_t now_micros, std::ostream& o
                                            absl::Microseconds(status.clock_skew_seen_micros())),
                                        " ahead at most"),
                     "; ", status.refused_remote_timestamps(), " refused beyond the bound")});
+  // A saved clock ahead of the machine's: the parent refuses new writes
+  // beyond the skew bound (README, "When a clock was wrong").
+  std::string saved_clock =
+      status.clock_lead_micros() == 0
+          ? std::string("not ahead of this machine's clock")
+          : absl::StrCat(absl::FormatDuration(absl::Microseconds(status.clock_lead_micros())),
+                         " ahead of this machine's clock: writes are stamped from it");
+  if (status.clock_steps_back() > 0) {
+    absl::StrAppend(&saved_clock, "; stepped back ", status.clock_steps_back(),
+                    status.clock_steps_back() == 1 ? " time" : " times", " since start");
+  }
+  node.AddRow({"saved clock", saved_clock});
   node.AddRow(
       {"items", absl::StrCat("sent ", status.items_sent(), ", received ", status.items_received(),
                              ", refused ", status.refused_items())});

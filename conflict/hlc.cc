@@ -1,6 +1,8 @@
 #include "conflict/hlc.h"
 
 #include <algorithm>
+#include <limits>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -18,6 +20,7 @@ HybridLogicalClock::HybridLogicalClock(const PhysicalClock* clock, Options optio
     : clock_(clock), options_(options) {}
 
 HlcTimestamp HybridLogicalClock::Now() {
+  FollowReference();
   last_ = Advance(last_, clock_->NowMicros());
   return last_;
 }
@@ -44,11 +47,42 @@ absl::Status HybridLogicalClock::CheckSkew(HlcTimestamp remote) {
 absl::StatusOr<HlcTimestamp> HybridLogicalClock::Observe(HlcTimestamp remote) {
   absl::Status skew = CheckSkew(remote);
   if (!skew.ok()) return skew;
+  FollowReference();
   last_ = Advance(std::max(last_, remote), clock_->NowMicros());
   return last_;
 }
 
 void HybridLogicalClock::Restore(HlcTimestamp persisted) { last_ = std::max(last_, persisted); }
+
+std::optional<HlcTimestamp> HybridLogicalClock::StepBack(int64_t reference_micros,
+                                                         int64_t min_lead_micros) {
+  const int64_t target = std::max(clock_->NowMicros(), reference_micros);
+  // A difference that overflows is as far ahead (or behind) as can be.
+  int64_t lead = 0;
+  if (__builtin_sub_overflow(last_.physical_micros, target, &lead)) {
+    lead = last_.physical_micros > target ? std::numeric_limits<int64_t>::max() : 0;
+  }
+  if (lead <= min_lead_micros) return std::nullopt;
+  ++step_back_count_;
+  last_stepped_from_ = std::exchange(last_, HlcTimestamp{target, 0});
+  return last_stepped_from_;
+}
+
+void HybridLogicalClock::FollowReference() {
+  if (options_.reference == nullptr) return;
+  if (const std::optional<int64_t> reference = options_.reference->NowMicros()) {
+    StepBack(*reference, max_lead_micros());
+  }
+}
+
+int64_t HybridLogicalClock::LeadMicros() const {
+  const int64_t physical = clock_->NowMicros();
+  int64_t lead = 0;
+  if (__builtin_sub_overflow(last_.physical_micros, physical, &lead)) {
+    return last_.physical_micros > physical ? std::numeric_limits<int64_t>::max() : 0;
+  }
+  return std::max<int64_t>(lead, 0);
+}
 
 HlcTimestamp HybridLogicalClock::Advance(HlcTimestamp floor, int64_t physical) {
   if (physical > floor.physical_micros) return HlcTimestamp{physical, 0};

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "codec/vector_codec.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -59,7 +59,8 @@ std::vector<std::string> ReflectedServices() {
 Node::Node(LoadedConfig config, NodeOptions options)
     : config_(std::move(config)),
       options_(options),
-      started_micros_(absl::GetCurrentTimeNanos() / 1000),
+      clock_(options_.clock != nullptr ? options_.clock : &system_clock_),
+      started_micros_(clock_->NowMicros()),
       authorizer_(config_.config.node_id(), options_.insecure) {}
 
 Node::~Node() { Shutdown(); }
@@ -111,8 +112,15 @@ absl::Status Node::Open() {
   store_options.path = config.data_dir();
   store_options.node_id = config.node_id();
   store_options.schema = &config_.schema;
-  store_options.clock = &clock_;
+  store_options.clock = clock_;
   store_options.max_skew_micros = int64_t{config.max_clock_skew_seconds()} * 1'000'000;
+  store_options.reference_clock = &parent_clock_;
+  store_options.on_clock_step = [](conflict::HlcTimestamp from, conflict::HlcTimestamp to) {
+    LogWarning("clock: the saved clock ", from.ToString(),
+               " was ahead of this machine's clock and of the parent's by more than half the "
+               "skew bound (a clock that ran ahead was corrected): it steps back to ",
+               to.ToString(), ", so that the parent accepts this node's new writes");
+  };
   store_options.max_record_bytes = config.max_record_bytes();
   store_options.identity_token = RandomIdentityToken();
   absl::StatusOr<std::unique_ptr<store::Store>> store = store::Store::Open(store_options);
@@ -121,9 +129,10 @@ absl::Status Node::Open() {
   replica_ = std::make_unique<replication::StoreReplica>(store_.get());
   LogInfo("store open at ", config.data_dir(), ": incarnation ", store_->origin().incarnation,
           ", counter ", store_->progress().counter);
+  if (absl::Status clock = CheckSavedClock(); !clock.ok()) return clock;
 
-  const LinkEnvironment environment{store_.get(), replica_.get(), &config_.schema,
-                                    &notifier_,   &clock_,        &totals_};
+  const LinkEnvironment environment{store_.get(), replica_.get(), &config_.schema, &notifier_,
+                                    clock_,       &totals_,       &parent_clock_};
   SyncLinkOptions link;
   link.session.max_batch_items = config.sync().max_batch_items();
   link.session.max_batch_bytes = config.sync().max_batch_bytes();
@@ -225,9 +234,33 @@ absl::Status Node::Open() {
   status.period = std::chrono::seconds(config.status_period_s());
   status.data_dir = config.data_dir();
   status.status = [this] { return Status(); };
-  status_writer_ = std::make_unique<StatusWriter>(store_.get(), &config_.schema, &notifier_,
-                                                  &clock_, std::move(status));
+  status_writer_ = std::make_unique<StatusWriter>(store_.get(), &config_.schema, &notifier_, clock_,
+                                                  std::move(status));
   status_writer_->Start();
+  return absl::OkStatus();
+}
+
+absl::Status Node::CheckSavedClock() {
+  if (options_.reset_clock) {
+    absl::StatusOr<std::optional<conflict::HlcTimestamp>> stepped =
+        store_->StepClockBack(clock_->NowMicros(), /*min_lead_micros=*/0);
+    if (!stepped.ok()) return stepped.status();
+    if (!stepped->has_value()) {
+      LogInfo("clock: --reset-clock: the saved clock ", store_->progress().hlc_last.ToString(),
+              " is not ahead of this machine's clock; nothing to reset");
+    }  // else on_clock_step logged it
+    return absl::OkStatus();
+  }
+  const int64_t lead = store_->ClockLeadMicros();
+  if (lead > 0) {
+    LogWarning("clock: the saved clock ", store_->progress().hlc_last.ToString(), " is ",
+               absl::FormatDuration(absl::Microseconds(lead)),
+               " ahead of this machine's clock: writes are stamped from the saved clock (its "
+               "logical part counts them) until this machine's clock catches up. If this "
+               "machine's clock is right and the saved one came from a clock that ran ahead, "
+               "the node steps back once its parent's clock confirms it; a node without a "
+               "parent needs sanjid --reset-clock");
+  }
   return absl::OkStatus();
 }
 
@@ -275,9 +308,14 @@ v1::NodeStatus Node::Status() const {
   status.set_items_received(totals_.items_received);
   const store::StoreStats stats = store_->stats();
   status.set_commits(stats.commits);
-  status.set_refused_remote_timestamps(stats.refused_remote_timestamps);
+  // The store refuses what reaches it; the sessions refuse most of it
+  // earlier, item by item, so that one bad clock does not fail a batch.
+  status.set_refused_remote_timestamps(stats.refused_remote_timestamps +
+                                       static_cast<int64_t>(totals_.timestamps_refused));
   status.set_clock_skew_seen_micros(stats.max_remote_ahead_micros);
   status.set_calls_refused(authorizer_.refused());
+  status.set_clock_lead_micros(store_->ClockLeadMicros());
+  status.set_clock_steps_back(static_cast<uint64_t>(stats.clock_steps_back));
   return status;
 }
 

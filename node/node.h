@@ -42,6 +42,7 @@
 #include "node/commit_notifier.h"
 #include "node/config.h"
 #include "node/link_registry.h"
+#include "node/parent_clock.h"
 #include "node/parent_dialer.h"
 #include "node/record_service.h"
 #include "node/reflection_service.h"
@@ -57,6 +58,14 @@ struct NodeOptions {
   // Plaintext instead of mutual TLS (sanjid --insecure): allowed only when
   // the listen address and every parent address are loopback.
   bool insecure = false;
+  // The physical clock of the node's HLC, its links and its status; null
+  // means the machine's wall clock. Tests inject one to run a node whose
+  // clock is wrong. REQUIRES: outlives the node; thread-safe.
+  const conflict::PhysicalClock* clock = nullptr;
+  // sanjid --reset-clock: the machine's clock is right now, so the node's
+  // saved clock, if ahead of it, steps back to it at start
+  // (conflict/hlc.h, "StepBack"; README, "When a clock was wrong").
+  bool reset_clock = false;
 };
 
 class Node {
@@ -81,11 +90,17 @@ class Node {
  private:
   Node(LoadedConfig config, NodeOptions options);
   absl::Status Open();
+  // Logs a saved clock ahead of the machine's, or steps it back for
+  // NodeOptions::reset_clock. Errors: the step's commit error.
+  absl::Status CheckSavedClock();
 
   const LoadedConfig config_;
   const NodeOptions options_;
+  SystemClock system_clock_;
+  const conflict::PhysicalClock* const clock_;  // options_.clock or system_clock_
   const int64_t started_micros_;
-  SystemClock clock_;
+  // The HLC's reference: the parent's clock, as the parent links read it.
+  ParentClock parent_clock_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<replication::StoreReplica> replica_;
   CommitNotifier notifier_;

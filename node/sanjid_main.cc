@@ -1,7 +1,7 @@
 // sanjid: the Sanji node daemon. The same binary at every level of the tree;
 // the config says which node it is.
 //
-//   sanjid --config FILE [--insecure]
+//   sanjid --config FILE [--insecure] [--reset-clock]
 //
 // Exit codes: 0 after a clean stop (SIGTERM or SIGINT), 1 if the node cannot
 // start (the message names the file, line or part at fault), 2 for a usage
@@ -19,7 +19,7 @@
 
 namespace {
 
-int Run(const std::string& config_path, bool insecure) {
+int Run(const std::string& config_path, bool insecure, bool reset_clock) {
   // Signals are taken by sigwait below, on this thread: block them before
   // any other thread starts, so every thread inherits the mask.
   sigset_t signals;
@@ -41,6 +41,7 @@ int Run(const std::string& config_path, bool insecure) {
   sanji::node::RouteProtobufLogs();
   sanji::node::NodeOptions options;
   options.insecure = insecure;
+  options.reset_clock = reset_clock;
   absl::StatusOr<std::unique_ptr<sanji::node::Node>> node =
       sanji::node::Node::Start(*std::move(config), options);
   if (!node.ok()) {
@@ -61,9 +62,13 @@ int main(int argc, char** argv) {
   CLI::App app("sanjid: a Sanji replication node", "sanjid");
   std::string config_path;
   bool insecure = false;
+  bool reset_clock = false;
   app.add_option("--config", config_path, "the node's config (protobuf text format)")->required();
   app.add_flag("--insecure", insecure,
                "plaintext without certificates; refused unless every address is loopback");
+  app.add_flag("--reset-clock", reset_clock,
+               "this machine's clock is right now: a saved clock ahead of it (left by a clock "
+               "that ran ahead) steps back to it");
   app.set_version_flag("--version", std::string("sanjid ") + sanji::node::kSanjiVersion);
   try {
     app.parse(argc, argv);
@@ -71,5 +76,5 @@ int main(int argc, char** argv) {
     const int code = app.exit(error);
     return code == 0 ? 0 : 2;
   }
-  return Run(config_path, insecure);
+  return Run(config_path, insecure, reset_clock);
 }

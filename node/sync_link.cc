@@ -121,6 +121,10 @@ absl::Status SyncLink::Run() {
     }
     for (const v1::SyncFrame& frame : frames) {
       session_.Receive(frame);
+      if (const std::optional<int64_t> parent_clock = session_.TakeParentClock();
+          parent_clock.has_value() && environment_.parent_clock != nullptr) {
+        environment_.parent_clock->Update(*parent_clock);
+      }
       if (!Flush()) stream_broken = true;
       if (stream_broken || session_.closed()) break;
     }
@@ -210,6 +214,7 @@ void SyncLink::UpdateStatus() {
   totals.items_sent += stats.items_sent - counted_.items_sent;
   totals.items_received += stats.items_received - counted_.items_received;
   totals.items_refused += stats.items_refused - counted_.items_refused;
+  totals.timestamps_refused += stats.timestamps_refused - counted_.timestamps_refused;
   counted_ = stats;
   const int64_t now = NowMicros();
   std::lock_guard<std::mutex> lock(status_mu_);

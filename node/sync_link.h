@@ -45,6 +45,7 @@
 #include "conflict/schema.h"
 #include "node/commit_notifier.h"
 #include "node/frame_codec.h"
+#include "node/parent_clock.h"
 #include "replication/session.h"
 #include "replication/store_replica.h"
 #include "store/store.h"
@@ -73,6 +74,8 @@ struct LinkTotals {
   std::atomic<uint64_t> items_sent{0};
   std::atomic<uint64_t> items_received{0};
   std::atomic<uint64_t> items_refused{0};
+  // Of items_refused, those whose timestamp was beyond the skew bound.
+  std::atomic<uint64_t> timestamps_refused{0};
 };
 
 // What a link works with; all owned by the node and outliving the link.
@@ -83,6 +86,9 @@ struct LinkEnvironment {
   CommitNotifier* notifier = nullptr;
   const conflict::PhysicalClock* clock = nullptr;
   LinkTotals* totals = nullptr;
+  // A child's links tell it what their parent's clock says (null: nobody
+  // listens).
+  ParentClock* parent_clock = nullptr;
 };
 
 struct SyncLinkOptions {

@@ -49,6 +49,7 @@ void Session::Start(int64_t now_micros) {
   hello.set_protocol_version(kProtocolVersion);
   codec::EncodeOrigin(replica_->origin(), hello.mutable_origin());
   hello.set_schema_fingerprint(schema_->Fingerprint());
+  hello.set_clock_micros(now_micros);
   codec::EncodeDotContext(sent, hello.mutable_knowledge());
   frames_.push_back(std::move(frame));
 }
@@ -109,6 +110,7 @@ void Session::OnHello(const v1::Hello& hello) {
   }
   peer_ = *origin;
   peer_id_ = id;
+  NoteParentClock(hello.clock_micros());
   peer_known_ = knowledge->compact();
   peer_cloud_ = knowledge->cloud();
   told_ = peer_known_;
@@ -145,7 +147,14 @@ void Session::OnAck(const v1::Ack& ack) {
     applies_.push_back(std::move(evict));
   }
   in_flight_.pop_front();
+  NoteParentClock(ack.clock_micros());
   Pump();
+}
+
+void Session::NoteParentClock(int64_t clock_micros) {
+  if (options_.role == SessionOptions::Role::kChild && clock_micros != 0) {
+    parent_clock_ = clock_micros;
+  }
 }
 
 void Session::OnBatch(const v1::SyncBatch& batch) {
@@ -255,6 +264,7 @@ std::string Session::CheckItem(const ApplyBatch::Item& item) {
   int64_t ahead = 0;
   if (__builtin_sub_overflow(item.record.newest().physical_micros, now_micros_, &ahead) ||
       ahead > options_.max_skew_micros) {
+    ++stats_.timestamps_refused;
     return absl::StrCat("a timestamp ", ahead / 1'000'000, " s ahead of the clock of ", self_,
                         " (the bound is ", options_.max_skew_micros / 1'000'000, " s)");
   }
@@ -364,6 +374,7 @@ void Session::Applied(uint64_t sequence, const absl::Status& status) {
   v1::Ack& ack = *frames_.back().mutable_ack();
   ack.set_sequence(sequence);
   ack.set_refused_items(pending.refused);
+  ack.set_clock_micros(now_micros_);
   for (auto& name : pending.departing) {
     departed_.try_emplace(name);
     departures_to_send_.push_back(std::move(name));
@@ -382,7 +393,13 @@ void Session::StoreChanged() {
 }
 
 void Session::Tick(int64_t now_micros) {
-  now_micros_ = now_micros;  // a clock may be set back
+  // The push delay is a span of time, not a time of day: a clock set back (a
+  // correction) takes a pending push back with it, or the push would wait
+  // for the clock to get back to where it was.
+  if (push_at_micros_.has_value() && now_micros < now_micros_) {
+    *push_at_micros_ -= now_micros_ - now_micros;
+  }
+  now_micros_ = now_micros;
   if (closed_ || !push_at_micros_.has_value() || now_micros_ < *push_at_micros_) return;
   push_at_micros_.reset();
   pass_wanted_ = true;

@@ -80,6 +80,9 @@ struct SessionStats {
   uint64_t batches_received = 0;
   uint64_t items_received = 0;
   uint64_t items_refused = 0;
+  // Of items_refused, those refused for a timestamp beyond max_skew_micros
+  // (what NodeStatus.refused_remote_timestamps counts).
+  uint64_t timestamps_refused = 0;
   // Items held back because the peer (a parent) would refuse them: they carry
   // a change from outside this node's subtree that the parent lacks.
   uint64_t items_held_back = 0;
@@ -112,6 +115,11 @@ class Session {
   std::vector<v1::SyncFrame> TakeFrames() { return std::exchange(frames_, {}); }
   std::vector<ApplyBatch> TakeApplies() { return std::exchange(applies_, {}); }
   std::vector<RefusedItem> TakeRefusedItems() { return std::exchange(refused_, {}); }
+  // The parent's clock as its latest hello or ack said it, if one said it
+  // since the last call (role kChild only; the driver feeds it to the HLC's
+  // reference clock, conflict/hlc.h). A bundle's frames are not live: their
+  // driver does not take it.
+  std::optional<int64_t> TakeParentClock() { return std::exchange(parent_clock_, std::nullopt); }
 
   bool closed() const { return closed_; }
   // Why the session ended: OK never; FailedPrecondition for a refusal either
@@ -153,6 +161,7 @@ class Session {
   void OnHello(const v1::Hello& hello);
   void OnBatch(const v1::SyncBatch& batch);
   void OnAck(const v1::Ack& ack);
+  void NoteParentClock(int64_t clock_micros);
   // Sends a refusal and closes.
   void Refuse(v1::Refusal::Code code, const std::string& message);
   void Close(absl::Status status);
@@ -287,6 +296,7 @@ class Session {
   std::vector<v1::SyncFrame> frames_;
   std::vector<ApplyBatch> applies_;
   std::vector<RefusedItem> refused_;
+  std::optional<int64_t> parent_clock_;
   SessionStats stats_;
 };
 

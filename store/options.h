@@ -10,6 +10,7 @@
 #include <string>
 
 #include "conflict/clock.h"
+#include "conflict/hlc.h"
 #include "conflict/schema.h"
 #include "leveldb/env.h"
 
@@ -26,6 +27,14 @@ struct Options {
   const conflict::PhysicalClock* clock = nullptr;
   // How far ahead of the local clock a remote timestamp may be.
   int64_t max_skew_micros = 5 * 60 * 1'000'000LL;
+  // The clock that tells the HLC when its saved time is wrong
+  // (conflict/hlc.h, "StepBack"); null: it never steps back by itself.
+  // REQUIRES: outlives the Store.
+  const conflict::ReferenceClock* reference_clock = nullptr;
+  // Called once the HLC stepped back from `from` to `to` and the step is
+  // durable, on the committing thread with no lock of the store's held, so
+  // that the owner can log it. May be empty.
+  std::function<void(conflict::HlcTimestamp from, conflict::HlcTimestamp to)> on_clock_step;
   // A local write that would make a record larger than this, encoded, is
   // refused with nothing written (FailedPrecondition). Remote batches are not
   // held to it here: a session refuses a received record above its own

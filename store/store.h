@@ -149,6 +149,8 @@ struct StoreStats {
   int64_t refused_remote_timestamps = 0;
   // conflict::HybridLogicalClock::max_remote_ahead_micros.
   int64_t max_remote_ahead_micros = 0;
+  // conflict::HybridLogicalClock::step_back_count, as committed.
+  int64_t clock_steps_back = 0;
   uint64_t failed_commits = 0;  // commits that failed with an I/O error
   uint64_t reopens = 0;         // LevelDB reopened after a failed commit
   // The record key filter (record_key_filter.h): whether it is filled (until
@@ -291,6 +293,20 @@ class Store {
   // event already resolved changes nothing and returns it as it is.
   // Errors: NotFound naming the sequence; the commit's I/O error.
   absl::StatusOr<ConflictLogEntry> ResolveConflict(uint64_t sequence);
+
+  // Steps the HLC back if its saved time is more than `min_lead_micros`
+  // ahead of both the clock and `reference_micros` (conflict/hlc.h,
+  // StepBack), durably: a synced commit, queued with the writes, so that a
+  // restart does not restore the time it left. For an operator who knows the
+  // machine's clock is right now (sanjid --reset-clock: reference = the
+  // clock, min lead 0). Returns the time it stepped back from, or nullopt
+  // (nothing committed) if the HLC was not that far ahead.
+  // Errors: the commit's I/O error.
+  absl::StatusOr<std::optional<conflict::HlcTimestamp>> StepClockBack(int64_t reference_micros,
+                                                                      int64_t min_lead_micros);
+  // How far the committed HLC time is ahead of the clock now (0 if not):
+  // what a corrected forward jump of the clock leaves. Thread-safe.
+  int64_t ClockLeadMicros() const;
 
   // Checks, over one snapshot, that every context entry of every record is
   // indexed to it, that no index entry dangles, that no dot of the current

@@ -318,7 +318,8 @@ Store::Store(Options options, conflict::Origin origin, std::unique_ptr<leveldb::
       filter_(std::move(filter)),
       db_(std::move(db)),
       key_filter_(/*complete=*/!holds_records),
-      hlc_(options_.clock, conflict::HybridLogicalClock::Options{options_.max_skew_micros}),
+      hlc_(options_.clock, conflict::HybridLogicalClock::Options{options_.max_skew_micros,
+                                                                 options_.reference_clock}),
       progress_(progress) {
   hlc_.Restore(progress.hlc_last);
   if (holds_records) key_filter_filler_ = std::thread([this] { FillKeyFilter(); });

@@ -46,7 +46,7 @@ absl::StatusOr<Record> RecordOf(const RemoteBatch::Item& item) {
 }  // namespace
 
 struct Store::Writer {
-  enum class Kind { kWrite, kDelete, kRemote, kResolve };
+  enum class Kind { kWrite, kDelete, kRemote, kResolve, kStepClock };
 
   Kind kind = Kind::kWrite;
   absl::string_view collection;
@@ -54,12 +54,17 @@ struct Store::Writer {
   const conflict::Change* change = nullptr;
   const RemoteBatch* remote = nullptr;
   uint64_t sequence = 0;  // kResolve
+  struct {
+    int64_t reference_micros = 0;
+    int64_t min_lead_micros = 0;
+  } clock_step;  // kStepClock: StepClockBack's arguments
 
   absl::Status status;
   WriteResult result;
-  RemoteApplied applied;      // kRemote
-  ConflictLogEntry resolved;  // kResolve
-  bool done = false;          // guarded by Store::mu_
+  RemoteApplied applied;                     // kRemote
+  ConflictLogEntry resolved;                 // kResolve
+  std::optional<HlcTimestamp> stepped_from;  // kStepClock
+  bool done = false;                         // guarded by Store::mu_
   std::condition_variable cv;
 };
 
@@ -103,6 +108,22 @@ absl::StatusOr<ConflictLogEntry> Store::ResolveConflict(uint64_t sequence) {
   return std::move(writer.resolved);
 }
 
+absl::StatusOr<std::optional<HlcTimestamp>> Store::StepClockBack(int64_t reference_micros,
+                                                                 int64_t min_lead_micros) {
+  Writer writer;
+  writer.kind = Writer::Kind::kStepClock;
+  writer.clock_step = {reference_micros, min_lead_micros};
+  Commit(&writer);
+  if (!writer.status.ok()) return writer.status;
+  return writer.stepped_from;
+}
+
+int64_t Store::ClockLeadMicros() const {
+  const int64_t saved = progress().hlc_last.physical_micros;
+  const int64_t now = options_.clock->NowMicros();
+  return saved > now ? saved - now : 0;
+}
+
 void Store::Commit(Writer* writer) {
   std::unique_lock<std::mutex> lock(mu_);
   writers_.push_back(writer);
@@ -133,12 +154,20 @@ void Store::Commit(Writer* writer) {
   }
   stats_.refused_remote_timestamps = hlc_.refused_remote_count();
   stats_.max_remote_ahead_micros = hlc_.max_remote_ahead_micros();
+  // A step is reported once it is durable: until then a restart would
+  // restore the time it left.
+  const bool stepped = committed.has_value() && hlc_.step_back_count() > stats_.clock_steps_back;
+  if (stepped) stats_.clock_steps_back = hlc_.step_back_count();
+  const HlcTimestamp stepped_from = hlc_.last_stepped_from();
+  const HlcTimestamp stepped_to = progress_.hlc_last;
   for (Writer* member : group) {
     writers_.pop_front();
     member->done = true;
     if (member != writer) member->cv.notify_one();
   }
   if (!writers_.empty()) writers_.front()->cv.notify_one();
+  lock.unlock();
+  if (stepped && options_.on_clock_step) options_.on_clock_step(stepped_from, stepped_to);
 }
 
 std::optional<Progress> Store::CommitGroup(const std::vector<Writer*>& group,
@@ -156,6 +185,11 @@ std::optional<Progress> Store::CommitGroup(const std::vector<Writer*>& group,
       }
       case Writer::Kind::kResolve:
         writer->status = StageResolve(writer, batch);
+        break;
+      case Writer::Kind::kStepClock:
+        writer->stepped_from =
+            hlc_.StepBack(writer->clock_step.reference_micros, writer->clock_step.min_lead_micros);
+        if (writer->stepped_from.has_value()) batch.MarkProgressChanged();
         break;
       default:
         writer->status = StageLocal(writer, batch);

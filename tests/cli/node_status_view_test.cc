@@ -4,6 +4,7 @@
 // them from FormatMicros.
 #include "cli/node_status_view.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -102,6 +103,7 @@ TEST(NodeStatusViewTest, ShowsTheNodeItsLinksAndTheirLagByOrigin) {
           "commits      1204\n"
           "knowledge    gutian#1:40, gutian/fengpu#1:1204, gutian/fengpu/xiaban#1:7\n"
           "clock skew   1.25s ahead at most; 0 refused beyond the bound\n"
+          "saved clock  not ahead of this machine's clock\n"
           "items        sent 3000, received 2512, refused 1\n"
           "calls        refused 2 not authorized (the log names each)\n"
           "\n"
@@ -122,6 +124,21 @@ TEST(NodeStatusViewTest, ShowsTheNodeItsLinksAndTheirLagByOrigin) {
           "PEER                  ORIGIN                  PEER LACKS  THIS NODE LACKS\n"
           "gutian/fengpu/xiaban  gutian/fengpu#1         1000        0\n"
           "gutian/fengpu/xiaban  gutian/fengpu/xiaban#1  0           523\n"));
+}
+
+// README, "When a clock was wrong": a saved clock ahead of the machine's is
+// said, with the steps back it took.
+TEST(NodeStatusViewTest, SaysHowFarTheSavedClockIsAheadOfTheMachine) {
+  v1::NodeStatus status = Township();
+  status.set_refused_remote_timestamps(3);
+  status.set_clock_lead_micros(544 * kSecond);
+  status.set_clock_steps_back(1);
+  std::ostringstream out;
+  PrintNodeStatus(status, kNow, out);
+  EXPECT_THAT(out.str(),
+              ::testing::HasSubstr("clock skew   1.25s ahead at most; 3 refused beyond the bound\n"
+                                   "saved clock  9m4s ahead of this machine's clock: writes are "
+                                   "stamped from it; stepped back 1 time since start\n"));
 }
 
 }  // namespace

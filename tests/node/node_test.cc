@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -40,10 +41,11 @@ bool WaitFor(const std::function<bool()>& condition) {
 class NodeTest : public ::testing::Test {
  protected:
   // Starts node `id` on a port of the system's choosing, with `parents`
-  // (id, port) in order.
+  // (id, port) in order, on `clock` (null: the machine's).
   std::unique_ptr<Node> StartNode(const std::string& id,
                                   const std::vector<std::pair<std::string, int>>& parents,
-                                  bool leaf, int port = 0) {
+                                  bool leaf, int port = 0,
+                                  const conflict::PhysicalClock* clock = nullptr) {
     LoadedConfig loaded;
     v1::NodeConfig& config = loaded.config;
     config.set_node_id(id);
@@ -75,7 +77,7 @@ class NodeTest : public ::testing::Test {
     EXPECT_TRUE(schema.ok()) << schema.status();
     loaded.schema = *std::move(schema);
     absl::StatusOr<std::unique_ptr<Node>> node =
-        Node::Start(std::move(loaded), NodeOptions{/*insecure=*/true});
+        Node::Start(std::move(loaded), NodeOptions{/*insecure=*/true, clock});
     EXPECT_TRUE(node.ok()) << node.status();
     return node.ok() ? *std::move(node) : nullptr;
   }
@@ -110,6 +112,17 @@ class NodeTest : public ::testing::Test {
     return counter;
   }
 
+  // Whether `node` holds record `key` of service_requests.
+  static bool Holds(const Node& node, const std::string& key) {
+    v1::GetRequest request;
+    request.set_collection("service_requests");
+    request.set_key(key);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    v1::Record response;
+    return Records(node)->Get(&context, request, &response).ok();
+  }
+
   static std::string ParentPeer(const Node& node) {
     const v1::NodeStatus status = node.Status();
     for (const v1::LinkStatus& link : status.links()) {
@@ -122,6 +135,80 @@ class NodeTest : public ::testing::Test {
 
   TempDir dir_;
 };
+
+// The machine's clock moved by an offset the test sets: a node whose clock
+// is wrong, then corrected, as `faketime -f +10m` and its end make it.
+class OffsetClock final : public conflict::PhysicalClock {
+ public:
+  explicit OffsetClock(int64_t offset_micros) : offset_micros_(offset_micros) {}
+  int64_t NowMicros() const override { return machine_.NowMicros() + offset_micros_.load(); }
+  void SetOffset(int64_t offset_micros) { offset_micros_ = offset_micros; }
+
+ private:
+  SystemClock machine_;
+  std::atomic<int64_t> offset_micros_;
+};
+
+constexpr int64_t kMinute = 60'000'000;
+
+// ARCHITECTURE.md §2: a remote timestamp further ahead than the max skew is
+// refused with a clear error and counted; the count is what status shows.
+TEST_F(NodeTest, ATimestampRefusedBeyondTheSkewBoundIsCounted) {
+  std::unique_ptr<Node> township = StartNode("gutian/fengpu", {}, false);
+  OffsetClock ahead(10 * kMinute);
+  std::unique_ptr<Node> village =
+      StartNode("gutian/fengpu/xiaban", {{"gutian/fengpu", township->port()}}, true, 0, &ahead);
+  Put(*village, "R-1", "gutian/fengpu/xiaban");
+  ASSERT_TRUE(WaitFor([&] { return township->Status().refused_items() == 1; }));
+  EXPECT_EQ(township->Status().refused_remote_timestamps(), 1);
+  EXPECT_EQ(Knows(*township, "gutian/fengpu/xiaban"), 0u);
+}
+
+// README, "When a clock was wrong": a village's clock ran 10 minutes ahead,
+// then was corrected while it ran. Its parent's clock (from the session's
+// frames) confirms the corrected clock, so the village's next write is
+// stamped from it and the parent takes it; the write stamped while the
+// clock was wrong stays refused (it is 10 minutes ahead).
+TEST_F(NodeTest, AVillageWhoseClockWasCorrectedWritesWhatItsParentAccepts) {
+  std::unique_ptr<Node> township = StartNode("gutian/fengpu", {}, false);
+  OffsetClock clock(10 * kMinute);
+  std::unique_ptr<Node> village =
+      StartNode("gutian/fengpu/xiaban", {{"gutian/fengpu", township->port()}}, true, 0, &clock);
+  ASSERT_TRUE(WaitFor([&] { return ParentPeer(*village) == "gutian/fengpu"; }));
+  Put(*village, "R-1", "gutian/fengpu/xiaban");
+  ASSERT_TRUE(WaitFor([&] { return township->Status().refused_items() == 1; }));
+
+  clock.SetOffset(0);  // NTP corrects it
+  EXPECT_GT(village->Status().clock_lead_micros(), 9 * kMinute);
+  Put(*village, "R-2", "gutian/fengpu/xiaban");
+  ASSERT_TRUE(WaitFor([&] { return Holds(*township, "R-2"); }));
+  EXPECT_EQ(township->Status().refused_remote_timestamps(), 1);
+  const v1::NodeStatus status = village->Status();
+  EXPECT_EQ(status.clock_steps_back(), 1u);
+  EXPECT_LT(status.clock_lead_micros(), kMinute);
+}
+
+// The same, corrected while the village was down (the issue's `faketime`
+// run, then a start without it): the saved clock is 10 minutes ahead at
+// start, and the parent's hello confirms the machine's clock.
+TEST_F(NodeTest, AVillageRestartedWithACorrectedClockWritesWhatItsParentAccepts) {
+  std::unique_ptr<Node> township = StartNode("gutian/fengpu", {}, false);
+  const std::vector<std::pair<std::string, int>> parents = {{"gutian/fengpu", township->port()}};
+  OffsetClock clock(10 * kMinute);
+  std::unique_ptr<Node> village = StartNode("gutian/fengpu/xiaban", parents, true, 0, &clock);
+  Put(*village, "R-1", "gutian/fengpu/xiaban");
+  ASSERT_TRUE(WaitFor([&] { return township->Status().refused_items() == 1; }));
+  village->Shutdown();
+  village.reset();
+
+  clock.SetOffset(0);
+  village = StartNode("gutian/fengpu/xiaban", parents, true, 0, &clock);
+  ASSERT_NE(village, nullptr);
+  ASSERT_TRUE(WaitFor([&] { return ParentPeer(*village) == "gutian/fengpu"; }));
+  Put(*village, "R-2", "gutian/fengpu/xiaban");
+  ASSERT_TRUE(WaitFor([&] { return Holds(*township, "R-2"); }));
+  EXPECT_EQ(village->Status().clock_steps_back(), 1u);
+}
 
 TEST_F(NodeTest, AChildFailsOverToTheCountyAndReturnsToItsTownship) {
   std::unique_ptr<Node> county = StartNode("gutian", {}, false);

@@ -256,6 +256,9 @@ TEST_F(SessionTest, EachBadItemFromAChildIsRefusedWithItsReasonAndTheRestApplied
   EXPECT_THAT(refused[1], HasSubstr("photo_url"));
   EXPECT_THAT(refused[2], HasSubstr("where none is written"));
   EXPECT_THAT(refused[5], HasSubstr("moves it to gutian/fengpu/shangban, outside"));
+  // Only the one beyond the skew bound counts as a refused timestamp.
+  EXPECT_EQ(link.parent->stats().items_refused, 7u);
+  EXPECT_EQ(link.parent->stats().timestamps_refused, 1u);
 
   std::vector<ApplyBatch> applies = link.parent->TakeApplies();
   ASSERT_EQ(applies.size(), 1u);
@@ -318,6 +321,52 @@ TEST_F(SessionTest, AChildRefusesARecordOutsideItsFilterFromItsParent) {
   ASSERT_EQ(applies.size(), 1u);
   ASSERT_EQ(applies[0].items.size(), 1u);
   EXPECT_EQ(applies[0].items[0].key, "for-xiaban");
+}
+
+// The HLC's reference clock (conflict/hlc.h, "StepBack"): a child reads its
+// parent's clock from the parent's hello and from each ack, once per
+// reading; a parent takes no child's clock for one.
+TEST_F(SessionTest, AChildReadsItsParentsClockFromItsHelloAndAcks) {
+  Link link = Linked();
+  link.child->Start(clock_.NowMicros());
+  const int64_t hello_time = clock_.NowMicros() + 7'000'000;
+  link.parent->Start(hello_time);
+  Exchange(*link.child, *link.parent);
+  EXPECT_EQ(link.child->TakeParentClock(), hello_time);
+  EXPECT_EQ(link.child->TakeParentClock(), std::nullopt);
+  EXPECT_EQ(link.parent->TakeParentClock(), std::nullopt);
+
+  const conflict::Change change{
+      {conflict::testutil::AssignOp("title", conflict::testutil::Text("路灯"))},
+      "gutian/fengpu/xiaban"};
+  ASSERT_TRUE(link.village.store->Write("service_requests", "R-1", change).ok());
+  const int64_t ack_time = hello_time + 9'000'000;
+  link.parent->Tick(ack_time);
+  link.child->StoreChanged();
+  link.child->Tick(clock_.NowMicros() + SessionOptions().push_delay_micros);
+  Exchange(*link.child, *link.parent);
+  EXPECT_EQ(link.child->TakeParentClock(), ack_time);
+}
+
+// A clock set back between a store change and its push (NTP corrects a
+// clock that ran ahead) does not hold the push back until the clock is where
+// it was: the push delay is a span of time.
+TEST_F(SessionTest, AClockSetBackDoesNotHoldBackAPendingPush) {
+  Link link = Linked();
+  ASSERT_NO_FATAL_FAILURE(Handshake(*link.child, *link.parent));
+  const conflict::Change change{
+      {conflict::testutil::AssignOp("title", conflict::testutil::Text("路灯"))},
+      "gutian/fengpu/xiaban"};
+  ASSERT_TRUE(link.village.store->Write("service_requests", "R-1", change).ok());
+  link.child->StoreChanged();
+  clock_.Advance(-10 * 60 * 1'000'000LL);
+  link.child->Tick(clock_.NowMicros());
+  EXPECT_TRUE(link.child->TakeFrames().empty()) << "the delay has not passed";
+  clock_.Advance(SessionOptions().push_delay_micros);
+  link.child->Tick(clock_.NowMicros());
+  const std::vector<v1::SyncFrame> frames = link.child->TakeFrames();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].batch().items_size(), 1);
 }
 
 }  // namespace
