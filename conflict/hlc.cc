@@ -70,6 +70,10 @@ std::optional<HlcTimestamp> HybridLogicalClock::StepBack(int64_t reference_micro
 
 void HybridLogicalClock::FollowReference() {
   if (options_.reference == nullptr) return;
+  // A step's target is at least the machine clock, so only a lead over it
+  // can step: the reference (a lock and a clock read) is asked only then,
+  // not on every timestamp.
+  if (LeadMicros() <= max_lead_micros()) return;
   if (const std::optional<int64_t> reference = options_.reference->NowMicros()) {
     StepBack(*reference, max_lead_micros());
   }

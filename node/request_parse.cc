@@ -56,7 +56,8 @@ std::optional<std::string> FindNonUtf8Field(const Descriptor& type, absl::string
 }
 
 absl::Status ParseRequest(const grpc::ByteBuffer& bytes, google::protobuf::Message& request) {
-  // ProtoBufferReader reads the slices in place: the usual case copies nothing.
+  // ProtoBufferReader reads the slices in place (it takes a non-const
+  // pointer but does not change the buffer): the usual case copies nothing.
   grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(&bytes));
   if (request.ParseFromZeroCopyStream(&reader)) return absl::OkStatus();
   std::vector<grpc::Slice> slices;

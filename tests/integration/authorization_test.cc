@@ -5,14 +5,17 @@
 // table a real certificate (of the county's CA, of another county's CA, or
 // none). Record calls go to the county on a record of the column's scope;
 // every other call goes to the column's node.
+// gRPC's own health and reflection services are asked by every identity.
 #include "authz/authorization.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +23,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "authz/scope_path.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "node/tls.h"
 #include "sync.grpc.pb.h"
 #include "tests/integration/test_county.h"
@@ -264,6 +269,30 @@ bool ServedCode(const AuthorizationCell& cell, grpc::StatusCode code) {
   return code == grpc::StatusCode::OK;
 }
 
+grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::health::v1::HealthCheckResponse response;
+  return grpc::health::v1::Health::NewStub(channel)->Check(
+      &context, grpc::health::v1::HealthCheckRequest(), &response);
+}
+
+// One list_services question on a reflection v1 stream.
+grpc::Status ListServices(const std::shared_ptr<grpc::Channel>& channel) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto stream =
+      grpc::reflection::v1::ServerReflection::NewStub(channel)->ServerReflectionInfo(&context);
+  grpc::reflection::v1::ServerReflectionRequest request;
+  request.set_list_services("*");
+  grpc::reflection::v1::ServerReflectionResponse response;
+  if (stream->Write(request) && stream->Read(&response)) {
+    EXPECT_GT(response.list_services_response().service_size(), 0);
+  }
+  stream->WritesDone();
+  return stream->Finish();
+}
+
 void ExpectOutcome(const AuthorizationCell& cell, const Answer& answer) {
   const std::string where =
       absl::StrCat(cell.identity, " ", cell.rpc, " ", cell.scope, ": ", answer.status.error_code(),
@@ -355,6 +384,23 @@ TEST(AuthorizationIntegrationTest, EveryCellOfTheTableHoldsAgainstRealNodes) {
   }
   EXPECT_THAT(cluster.Log(kCounty),
               HasSubstr("sanji://app/clinic/gutian/fengpu/xiaban may not AdminService.Backup"));
+
+  // gRPC's own services, which the rule is not asked for
+  // (docs/AUTHORIZATION.md): open to every certificate of the county, and
+  // like every call refused at the handshake without one.
+  std::set<std::string> identities;
+  for (const AuthorizationCell& cell : *table) identities.insert(cell.identity);
+  for (const std::string& identity : identities) {
+    const bool of_county = identity != "none" && identity != "other-ca";
+    std::shared_ptr<grpc::Channel> channel = callers.To(identity, kXiaban);
+    const grpc::Status health = CheckHealth(channel);
+    EXPECT_EQ(health.error_code(), of_county ? grpc::StatusCode::OK : grpc::StatusCode::UNAVAILABLE)
+        << identity << " Health.Check: " << health.error_message();
+    const grpc::Status reflection = ListServices(channel);
+    EXPECT_EQ(reflection.error_code(),
+              of_county ? grpc::StatusCode::OK : grpc::StatusCode::UNAVAILABLE)
+        << identity << " ServerReflectionInfo: " << reflection.error_message();
+  }
 }
 
 }  // namespace
