@@ -42,10 +42,13 @@ SyncLink::~SyncLink() {
   if (reader_.joinable()) reader_.join();
 }
 
-void SyncLink::Stop() {
+void SyncLink::Stop(absl::Status reason, v1::Refusal::Code code) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (stop_) return;  // the first reason stands
     stop_ = true;
+    stop_reason_ = std::move(reason);
+    stop_code_ = code;
   }
   wake_.notify_one();
 }
@@ -102,6 +105,8 @@ absl::Status SyncLink::Run() {
     std::deque<v1::SyncFrame> frames;
     absl::Status frame_error;
     bool changed = false, closed = false, stop = false;
+    absl::Status stop_reason;
+    v1::Refusal::Code stop_code = v1::Refusal::CODE_UNSPECIFIED;
     {
       std::unique_lock<std::mutex> lock(mu_);
       SteadyClock::time_point wake_at = SteadyClock::now() + kIdleTick;
@@ -114,9 +119,17 @@ absl::Status SyncLink::Run() {
       changed = std::exchange(store_changed_, false);
       closed = reader_done_;
       stop = stop_;
+      stop_reason = stop_reason_;
+      stop_code = stop_code_;
     }
     if (stop) {
-      result = absl::CancelledError("the node is stopping");
+      result = stop_reason;
+      // The peer learns why in a refusal (and the stream ends as after any
+      // refusal), unless the node is stopping, which must be prompt.
+      if (stop_code != v1::Refusal::CODE_UNSPECIFIED) {
+        session_.EndWithRefusal(stop_code, std::string(stop_reason.message()));
+        if (!Flush()) stream_broken = true;
+      }
       break;
     }
     for (const v1::SyncFrame& frame : frames) {
@@ -131,9 +144,10 @@ absl::Status SyncLink::Run() {
     if (stream_broken || session_.closed()) break;
     if (!frame_error.ok()) {
       // The peer sent a frame that does not decode: nothing more is read
-      // from it, and the stream is cancelled below.
+      // from it; it is told why, and the stream ends below.
       result = frame_error;
-      stream_broken = true;
+      session_.EndWithRefusal(v1::Refusal::BAD_FRAME, std::string(frame_error.message()));
+      if (!Flush()) stream_broken = true;
       break;
     }
     if (changed) {
@@ -148,7 +162,11 @@ absl::Status SyncLink::Run() {
     if (!Flush()) break;
     UpdateStatus();
     if (closed && frames.empty()) {
-      result = absl::UnavailableError(absl::StrCat(options_.peer_label, " closed the stream"));
+      result = absl::UnavailableError(
+          stream_->Broken()
+              ? absl::StrCat("the connection to ", options_.peer_label, " (", options_.address,
+                             ") broke: no answer to keepalive pings, or reset")
+              : absl::StrCat(options_.peer_label, " closed the stream"));
       break;
     }
     if (!session_.peer().has_value() && SteadyClock::now() >= hello_deadline) {
@@ -161,8 +179,9 @@ absl::Status SyncLink::Run() {
 
   if (session_.closed()) {
     // A refusal either way: the frames are written; let the peer see them
-    // and close, within a grace period.
-    result = session_.close_status();
+    // and close, within a grace period. A refusal for a reason of this
+    // link's (above) keeps that reason as the result.
+    if (result.ok()) result = session_.close_status();
     stream_->CloseSend();
     std::unique_lock<std::mutex> lock(mu_);
     wake_.wait_for(lock, options_.close_grace, [&] { return reader_done_; });
@@ -171,11 +190,18 @@ absl::Status SyncLink::Run() {
         absl::StrCat("the stream to ", options_.peer_label, " broke while writing"));
   }
   bool peer_closed;
+  bool bad_frame;
   {
     std::lock_guard<std::mutex> lock(mu_);
     peer_closed = reader_done_ && frame_error_.ok();
+    bad_frame = !frame_error_.ok();
   }
-  if (!peer_closed) stream_->Cancel();
+  // A parent that refused a bad frame ends the call with its status, which
+  // names the reason (its reader has stopped: nothing blocks); cancelling
+  // would tell the child only CANCELLED.
+  const bool ends_by_status =
+      bad_frame && options_.session.role == replication::SessionOptions::Role::kParent;
+  if (!peer_closed && !ends_by_status) stream_->Cancel();
   reader_.join();
   UpdateStatus();
   return result;

@@ -21,9 +21,10 @@
 //
 // How a link ends (Run's result): the session closed (its close_status, or
 // OK when it ended by a refusal it sent and the peer then closed), the peer
-// closed or broke the stream (Unavailable), a frame did not decode
-// (DataLoss: the link sends nothing more and cancels), the peer sent no
-// hello in time (DeadlineExceeded), or Stop() (Cancelled).
+// closed the stream or the connection broke (Unavailable, saying which), a
+// frame did not decode (DataLoss: the peer is sent a BAD_FRAME refusal
+// saying why, then the stream ends), the peer sent no hello in time
+// (DeadlineExceeded), or Stop() (its reason).
 //
 // Thread-safety: Run() is called once, from one thread; Stop() and Status()
 // from any thread.
@@ -67,6 +68,9 @@ class FrameStream {
   virtual void CloseSend() = 0;
   // Ends the stream now: blocked calls return false.
   virtual void Cancel() = 0;
+  // After Read returned false: whether the connection broke (no answer to
+  // keepalive pings, a reset) rather than the peer closing the stream.
+  virtual bool Broken() const { return false; }
 };
 
 // Counts over every link of a node since it started.
@@ -119,8 +123,13 @@ class SyncLink {
   // Runs the session until the link ends (see the file comment). REQUIRES:
   // called once; `stream` outlives the call.
   absl::Status Run();
-  // Makes Run() return Cancelled soon. Any thread, any time.
-  void Stop();
+  // Makes Run() return soon. With the default reason (the node stops) the
+  // stream is cancelled at once; with any other (a newer session of the
+  // same child replaced this one: Aborted), the peer is sent a refusal
+  // (`code`) naming the reason first, and Run() returns `reason`. Any
+  // thread, any time.
+  void Stop(absl::Status reason = absl::CancelledError("the node is stopping"),
+            v1::Refusal::Code code = v1::Refusal::CODE_UNSPECIFIED);
 
   // True once the peer's hello arrived (the link was established).
   bool established() const;
@@ -154,6 +163,8 @@ class SyncLink {
   absl::Status frame_error_;
   bool store_changed_ = false;
   bool stop_ = false;
+  absl::Status stop_reason_;
+  v1::Refusal::Code stop_code_ = v1::Refusal::CODE_UNSPECIFIED;
   std::thread reader_;
 
   mutable std::mutex status_mu_;

@@ -17,6 +17,9 @@ class ServerFrameStream final : public FrameStream {
   // The server's side ends when the handler returns.
   void CloseSend() override {}
   void Cancel() override { context_->TryCancel(); }
+  // A child that closes its side ends the stream; a call cancelled without
+  // that is a connection gone (keepalive, reset).
+  bool Broken() const override { return context_->IsCancelled(); }
 
  private:
   grpc::ServerContext* const context_;
@@ -59,7 +62,7 @@ grpc::Status SyncServiceImpl::Session(
   link_options.address = address;
   ServerFrameStream frames(context, stream);
   SyncLink link(environment_, std::move(link_options), &frames);
-  const uint64_t id = registry_->Add(label, &link);
+  const uint64_t id = registry_->Add(label, address, &link);
   if (id == 0) {
     return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                         absl::StrCat(options_.node_id, " is stopping"));

@@ -412,6 +412,10 @@ bool Session::idle() const {
          departures_to_send_.empty();
 }
 
+void Session::EndWithRefusal(v1::Refusal::Code code, const std::string& message) {
+  if (!closed_) Refuse(code, message);
+}
+
 void Session::Refuse(v1::Refusal::Code code, const std::string& message) {
   frames_.emplace_back();
   v1::Refusal& refusal = *frames_.back().mutable_refusal();

@@ -111,6 +111,11 @@ class Session {
   void Applied(uint64_t sequence, const absl::Status& status);
   void StoreChanged();
   void Tick(int64_t now_micros);
+  // Ends the session for a reason the driver found (a frame that does not
+  // decode, a newer session of the same peer): sends the peer a refusal
+  // with `code` and `message`, so that it learns why, and closes as for any
+  // refusal this side sends. Does nothing once closed.
+  void EndWithRefusal(v1::Refusal::Code code, const std::string& message);
 
   std::vector<v1::SyncFrame> TakeFrames() { return std::exchange(frames_, {}); }
   std::vector<ApplyBatch> TakeApplies() { return std::exchange(applies_, {}); }

@@ -17,8 +17,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "conflict/status_macros.h"
 #include "google/protobuf/util/json_util.h"
 #include "node/config.h"
 #include "node/frame_codec.h"
@@ -352,40 +354,73 @@ TEST(IntegrationTest, ABundleEachWayOnAUsbStickSyncsAVillageWithNoLink) {
 // hello as
 // `claimed_id`; returns the first frame the node answers with, or the
 // stream's error.
+// A sync session a test drives frame by frame, as `tls` (any certificate),
+// to `node`: what a child that misbehaves, or vanishes, looks like.
+class RawSession {
+ public:
+  RawSession(Cluster& cluster, const std::string& node, const v1::TlsConfig& tls)
+      : stub_(v1::Sync::NewStub(grpc::CreateChannel(
+            cluster.address(node),
+            testing::LenientTlsCredentials(tls.ca_file(), {{tls.key_file(), tls.cert_file()}})))) {
+    // Fail fast, not wait-for-ready: a refused handshake must end the call.
+    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    stream_ = stub_->Session(&context_);
+  }
+
+  // Sends a hello claiming `id` (an empty store).
+  absl::Status SendHello(const std::string& id) {
+    v1::SyncFrame hello;
+    hello.mutable_hello()->set_protocol_version(1);
+    hello.mutable_hello()->mutable_origin()->set_node_id(id);
+    hello.mutable_hello()->mutable_origin()->set_incarnation(1);
+    absl::StatusOr<conflict::Schema> schema = node::BuildSchema(TestSchema());
+    if (!schema.ok()) return schema.status();
+    hello.mutable_hello()->set_schema_fingerprint(schema->Fingerprint());
+    v1::WireFrame wire;
+    SANJI_RETURN_IF_ERROR(node::FrameEncoder(false).Encode(hello, wire));
+    return Send(wire);
+  }
+  absl::Status Send(const v1::WireFrame& wire) {
+    if (!stream_->Write(wire)) return absl::UnavailableError("the stream broke");
+    return absl::OkStatus();
+  }
+  // The next frame, or the call's status once it ended.
+  absl::StatusOr<v1::SyncFrame> Next() {
+    v1::WireFrame answer;
+    if (!stream_->Read(&answer)) return Finish();
+    v1::SyncFrame frame;
+    SANJI_RETURN_IF_ERROR(node::FrameDecoder(1 << 20).Decode(answer, frame));
+    return frame;
+  }
+  // The peer's next refusal (past its hello and any batches), or the
+  // call's status.
+  absl::StatusOr<v1::SyncFrame> NextRefusal() {
+    absl::StatusOr<v1::SyncFrame> frame = Next();
+    while (frame.ok() && !frame->has_refusal()) frame = Next();
+    return frame;
+  }
+  // Closes this side and returns the call's status.
+  absl::Status Finish() {
+    stream_->WritesDone();
+    const grpc::Status finished = stream_->Finish();
+    return absl::Status(static_cast<absl::StatusCode>(finished.error_code()),
+                        finished.error_message());
+  }
+  void Cancel() { context_.TryCancel(); }
+
+ private:
+  std::unique_ptr<v1::Sync::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::WireFrame, v1::WireFrame>> stream_;
+};
+
 absl::StatusOr<v1::SyncFrame> HelloAs(Cluster& cluster, const std::string& node,
                                       const v1::TlsConfig& tls, const std::string& claimed_id) {
-  std::unique_ptr<v1::Sync::Stub> stub = v1::Sync::NewStub(grpc::CreateChannel(
-      cluster.address(node),
-      testing::LenientTlsCredentials(tls.ca_file(), {{tls.key_file(), tls.cert_file()}})));
-  grpc::ClientContext context;
-  // Fail fast, not wait-for-ready: a refused handshake must end the call.
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  auto stream = stub->Session(&context);
-  v1::SyncFrame hello;
-  hello.mutable_hello()->set_protocol_version(1);
-  hello.mutable_hello()->mutable_origin()->set_node_id(claimed_id);
-  hello.mutable_hello()->mutable_origin()->set_incarnation(1);
-  absl::StatusOr<conflict::Schema> schema = node::BuildSchema(TestSchema());
-  if (!schema.ok()) return schema.status();
-  hello.mutable_hello()->set_schema_fingerprint(schema->Fingerprint());
-  node::FrameEncoder encoder(false);
-  v1::WireFrame wire;
-  if (absl::Status encoded = encoder.Encode(hello, wire); !encoded.ok()) return encoded;
-  stream->Write(wire);
-  v1::WireFrame answer;
-  while (stream->Read(&answer)) {
-    node::FrameDecoder decoder(1 << 20);
-    v1::SyncFrame frame;
-    if (absl::Status decoded = decoder.Decode(answer, frame); !decoded.ok()) return decoded;
-    if (!frame.has_hello()) {
-      context.TryCancel();
-      stream->Finish();
-      return frame;
-    }
-  }
-  const grpc::Status finished = stream->Finish();
-  return absl::Status(static_cast<absl::StatusCode>(finished.error_code()),
-                      finished.error_message());
+  RawSession session(cluster, node, tls);
+  SANJI_RETURN_IF_ERROR(session.SendHello(claimed_id));
+  absl::StatusOr<v1::SyncFrame> frame = session.NextRefusal();
+  if (frame.ok()) session.Cancel();
+  return frame;
 }
 
 // `sanjictl tree` at the county, as the operator runs it (the built binary,
@@ -528,6 +563,81 @@ TEST(IntegrationTest, ImpostorsAreRefusedAndTheNodeServesTheOthers) {
       WaitFor([&] { return HasTitle(cluster, kCounty, "service_requests", "still", "照常"); }));
 
   StopAllCleanly(cluster, {kDongkeng, kXiaban, kFengpu, kCounty});
+}
+
+// The log lines of `node` that contain `text`.
+std::vector<std::string> LogLines(Cluster& cluster, const std::string& node,
+                                  const std::string& text) {
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(cluster.Log(node), '\n')) {
+    if (absl::StrContains(line, text)) lines.emplace_back(line);
+  }
+  return lines;
+}
+
+// Issue 22 §5: a session that ends says why, to the log and to the peer. A
+// child's new session replacing its old one is a replacement, not "the node
+// is stopping"; a frame that does not decode is named to the child in a
+// refusal and in the call's status, not a bare CANCELLED.
+TEST(IntegrationTest, ASessionThatEndsTellsTheLogAndThePeerWhy) {
+  TestCluster cluster;
+  cluster.AddNode(kCounty, {}, false);
+  cluster.AddNode(kFengpu, {kCounty}, false);
+  cluster.AddNode(kXiaban, {kFengpu, kCounty}, true);  // its certificate; not started
+  cluster.Start(kCounty);
+  cluster.Start(kFengpu);
+
+  RawSession old_session(cluster, kFengpu, cluster.tls(kXiaban));
+  ASSERT_TRUE(old_session.SendHello(kXiaban).ok());
+  absl::StatusOr<v1::SyncFrame> hello = old_session.Next();
+  ASSERT_TRUE(hello.ok() && hello->has_hello()) << hello.status();
+  RawSession new_session(cluster, kFengpu, cluster.tls(kXiaban));
+  ASSERT_TRUE(new_session.SendHello(kXiaban).ok());
+
+  absl::StatusOr<v1::SyncFrame> told = old_session.NextRefusal();
+  ASSERT_TRUE(told.ok()) << told.status();
+  ASSERT_TRUE(told->has_refusal()) << told->DebugString();
+  EXPECT_EQ(told->refusal().code(), v1::Refusal::REPLACED);
+  EXPECT_THAT(told->refusal().message(),
+              HasSubstr("a new session from gutian/fengpu/xiaban at ipv4:127.0.0.1:"));
+  const absl::Status old_end = old_session.Finish();
+  EXPECT_EQ(old_end.code(), absl::StatusCode::kAborted) << old_end;
+  EXPECT_THAT(old_end.message(), HasSubstr("replaced this one"));
+  ASSERT_TRUE(WaitFor([&] { return !LogLines(cluster, kFengpu, "replaced this one").empty(); }))
+      << cluster.Log(kFengpu);
+  EXPECT_THAT(LogLines(cluster, kFengpu, "the node is stopping"), ::testing::IsEmpty());
+
+  v1::WireFrame garbage;
+  garbage.set_payload("\xff\xff\xff not a frame");
+  ASSERT_TRUE(new_session.Send(garbage).ok());
+  told = new_session.NextRefusal();
+  ASSERT_TRUE(told.ok()) << told.status();
+  ASSERT_TRUE(told->has_refusal()) << told->DebugString();
+  EXPECT_EQ(told->refusal().code(), v1::Refusal::BAD_FRAME);
+  const absl::Status bad_end = new_session.Finish();
+  EXPECT_EQ(bad_end.code(), absl::StatusCode::kDataLoss) << bad_end;
+  EXPECT_THAT(bad_end.message(), HasSubstr("from gutian/fengpu/xiaban"));
+  StopAllCleanly(cluster, {kFengpu, kCounty});
+}
+
+// Issue 22 §5: a child that froze fails keepalive; the parent's log says the
+// connection broke, not that the child closed the stream.
+TEST(IntegrationTest, AFrozenChildIsLoggedAsAConnectionThatBroke) {
+  TestCluster cluster;
+  cluster.AddNode(kFengpu, {}, false);
+  cluster.AddNode(kXiaban, {kFengpu}, true);
+  cluster.StartAll();
+  ASSERT_TRUE(WaitFor([&] { return LiveTo(cluster, kXiaban, kFengpu); }));
+  cluster.Freeze(kXiaban);
+  EXPECT_TRUE(WaitFor(
+      [&] { return !LogLines(cluster, kFengpu, "the connection to gutian/fengpu/xiaban").empty(); },
+      std::chrono::seconds(20)))
+      << cluster.Log(kFengpu);
+  EXPECT_THAT(LogLines(cluster, kFengpu, "no answer to keepalive pings"),
+              ::testing::Not(::testing::IsEmpty()));
+  EXPECT_THAT(LogLines(cluster, kFengpu, "closed the stream"), ::testing::IsEmpty());
+  cluster.Thaw(kXiaban);
+  StopAllCleanly(cluster, {kXiaban, kFengpu});
 }
 
 TEST(IntegrationTest, ABadConfigFailsToStartNamingItsLine) {
