@@ -3,10 +3,14 @@
 // tests/simulation/.
 #include "replication/session.h"
 
+#include <cstdlib>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "codec/record_codec.h"
 #include "conflict/clock.h"
@@ -367,6 +371,95 @@ TEST_F(SessionTest, AClockSetBackDoesNotHoldBackAPendingPush) {
   const std::vector<v1::SyncFrame> frames = link.child->TakeFrames();
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0].batch().items_size(), 1);
+}
+
+// --- Frames of protocol version 1 -------------------------------------------
+//
+// golden/protocol_1/ holds the frames a village and its township sent each
+// other in protocol version 1, recorded from the code of that version: the
+// township's hello, the village's hello, the village's first batch (one
+// request) and the township's ack. A node must keep talking to a peer that
+// still sends them (issue 16, "Protocol versions"). SANJI_UPDATE_GOLDEN=1
+// records them again from the code as it is, which only the version that
+// wrote them may do.
+
+std::string GoldenPath(const std::string& name) {
+  return absl::StrCat(SANJI_PROTOCOL_GOLDEN_DIR, "/protocol_1/", name, ".binpb");
+}
+
+v1::SyncFrame ReadGolden(const std::string& name) {
+  std::ifstream in(GoldenPath(name), std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  v1::SyncFrame frame;
+  EXPECT_TRUE(in.good() && frame.ParseFromString(bytes.str())) << "no golden frame " << name;
+  return frame;
+}
+
+void WriteGolden(const std::string& name, const v1::SyncFrame& frame) {
+  std::ofstream out(GoldenPath(name), std::ios::binary | std::ios::trunc);
+  out << frame.SerializeAsString();
+  ASSERT_TRUE(out.good()) << GoldenPath(name);
+}
+
+TEST_F(SessionTest, RecordsTheFramesOfProtocolOne) {
+  if (std::getenv("SANJI_UPDATE_GOLDEN") == nullptr) GTEST_SKIP() << "recording only";
+  Link link = Linked();
+  const conflict::Change change{
+      {conflict::testutil::AssignOp("title", conflict::testutil::Text("路灯坏了"))},
+      "gutian/fengpu/xiaban"};
+  ASSERT_TRUE(link.village.store->Write("service_requests", "xiaban-0001", change).ok());
+  link.child->Start(clock_.NowMicros());
+  link.parent->Start(clock_.NowMicros());
+  const std::vector<v1::SyncFrame> frames = Exchange(*link.child, *link.parent);
+  std::vector<std::string> names;
+  for (const v1::SyncFrame& frame : frames) {
+    const std::string kind = frame.has_hello() ? "hello" : frame.has_batch() ? "batch" : "ack";
+    names.push_back(kind);
+  }
+  // child hello, parent hello, child batch, parent ack: in the order Exchange delivers.
+  ASSERT_THAT(names, ::testing::ElementsAre("hello", "hello", "batch", "ack"));
+  WriteGolden("village_hello", frames[0]);
+  WriteGolden("township_hello", frames[1]);
+  WriteGolden("village_batch", frames[2]);
+  WriteGolden("township_ack", frames[3]);
+}
+
+// A township of today's code takes a protocol-1 village's hello and batch,
+// applies its record and acks it; a village of today's code takes a
+// protocol-1 township's hello and ack.
+TEST_F(SessionTest, ThePeersOfProtocolOneStillTalk) {
+  Link link = Linked();
+  link.parent->Start(clock_.NowMicros());
+  link.parent->TakeFrames();
+  link.parent->Receive(ReadGolden("village_hello"));
+  link.parent->Receive(ReadGolden("village_batch"));
+  ASSERT_FALSE(link.parent->closed()) << link.parent->close_status();
+  std::vector<ApplyBatch> applies = link.parent->TakeApplies();
+  ASSERT_EQ(applies.size(), 1u);
+  ASSERT_TRUE(ApplyToStore(*link.township.store, std::move(applies[0])).ok());
+  link.parent->Applied(1, absl::OkStatus());
+  const std::vector<v1::SyncFrame> acks = link.parent->TakeFrames();
+  ASSERT_FALSE(acks.empty());
+  EXPECT_EQ(acks[0].ack().sequence(), 1u);
+  EXPECT_EQ(acks[0].ack().refused_items(), 0u);
+  absl::StatusOr<conflict::Record> stored =
+      link.township.store->Get("service_requests", "xiaban-0001");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+
+  // The village side: the old township's hello and its ack of batch 1.
+  const conflict::Change change{
+      {conflict::testutil::AssignOp("title", conflict::testutil::Text("路灯坏了"))},
+      "gutian/fengpu/xiaban"};
+  ASSERT_TRUE(link.village.store->Write("service_requests", "xiaban-0001", change).ok());
+  link.child->Start(clock_.NowMicros());
+  link.child->Receive(ReadGolden("township_hello"));
+  ASSERT_FALSE(link.child->closed()) << link.child->close_status();
+  std::vector<v1::SyncFrame> sent = link.child->TakeFrames();
+  ASSERT_GE(sent.size(), 1u);
+  EXPECT_EQ(sent[0].hello().protocol_version(), 1u) << "an old peer reads field 1 only";
+  link.child->Receive(ReadGolden("township_ack"));
+  EXPECT_FALSE(link.child->closed()) << link.child->close_status();
 }
 
 }  // namespace
