@@ -495,7 +495,7 @@ class CanonicalReader {
   bool ReadFields(Cursor& c) {
     const CollectionSchema& schema = *schema_;
     auto spec = schema.fields().begin();
-    absl::string_view previous;
+    std::pair<absl::string_view, uint64_t> previous;
     for (int index = 0; c.Take(Tag(kFields, kLengthDelimited)); ++index) {
       field_ = {};
       Where("field", index);
@@ -505,37 +505,41 @@ class CanonicalReader {
       if (!Body(c, body)) return false;
       if (!body.Take(Tag(kFieldName, kLengthDelimited))) return Fail(body, "no name");
       if (!Bytes(body, name)) return false;
-      if (index > 0 && !(previous < name)) return Fail(body, "fields out of order or repeated");
-      previous = name;
       field_ = name;
       Where("kind", -1);
       if (!body.Take(Tag(kFieldKind, kVarint))) return Fail(body, "no kind");
       if (!NonZero(body, kind)) return false;
       if (kind > v1::RecordField::STATUS) return Fail(body, absl::StrCat("unknown kind ", kind));
-      // Both are sorted by name: walk the schema along.
+      // Sorted by name, then kind (conflict/field.h, FieldKey).
+      if (index > 0 && !(previous < std::pair(name, kind))) {
+        return Fail(body, "fields out of order or repeated");
+      }
+      previous = {name, kind};
+      // Both are sorted by name: walk the schema along. A field the schema
+      // does not name, or names with another kind, is kept as it came
+      // (Record::CheckAgainst).
       while (spec != schema.fields().end() && absl::string_view(spec->first) < name) ++spec;
-      if (spec == schema.fields().end() || absl::string_view(spec->first) != name) {
-        return Refuse(std::string(schema.Field(name).status().message()));
+      const bool known = spec != schema.fields().end() && absl::string_view(spec->first) == name &&
+                         KindMatches(kind, spec->second.kind);
+      if (!ReadFieldEntries(body, name, kind, known ? &spec->second : nullptr) || !End(body)) {
+        return false;
       }
-      if (!KindMatches(kind, spec->second.kind)) {
-        return Refuse(absl::StrCat("field \"", name, "\" of \"", schema.name(), "\" is ",
-                                   conflict::FieldKindName(spec->second.kind),
-                                   " in the schema but not in the record"));
-      }
-      if (!ReadFieldEntries(body, name, PayloadOf(kind), spec->second) || !End(body)) return false;
     }
     field_ = {};
     return true;
   }
 
-  bool ReadFieldEntries(Cursor& body, absl::string_view name, Payload payload,
-                        const FieldSpec& spec) {
+  // `spec`: the schema's, or nullptr for a field it does not know, whose
+  // values are not checked against a type.
+  bool ReadFieldEntries(Cursor& body, absl::string_view name, uint64_t kind,
+                        const FieldSpec* spec) {
+    const Payload payload = PayloadOf(kind);
     int count = 0;
     // Registers: whether every entry holds the first one's value. Equal
-    // values are not a conflict (conflict/conflict_event.h).
+    // values are not a conflict (conflict/conflict_event.h), nor are a field's
+    // the schema does not know: NewConflicts does not read them.
     Entry first;
     bool one_value = true;
-    uint64_t furthest_rank = 0;
     const bool read = ReadEntries(
         body, kFieldEntries, payload, "entry", [&](const Cursor& at, const Entry& entry) {
           if (count++ == 0) first = entry;
@@ -543,27 +547,22 @@ class CanonicalReader {
             Observe(entry.timestamp);
             one_value = one_value && entry.SameValue(first);
           }
-          if (spec.kind == FieldKind::kStatus) {
-            if (entry.number < 0 || entry.number > std::numeric_limits<uint32_t>::max()) {
-              return Fail(at, absl::StrCat("status rank ", entry.number, " out of range"));
-            }
-            furthest_rank = std::max(furthest_rank, static_cast<uint64_t>(entry.number));
+          if (kind == v1::RecordField::STATUS &&
+              (entry.number < 0 || entry.number > std::numeric_limits<uint32_t>::max())) {
+            return Fail(at, absl::StrCat("status rank ", entry.number, " out of range"));
           }
-          if (payload == Payload::kNumber ||
-              entry.value_type == static_cast<int>(spec.value_type)) {
+          if (payload == Payload::kNumber || spec == nullptr ||
+              entry.value_type == static_cast<int>(spec->value_type)) {
             return true;
           }
           return Refuse(absl::StrCat("field \"", name, "\" of \"", schema_->name(), "\" holds ",
-                                     conflict::ValueTypeName(spec.value_type), " values, got ",
+                                     conflict::ValueTypeName(spec->value_type), " values, got ",
                                      conflict::ValueToString(entry.value())));
         });
     if (!read) return false;
     if (count == 0) return Fail(body, "no entries");
-    if (payload == Payload::kTimestampedValue && !one_value) conflict_free_ = false;
-    if (spec.kind == FieldKind::kStatus && furthest_rank >= spec.status_order.size()) {
-      return Refuse(absl::StrCat("status field \"", name, "\" of \"", schema_->name(),
-                                 "\" has rank ", furthest_rank, " beyond its ",
-                                 spec.status_order.size(), " values"));
+    if (payload == Payload::kTimestampedValue && !one_value && spec != nullptr) {
+      conflict_free_ = false;
     }
     return true;
   }

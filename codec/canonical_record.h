@@ -14,7 +14,8 @@
 // writer would not have written, while it checks what ParseRecord and
 // Record::CheckAgainst check: origin indexes, every dot covered by the
 // context, sorted and unique entries, fields and former scopes, no empty
-// field, each field's kind and values against the schema, status ranks.
+// field, and the values of each field the schema names with its kind
+// (fields it does not know are kept as they came).
 //
 // Read() accepts exactly the bytes b for which ParseRecord(b) succeeds,
 // SerializeRecord of the result is b, and the result passes CheckAgainst, with

@@ -72,11 +72,10 @@ void EncodeEntries(const VersionVector& context, const Entries& entries,
   }
 }
 
-v1::RecordField::StateKind StateKindOf(const FieldState& state) {
-  static constexpr v1::RecordField::StateKind kKinds[] = {
-      v1::RecordField::REGISTER, v1::RecordField::COUNTER, v1::RecordField::SET,
-      v1::RecordField::STATUS};
-  return kKinds[state.index()];
+// conflict::StateKind is RecordField.StateKind minus one.
+v1::RecordField::StateKind WireKindOf(const FieldState& state) {
+  return static_cast<v1::RecordField::StateKind>(static_cast<int>(conflict::StateKindOf(state)) +
+                                                 1);
 }
 
 // Most records of the example county encode to well under this.
@@ -236,10 +235,10 @@ void EncodeRecord(const conflict::Record& record, v1::RecordState* out) {
   EncodeEntries(context, state.presence.entries(), out->mutable_presence());
   EncodeEntries(context, state.deletes.entries(), out->mutable_deletes());
   out->mutable_fields()->Reserve(static_cast<int>(state.fields.size()));
-  for (const auto& [name, field_state] : state.fields) {
+  for (const auto& [key, field_state] : state.fields) {
     v1::RecordField* field = out->add_fields();
-    field->set_name(name);
-    field->set_kind(StateKindOf(field_state));
+    field->set_name(key.name);
+    field->set_kind(WireKindOf(field_state));
     std::visit(
         [&](const auto& typed) {
           EncodeEntries(context, typed.entries(), field->mutable_entries());
@@ -259,8 +258,10 @@ absl::StatusOr<conflict::Record> DecodeRecord(const v1::RecordState& message) {
       DecodeEntries(origins, message.deletes(), "deletes", DecodeTimestampPayload, state.deletes));
   for (const v1::RecordField& field : message.fields()) {
     SANJI_ASSIGN_OR_RETURN(FieldState decoded, DecodeField(origins, field));
-    if (!state.fields.emplace(field.name(), std::move(decoded)).second) {
-      return absl::DataLossError(absl::StrCat("field \"", field.name(), "\" appears twice"));
+    const conflict::StateKind kind = conflict::StateKindOf(decoded);
+    if (!state.fields.emplace(conflict::FieldKey{field.name(), kind}, std::move(decoded)).second) {
+      return absl::DataLossError(absl::StrCat("field \"", field.name(), "\" of state kind ",
+                                              conflict::StateKindName(kind), " appears twice"));
     }
   }
   for (const std::string& former : message.former_scopes()) {

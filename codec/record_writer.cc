@@ -187,8 +187,8 @@ void AppendRecordBytes(const conflict::Record& record, std::string& out) {
            EntriesSize(context, state.presence.entries()) +
            EntriesSize(context, state.deletes.entries());
   absl::InlinedVector<size_t, 16> field_sizes;
-  for (const auto& [name, field_state] : state.fields) {
-    field_sizes.push_back(FieldBodySize(context, name, field_state));
+  for (const auto& [key, field_state] : state.fields) {
+    field_sizes.push_back(FieldBodySize(context, key.name, field_state));
     total += LengthDelimitedSize(field_sizes.back());
   }
   for (const std::string& former : state.former_scopes) total += LengthDelimitedSize(former.size());
@@ -212,9 +212,9 @@ void AppendRecordBytes(const conflict::Record& record, std::string& out) {
   writer.Entries(kPresence, context, state.presence.entries());
   writer.Entries(kDeletes, context, state.deletes.entries());
   size_t field_index = 0;
-  for (const auto& [name, field_state] : state.fields) {
+  for (const auto& [key, field_state] : state.fields) {
     writer.Header(kFields, field_sizes[field_index++]);
-    writer.Bytes(kFieldName, name);
+    writer.Bytes(kFieldName, key.name);
     writer.Scalar(kFieldKind, field_state.index() + 1);
     std::visit([&](const auto& field) { writer.Entries(kFieldEntries, context, field.entries()); },
                field_state);

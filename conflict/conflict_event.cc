@@ -20,7 +20,7 @@ bool Holds(const std::vector<RegisterEntry>& entries, const RegisterEntry& entry
 
 const ValueRegister* RegisterOf(const Record& record, absl::string_view field) {
   if (field == Record::kScopeField) return &record.state().scope;
-  const FieldState* state = record.field(field);
+  const FieldState* state = record.field(field, StateKind::kRegister);
   return state == nullptr ? nullptr : std::get_if<ValueRegister>(state);
 }
 
@@ -102,10 +102,12 @@ std::vector<ConflictEvent> NewConflicts(const CollectionSchema& schema, const Re
   std::vector<ConflictEvent> events;
   LwwConflicts(Record::kScopeField, RegisterOf(before, Record::kScopeField), after.state().scope,
                events);
-  for (const auto& [name, state] : after.state().fields) {
+  for (const auto& [key, state] : after.state().fields) {
+    const absl::string_view name = key.name;
     const auto* after_register = std::get_if<ValueRegister>(&state);
     auto spec = schema.Field(name);
-    if (after_register == nullptr || !spec.ok()) continue;
+    // Fields the schema does not name are not read here, so not conflicts.
+    if (after_register == nullptr || !spec.ok() || StateKindOf((*spec)->kind) != key.kind) continue;
     if ((*spec)->kind == FieldKind::kLww) {
       LwwConflicts(name, RegisterOf(before, name), *after_register, events);
     } else {

@@ -43,8 +43,13 @@ FieldState EmptyFieldState(FieldKind kind) {
   return ValueRegister();
 }
 
-bool StateMatchesKind(const FieldState& state, FieldKind kind) {
-  return state.index() == EmptyFieldState(kind).index();
+StateKind StateKindOf(const FieldState& state) { return static_cast<StateKind>(state.index()); }
+
+StateKind StateKindOf(FieldKind kind) { return StateKindOf(EmptyFieldState(kind)); }
+
+absl::string_view StateKindName(StateKind kind) {
+  static constexpr absl::string_view kNames[] = {"register", "counter", "set", "status"};
+  return kNames[static_cast<size_t>(kind)];
 }
 
 bool IsEmpty(const FieldState& state) {

@@ -8,6 +8,10 @@
 #ifndef SANJI_CONFLICT_FIELD_H_
 #define SANJI_CONFLICT_FIELD_H_
 
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <utility>
 #include <variant>
 
 #include "absl/strings/string_view.h"
@@ -25,10 +29,45 @@ absl::string_view FieldKindName(FieldKind kind);
 
 using FieldState = std::variant<ValueRegister, CausalCounter, OrSet, StatusRegister>;
 
+// The kind of state a field holds, as the wire names it (RecordField.kind,
+// minus one): the FieldState alternative. lww and mv share kRegister, so a
+// schema may switch a register between them.
+enum class StateKind : uint8_t { kRegister = 0, kCounter = 1, kSet = 2, kStatus = 3 };
+
+StateKind StateKindOf(const FieldState& state);
+StateKind StateKindOf(FieldKind kind);
+// "register", "counter", "set", "status".
+absl::string_view StateKindName(StateKind kind);
+
+// A record's field is named by its name and the kind of state it holds. Two
+// nodes whose schemas give one name two kinds (a schema file edited by hand:
+// the rules of change refuse it) write two fields that never meet: each
+// merges with its own kind, so the join needs no schema and is total, and
+// neither side's writes are lost. A node reads and writes the one its schema
+// names; the other is a clash, kept and relayed untouched.
+struct FieldKey {
+  std::string name;
+  StateKind kind = StateKind::kRegister;
+
+  friend auto operator<=>(const FieldKey&, const FieldKey&) = default;
+  friend bool operator==(const FieldKey&, const FieldKey&) = default;
+};
+
+// Orders FieldKeys by name, then kind (the order records encode their
+// fields in), and finds one by a (name, kind) pair without a copy.
+struct FieldKeyLess {
+  using is_transparent = void;
+  using View = std::pair<absl::string_view, StateKind>;
+  static View ViewOf(const FieldKey& key) { return {key.name, key.kind}; }
+  static View ViewOf(const View& view) { return view; }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return ViewOf(a) < ViewOf(b);
+  }
+};
+
 // The empty state a field of `kind` starts from.
 FieldState EmptyFieldState(FieldKind kind);
-// Whether `state` is the state type of `kind`.
-bool StateMatchesKind(const FieldState& state, FieldKind kind);
 bool IsEmpty(const FieldState& state);
 
 // Joins into `mine` a side that lacks the field: drops what `their_context`

@@ -58,13 +58,19 @@ absl::StatusOr<Record> Record::FromState(RecordState state) {
       return absl::DataLossError("record's scope is not a string");
     }
   }
-  for (const auto& [name, field] : state.fields) {
+  for (const auto& [key, field] : state.fields) {
+    if (StateKindOf(field) != key.kind) {
+      return absl::DataLossError(absl::StrCat("field \"", key.name, "\" is named ",
+                                              StateKindName(key.kind), " but holds ",
+                                              StateKindName(StateKindOf(field))));
+    }
     if (IsEmpty(field)) {
-      return absl::DataLossError(absl::StrCat("record holds field \"", name, "\" with no entries"));
+      return absl::DataLossError(
+          absl::StrCat("record holds field \"", key.name, "\" with no entries"));
     }
     if (!FieldCovered(context, field)) {
       return absl::DataLossError(
-          absl::StrCat("field \"", name, "\" holds a dot the record's context does not cover"));
+          absl::StrCat("field \"", key.name, "\" holds a dot the record's context does not cover"));
     }
   }
   return Record(std::move(state));
@@ -102,7 +108,8 @@ absl::StatusOr<Record> Record::Write(const CollectionSchema& schema, const Chang
 void Record::StartStatusFields(const CollectionSchema& schema, const Dot& dot) {
   for (const auto& [name, spec] : schema.fields()) {
     if (spec.kind != FieldKind::kStatus) continue;
-    auto [it, inserted] = state_.fields.try_emplace(name, EmptyFieldState(spec.kind));
+    auto [it, inserted] =
+        state_.fields.try_emplace(FieldKey{name, StateKind::kStatus}, EmptyFieldState(spec.kind));
     if (IsEmpty(it->second)) std::get<StatusRegister>(it->second).Advance(dot, 0);
   }
 }
@@ -110,13 +117,11 @@ void Record::StartStatusFields(const CollectionSchema& schema, const Dot& dot) {
 absl::Status Record::ApplyOperation(const CollectionSchema& schema, const FieldOp& op,
                                     const Dot& dot, HlcTimestamp timestamp) {
   SANJI_ASSIGN_OR_RETURN(const FieldSpec* spec, schema.Field(op.field));
-  auto [it, inserted] = state_.fields.try_emplace(op.field, EmptyFieldState(spec->kind));
+  // A field of the same name and another kind (a clash) is another field:
+  // the write leaves it as it is.
+  auto [it, inserted] = state_.fields.try_emplace(FieldKey{op.field, StateKindOf(spec->kind)},
+                                                  EmptyFieldState(spec->kind));
   FieldState& field = it->second;
-  if (!StateMatchesKind(field, spec->kind)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "field \"", op.field, "\" of \"", schema.name(),
-        "\" holds state of another kind than the schema's ", FieldKindName(spec->kind)));
-  }
   if (const auto* assign = std::get_if<Assign>(&op.operation)) {
     std::get<ValueRegister>(field).Assign(dot, timestamp, assign->value);
   } else if (const auto* increment = std::get_if<Increment>(&op.operation)) {
@@ -193,33 +198,31 @@ absl::Status Record::CheckAgainst(const CollectionSchema& schema) const {
     SANJI_RETURN_IF_ERROR(
         CheckValueType(schema.name(), kScopeField, ValueType::kString, entry.payload.value));
   }
-  for (const auto& [name, field] : state_.fields) {
-    auto spec_or = schema.Field(name);
-    if (!spec_or.ok()) return absl::InvalidArgumentError(spec_or.status().message());
-    const FieldSpec& spec = **spec_or;
-    if (!StateMatchesKind(field, spec.kind)) {
-      return absl::InvalidArgumentError(absl::StrCat("field \"", name, "\" of \"", schema.name(),
-                                                     "\" is ", FieldKindName(spec.kind),
-                                                     " in the schema but not in the record"));
-    }
+  for (const auto& [key, field] : state_.fields) {
+    auto spec_or = schema.Field(key.name);
+    const FieldSpec* spec =
+        spec_or.ok() && StateKindOf((*spec_or)->kind) == key.kind ? *spec_or : nullptr;
+    auto check = [&](const Value& value) {
+      if (spec != nullptr) return CheckValueType(schema.name(), key.name, spec->value_type, value);
+      return CheckValueType(schema.name(), key.name, TypeOf(value), value);
+    };
     if (const auto* values = std::get_if<ValueRegister>(&field)) {
-      for (const auto& entry : values->entries()) {
-        SANJI_RETURN_IF_ERROR(
-            CheckValueType(schema.name(), name, spec.value_type, entry.payload.value));
-      }
+      for (const auto& entry : values->entries()) SANJI_RETURN_IF_ERROR(check(entry.payload.value));
     } else if (const auto* set = std::get_if<OrSet>(&field)) {
-      for (const auto& entry : set->entries()) {
-        SANJI_RETURN_IF_ERROR(CheckValueType(schema.name(), name, spec.value_type, entry.payload));
-      }
-    } else if (const auto* status = std::get_if<StatusRegister>(&field)) {
-      if (*status->Rank() >= spec.status_order.size()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("status field \"", name, "\" of \"", schema.name(), "\" has rank ",
-                         *status->Rank(), " beyond its ", spec.status_order.size(), " values"));
-      }
+      for (const auto& entry : set->entries()) SANJI_RETURN_IF_ERROR(check(entry.payload));
     }
   }
   return absl::OkStatus();
+}
+
+std::vector<std::string> Record::ClashingFields(const CollectionSchema& schema) const {
+  std::vector<std::string> clashing;
+  for (const auto& [key, field] : state_.fields) {
+    auto spec = schema.Field(key.name);
+    if (!spec.ok() || StateKindOf((*spec)->kind) == key.kind) continue;
+    if (clashing.empty() || clashing.back() != key.name) clashing.push_back(key.name);
+  }
+  return clashing;
 }
 
 std::optional<std::string> Record::scope() const {
@@ -243,7 +246,7 @@ HlcTimestamp Record::NewestTimestamp() const {
     newest = std::max(newest, entry.payload.timestamp);
   for (const auto& entry : state_.presence.entries()) newest = std::max(newest, entry.payload);
   for (const auto& entry : state_.deletes.entries()) newest = std::max(newest, entry.payload);
-  for (const auto& [name, field] : state_.fields) {
+  for (const auto& [key, field] : state_.fields) {
     if (const auto* values = std::get_if<ValueRegister>(&field)) {
       for (const auto& entry : values->entries())
         newest = std::max(newest, entry.payload.timestamp);
@@ -252,16 +255,24 @@ HlcTimestamp Record::NewestTimestamp() const {
   return newest;
 }
 
-const FieldState* Record::field(absl::string_view name) const {
-  auto it = state_.fields.find(name);
+const FieldState* Record::field(absl::string_view name, StateKind kind) const {
+  auto it = state_.fields.find(FieldKeyLess::View{name, kind});
   return it == state_.fields.end() ? nullptr : &it->second;
+}
+
+const FieldState* Record::field(absl::string_view name) const {
+  auto it = state_.fields.lower_bound(FieldKeyLess::View{name, StateKind::kRegister});
+  if (it == state_.fields.end() || it->first.name != name) return nullptr;
+  auto next = std::next(it);
+  if (next != state_.fields.end() && next->first.name == name) return nullptr;
+  return &it->second;
 }
 
 std::string Record::DebugString() const {
   std::string out = absl::StrCat(alive() ? "alive" : "deleted", " scope=", scope().value_or("-"),
                                  " context=", state_.context.ToString());
-  for (const auto& [name, field] : state_.fields) {
-    absl::StrAppend(&out, " ", name, "{");
+  for (const auto& [key, field] : state_.fields) {
+    absl::StrAppend(&out, " ", key.name, "{");
     std::visit(
         [&](const auto& typed) {
           for (const auto& entry : typed.entries())

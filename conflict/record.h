@@ -61,7 +61,8 @@ struct RecordState {
   ValueRegister scope;
   DotKernel<HlcTimestamp> presence;
   DotKernel<HlcTimestamp> deletes;
-  absl::btree_map<std::string, FieldState> fields;
+  // Sorted by name, then kind (field.h, FieldKey).
+  absl::btree_map<FieldKey, FieldState, FieldKeyLess> fields;
   absl::btree_set<std::string> former_scopes;
 
   friend bool operator==(const RecordState&, const RecordState&) = default;
@@ -95,11 +96,19 @@ class Record {
   // Merges `other` into this record.
   void Join(const Record& other);
 
-  // Errors: InvalidArgument if a field is not in `schema`, holds the state of
-  // another kind, a value of another type or text that is not UTF-8, or a
-  // status rank out of range.
-  // Checked on records received from peers before they are merged.
+  // Checks what `schema` knows of the record, on records received from peers
+  // before they are merged. Errors: InvalidArgument for a scope that is not
+  // text, text anywhere that is not UTF-8, or a value of another type than
+  // the schema's in a field the schema names with the record's state kind.
+  // Fields the schema does not name, or names with another state kind (a
+  // clash, ClashingFields()), and status ranks beyond the schema's order (a
+  // newer schema's values) are not errors: the record keeps them untouched,
+  // and relays them, until a schema that knows them arrives.
   absl::Status CheckAgainst(const CollectionSchema& schema) const;
+
+  // The fields the record holds in another state kind than `schema` gives
+  // their name, each once, sorted (field.h, FieldKey).
+  std::vector<std::string> ClashingFields(const CollectionSchema& schema) const;
 
   bool alive() const { return !state_.presence.empty(); }
   // The current scope (the lww read of the scope register), if ever set.
@@ -114,7 +123,10 @@ class Record {
   HlcTimestamp NewestTimestamp() const;
   const VersionVector& context() const { return state_.context; }
   const RecordState& state() const { return state_; }
-  // nullptr when the field holds nothing.
+  // The field `name` of state kind `kind`; nullptr when it holds nothing.
+  const FieldState* field(absl::string_view name, StateKind kind) const;
+  // The field `name` when the record holds it in one kind only; nullptr when
+  // it holds nothing, or holds the name in two kinds (ask with the kind).
   const FieldState* field(absl::string_view name) const;
 
   std::string DebugString() const;

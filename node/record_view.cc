@@ -67,7 +67,20 @@ void ValuesToApi(const std::vector<conflict::Value>& values, v1::ValueList* out)
   for (const conflict::Value& value : values) ValueToApi(value, out->add_values());
 }
 
-// Reads `state` as a field of `spec`'s kind. REQUIRES: they match.
+// Siblings of one value (written at two nodes that did not see each other)
+// read as that value once: there is nothing to choose between.
+void RegisterValuesToApi(const conflict::ValueRegister& values, v1::ValueList* out) {
+  std::vector<conflict::Value> distinct;
+  for (const auto& entry : values.entries()) {
+    if (std::find(distinct.begin(), distinct.end(), entry.payload.value) == distinct.end()) {
+      distinct.push_back(entry.payload.value);
+    }
+  }
+  ValuesToApi(distinct, out);
+}
+
+// Reads `state` as a field of `spec`'s kind. REQUIRES: they match, and a
+// status rank is within the order.
 void FieldToApi(const conflict::FieldSpec& spec, const conflict::FieldState& state,
                 v1::FieldValue* out) {
   switch (spec.kind) {
@@ -75,18 +88,9 @@ void FieldToApi(const conflict::FieldSpec& spec, const conflict::FieldState& sta
       ValueToApi(std::get<conflict::ValueRegister>(state).Winner().payload.value,
                  out->mutable_lww());
       return;
-    case conflict::FieldKind::kMv: {
-      // Siblings of one value (written at two nodes that did not see each
-      // other) read as that value once: there is nothing to choose between.
-      std::vector<conflict::Value> values;
-      for (const auto& entry : std::get<conflict::ValueRegister>(state).entries()) {
-        if (std::find(values.begin(), values.end(), entry.payload.value) == values.end()) {
-          values.push_back(entry.payload.value);
-        }
-      }
-      ValuesToApi(values, out->mutable_mv());
+    case conflict::FieldKind::kMv:
+      RegisterValuesToApi(std::get<conflict::ValueRegister>(state), out->mutable_mv());
       return;
-    }
     case conflict::FieldKind::kCounter:
       out->set_counter(std::get<conflict::CausalCounter>(state).Total());
       return;
@@ -94,12 +98,29 @@ void FieldToApi(const conflict::FieldSpec& spec, const conflict::FieldState& sta
       ValuesToApi(std::get<conflict::OrSet>(state).Elements(), out->mutable_set());
       return;
     case conflict::FieldKind::kStatus: {
-      // A non-empty register has a rank, and CheckAgainst bounds it.
       const uint32_t rank = std::get<conflict::StatusRegister>(state).Rank().value_or(0);
       assert(rank < spec.status_order.size());
       out->set_status(spec.status_order[rank]);
       return;
     }
+  }
+}
+
+// Reads `state` by the kind of state it holds, for a field the schema does
+// not describe.
+void UnknownFieldToApi(absl::string_view name, v1::UnknownField::Reason reason,
+                       const conflict::FieldState& state, v1::UnknownField* out) {
+  out->set_name(std::string(name));
+  out->set_reason(reason);
+  out->set_state_kind(std::string(conflict::StateKindName(conflict::StateKindOf(state))));
+  if (const auto* values = std::get_if<conflict::ValueRegister>(&state)) {
+    RegisterValuesToApi(*values, out->mutable_values());
+  } else if (const auto* counter = std::get_if<conflict::CausalCounter>(&state)) {
+    out->set_counter(counter->Total());
+  } else if (const auto* set = std::get_if<conflict::OrSet>(&state)) {
+    ValuesToApi(set->Elements(), out->mutable_values());
+  } else {
+    out->set_status_rank(std::get<conflict::StatusRegister>(state).Rank().value_or(0));
   }
 }
 
@@ -157,9 +178,21 @@ void RecordToApi(const conflict::CollectionSchema& collection, absl::string_view
   out->set_scope(record.scope().value_or(""));
   out->set_deleted(!record.alive());
   auto& fields = *out->mutable_fields();
-  for (const auto& [name, spec] : collection.fields()) {
-    const conflict::FieldState* state = record.field(name);
-    if (state != nullptr) FieldToApi(spec, *state, &fields[name]);
+  for (const auto& [key, state] : record.state().fields) {
+    auto spec = collection.Field(key.name);
+    if (!spec.ok()) {
+      UnknownFieldToApi(key.name, v1::UnknownField::NOT_IN_SCHEMA, state,
+                        out->add_unknown_fields());
+    } else if (conflict::StateKindOf((*spec)->kind) != key.kind) {
+      UnknownFieldToApi(key.name, v1::UnknownField::KIND_CLASH, state, out->add_unknown_fields());
+    } else if (key.kind == conflict::StateKind::kStatus &&
+               std::get<conflict::StatusRegister>(state).Rank().value_or(0) >=
+                   (*spec)->status_order.size()) {
+      UnknownFieldToApi(key.name, v1::UnknownField::STATUS_BEYOND_ORDER, state,
+                        out->add_unknown_fields());
+    } else {
+      FieldToApi(**spec, state, &fields[key.name]);
+    }
   }
   for (const auto& [origin, counter] : record.context().entries()) {
     DotToApi(conflict::Dot{origin, counter}, out->add_version());

@@ -38,11 +38,10 @@ absl::StatusOr<conflict::Change> ChangeFromApi(const v1::PutRequest& request);
 
 // How `record` reads to an application: each field of `collection` that
 // holds something, read by its kind (the lww winner, every mv sibling value
-// once, the
-// counter total, the set's elements, the furthest status), the scope, the
-// causal context and the newest timestamp.
-// REQUIRES: `record` passed CheckAgainst(collection) (every record the store
-// holds did), so each status rank names a value of the field's order.
+// once, the counter total, the set's elements, the furthest status), the
+// scope, the causal context and the newest timestamp. What `collection` does
+// not describe (a field it does not name or names with another state kind,
+// a status beyond its order) goes to unknown_fields, read by its state kind.
 void RecordToApi(const conflict::CollectionSchema& collection, absl::string_view key,
                  const conflict::Record& record, v1::Record* out);
 

@@ -270,27 +270,28 @@ TEST_F(CanonicalRecordTest, RefusesNonCanonicalFormsNamingThem) {
   }
 }
 
-TEST_F(CanonicalRecordTest, RefusesRecordsTheSchemaDoesNotHoldAsCheckAgainstWould) {
+// Read() judges a record against the schema as CheckAgainst does: a value of
+// another type in a field the schema knows is refused; a field it does not
+// name, or names with another kind, and a status beyond its order (a newer
+// schema's) are kept as they came.
+TEST_F(CanonicalRecordTest, JudgesRecordsAgainstTheSchemaAsCheckAgainstWould) {
   const Record loan = MergedLoan();
   const std::string bytes = SerializeRecord(loan);
-  auto refusal = [&](const CollectionSchema& schema) {
-    absl::Status read = CanonicalRecord::Read(bytes, schema).status();
+  auto read = [&](const CollectionSchema& schema) {
+    absl::Status status = CanonicalRecord::Read(bytes, schema).status();
     absl::Status checked = loan.CheckAgainst(schema);
-    EXPECT_EQ(read.code(), absl::StatusCode::kInvalidArgument) << read;
-    EXPECT_EQ(read.message(), checked.message());
-    return std::string(read.message());
+    EXPECT_EQ(status.code(), checked.code()) << status << " / " << checked;
+    EXPECT_EQ(status.message(), checked.message());
+    return status;
   };
   CollectionSchema missing("microloans");
-  for (const auto& [name, spec] : schema_.fields()) {
-    if (name != "insured") {
-      ASSERT_TRUE(missing.AddField(name, spec).ok());
-    }
-  }
-  EXPECT_THAT(refusal(missing), HasSubstr("insured"));
   CollectionSchema wrong_kind("microloans");
   CollectionSchema wrong_type("microloans");
   CollectionSchema short_status("microloans");
   for (const auto& [name, spec] : schema_.fields()) {
+    if (name != "insured") {
+      ASSERT_TRUE(missing.AddField(name, spec).ok());
+    }
     ASSERT_TRUE(wrong_kind.AddField(name, name == "guarantors" ? FieldSpec::Lww() : spec).ok());
     ASSERT_TRUE(
         wrong_type.AddField(name, name == "applicant" ? FieldSpec::Lww(ValueType::kInt) : spec)
@@ -298,9 +299,12 @@ TEST_F(CanonicalRecordTest, RefusesRecordsTheSchemaDoesNotHoldAsCheckAgainstWoul
     ASSERT_TRUE(
         short_status.AddField(name, name == "status" ? FieldSpec::Status({"applied"}) : spec).ok());
   }
-  EXPECT_THAT(refusal(wrong_kind), HasSubstr("guarantors"));
-  EXPECT_THAT(refusal(wrong_type), HasSubstr("applicant"));
-  EXPECT_THAT(refusal(short_status), HasSubstr("rank 1 beyond its 1 values"));
+  EXPECT_TRUE(read(missing).ok());
+  EXPECT_TRUE(read(wrong_kind).ok());
+  EXPECT_TRUE(read(short_status).ok());
+  const absl::Status refused = read(wrong_type);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.message(), HasSubstr("applicant"));
 }
 
 TEST_F(CanonicalRecordTest, RefusesWhatParseRecordRefusesAndNaN) {

@@ -103,8 +103,8 @@ void ForEachPart(const Record& record, Visit visit) {
   visit("scope", state.scope.entries());
   visit("presence", state.presence.entries());
   visit("deletes", state.deletes.entries());
-  for (const auto& [name, field] : state.fields) {
-    std::visit([&](const auto& typed) { visit(name, typed.entries()); }, field);
+  for (const auto& [key, field] : state.fields) {
+    std::visit([&](const auto& typed) { visit(key.name, typed.entries()); }, field);
   }
 }
 

@@ -290,7 +290,7 @@ TEST_F(RecordTest, WriteConcurrentWithDeleteSurvives) {
   EXPECT_EQ(at_township.scope(), std::string(kXiaban));
   // Exactly the fields the write wrote, with only what it wrote.
   std::vector<std::string> fields;
-  for (const auto& [name, state] : at_township.state().fields) fields.push_back(name);
+  for (const auto& [key, state] : at_township.state().fields) fields.push_back(key.name);
   EXPECT_THAT(fields, ElementsAre("comments", "title"));
   EXPECT_EQ(LwwRead(at_township, "title"), Text("路灯坏了，电线裸露"));
   // The write's Add re-added only its own element; the comment the delete saw is gone.
@@ -585,7 +585,7 @@ TEST_F(RecordTest, FromStateAcceptsACanonicalState) {
 
 TEST_F(RecordTest, FromStateRefusesAFieldEntryTheContextDoesNotCover) {
   RecordState state = RequestState();
-  std::get<ValueRegister>(state.fields.at("title"))
+  std::get<ValueRegister>(state.fields.at(FieldKey{"title", StateKind::kRegister}))
       .InsertDecoded(VillageDot(2), TimestampedValue{kWhen, Text("路灯又坏了")});
   EXPECT_TRUE(HasError(Record::FromState(std::move(state)).status(), absl::StatusCode::kDataLoss,
                        {"title"}));
@@ -616,34 +616,62 @@ TEST_F(RecordTest, FromStateRefusesANonStringScope) {
                        {"scope"}));
 }
 
-// ARCHITECTURE.md §4 via record.h: records from peers are checked against the schema before merge.
-TEST_F(RecordTest, CheckAgainstRefusesAnUnknownField) {
+// ARCHITECTURE.md §7, "Compatibility, not equality": a field the schema does
+// not name (a newer schema's) is kept as it came, not refused.
+TEST_F(RecordTest, CheckAgainstKeepsAFieldTheSchemaDoesNotName) {
   RecordState state = RequestState();
   ValueRegister urgency;
   urgency.InsertDecoded(VillageDot(1), TimestampedValue{kWhen, Text("紧急")});
-  state.fields.emplace("urgency", urgency);
+  state.fields.emplace(FieldKey{"urgency", StateKind::kRegister}, urgency);
   absl::StatusOr<Record> record = Record::FromState(std::move(state));
   ASSERT_TRUE(record.ok()) << record.status();
-  EXPECT_TRUE(HasError(record->CheckAgainst(*requests_), absl::StatusCode::kInvalidArgument,
-                       {"urgency", "service_requests"}));
+  EXPECT_TRUE(record->CheckAgainst(*requests_).ok());
+  EXPECT_THAT(record->ClashingFields(*requests_), ::testing::IsEmpty());
+  ASSERT_NE(record->field("urgency"), nullptr);
 }
 
-TEST_F(RecordTest, CheckAgainstRefusesStateOfTheWrongKind) {
+// A name the schema gives another kind is another field (field.h,
+// FieldKey): the record keeps both, the join merges each with its own kind,
+// and ClashingFields names the clash.
+TEST_F(RecordTest, AFieldOfAnotherKindIsKeptBesideTheSchemasAsAClash) {
+  RecordState state = RequestState();
+  // Written by a node whose schema makes "title" a counter, after the
+  // request's first write.
+  CausalCounter counter;
+  counter.InsertDecoded(VillageDot(2), 3);
+  state.context.Advance(VillageDot(2));
+  state.fields.emplace(FieldKey{"title", StateKind::kCounter}, counter);
+  absl::StatusOr<Record> clashing = Record::FromState(std::move(state));
+  ASSERT_TRUE(clashing.ok()) << clashing.status();
+  EXPECT_TRUE(clashing->CheckAgainst(*requests_).ok());
+  EXPECT_THAT(clashing->ClashingFields(*requests_), ElementsAre("title"));
+  EXPECT_EQ(clashing->field("title"), nullptr) << "two kinds: ask with the kind";
+  ASSERT_NE(clashing->field("title", StateKind::kCounter), nullptr);
+
+  absl::StatusOr<Record> plain = Record::FromState(RequestState());
+  ASSERT_TRUE(plain.ok());
+  Record joined = *plain;
+  joined.Join(*clashing);
+  EXPECT_EQ(joined, *clashing);
+  Record other_way = *clashing;
+  other_way.Join(*plain);
+  EXPECT_EQ(other_way, *clashing);
+}
+
+TEST_F(RecordTest, FromStateRefusesAFieldNamedWithAnotherKindThanItHolds) {
   RecordState state = RequestState();
   CausalCounter counter;
   counter.InsertDecoded(VillageDot(1), 3);
-  state.fields.at("title") = counter;
-  absl::StatusOr<Record> record = Record::FromState(std::move(state));
-  ASSERT_TRUE(record.ok()) << record.status();
-  EXPECT_TRUE(HasError(record->CheckAgainst(*requests_), absl::StatusCode::kInvalidArgument,
-                       {"title", "service_requests", "lww"}));
+  state.fields.emplace(FieldKey{"visits", StateKind::kSet}, counter);
+  EXPECT_TRUE(HasError(Record::FromState(std::move(state)).status(), absl::StatusCode::kDataLoss,
+                       {"visits", "set", "counter"}));
 }
 
 TEST_F(RecordTest, CheckAgainstRefusesAValueOfTheWrongType) {
   RecordState lww = RequestState();
   ValueRegister title;
   title.InsertDecoded(VillageDot(1), TimestampedValue{kWhen, Int(42)});
-  lww.fields.at("title") = title;
+  lww.fields.at(FieldKey{"title", StateKind::kRegister}) = title;
   absl::StatusOr<Record> record = Record::FromState(std::move(lww));
   ASSERT_TRUE(record.ok()) << record.status();
   EXPECT_TRUE(HasError(record->CheckAgainst(*requests_), absl::StatusCode::kInvalidArgument,
@@ -652,29 +680,23 @@ TEST_F(RecordTest, CheckAgainstRefusesAValueOfTheWrongType) {
   RecordState set = RequestState();
   OrSet comments;
   comments.InsertDecoded(VillageDot(1), Value(true));
-  set.fields.emplace("comments", comments);
+  set.fields.emplace(FieldKey{"comments", StateKind::kSet}, comments);
   record = Record::FromState(std::move(set));
   ASSERT_TRUE(record.ok()) << record.status();
   EXPECT_TRUE(HasError(record->CheckAgainst(*requests_), absl::StatusCode::kInvalidArgument,
                        {"comments", "string", "true"}));
 }
 
-TEST_F(RecordTest, CheckAgainstRefusesAStatusRankOutOfRange) {
+// A status beyond the schema's order is a value a newer schema appended:
+// kept, not refused.
+TEST_F(RecordTest, CheckAgainstKeepsAStatusBeyondTheSchemasOrder) {
   RecordState state = RequestState();
-  StatusRegister status;
-  status.InsertDecoded(VillageDot(1), 3);
-  state.fields.emplace("status", status);
-  absl::StatusOr<Record> in_range = Record::FromState(state);
-  ASSERT_TRUE(in_range.ok()) << in_range.status();
-  EXPECT_TRUE(in_range->CheckAgainst(*requests_).ok());  // "closed"
-
   StatusRegister beyond;
   beyond.InsertDecoded(VillageDot(1), 9);
-  state.fields.at("status") = beyond;
+  state.fields.insert_or_assign(FieldKey{"status", StateKind::kStatus}, beyond);
   absl::StatusOr<Record> record = Record::FromState(std::move(state));
   ASSERT_TRUE(record.ok()) << record.status();
-  EXPECT_TRUE(HasError(record->CheckAgainst(*requests_), absl::StatusCode::kInvalidArgument,
-                       {"status", "service_requests", "9", "4"}));
+  EXPECT_TRUE(record->CheckAgainst(*requests_).ok());
 }
 
 }  // namespace

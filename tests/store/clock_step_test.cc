@@ -90,7 +90,8 @@ TEST_F(ClockStepTest, AReferenceThatConfirmsTheClockStepsBackAtTheNextWrite) {
     ASSERT_TRUE(store->Write(kTickets, "T-1", SetTitle("after")).ok());
     absl::StatusOr<conflict::Record> record = store->Get(kTickets, "T-1");
     ASSERT_TRUE(record.ok());
-    const auto& title = std::get<conflict::ValueRegister>(record->state().fields.at("title"));
+    const auto& title = std::get<conflict::ValueRegister>(
+        record->state().fields.at(conflict::FieldKey{"title", conflict::StateKind::kRegister}));
     EXPECT_EQ(title.entries().size(), 1u);
     EXPECT_EQ(title.Winner().payload.value, conflict::Value(std::string("after")));
   }

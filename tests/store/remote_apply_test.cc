@@ -247,7 +247,8 @@ TEST_P(RemoteApplyTest, ReceivedBytesReadAgainstAnotherSchemaAreReadAgain) {
   RemoteBatch batch;
   batch.items.push_back(Received("R-1", TownshipRecord("一", 1, kStartMicros), &same));
   ASSERT_TRUE(store->ApplyRemote(batch).ok());
-  // A schema with a field the store's lacks: refused, naming it.
+  // A schema with a field the store's lacks: kept as it came (a newer
+  // schema's field, relayed untouched).
   conflict::Schema wider;
   conflict::CollectionSchema tickets = *schema_.Collection(kTickets).value();
   ASSERT_TRUE(tickets.AddField("photo", conflict::FieldSpec::Lww()).ok());
@@ -255,14 +256,13 @@ TEST_P(RemoteApplyTest, ReceivedBytesReadAgainstAnotherSchemaAreReadAgain) {
   const conflict::Change change{{{"photo", conflict::Assign{std::string("p.jpg")}}}, kNode};
   auto with_photo = Record().Write(**wider.Collection(kTickets), change, {township_, 2}, {1, 0});
   ASSERT_TRUE(with_photo.ok()) << with_photo.status();
-  RemoteBatch refused;
-  refused.items.push_back(Received("R-2", *with_photo, &wider));
-  const auto files = StoreFiles();
-  absl::Status status = store->ApplyRemote(refused).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
-  EXPECT_THAT(status.message(), HasSubstr("photo"));
-  EXPECT_THAT(status.message(), HasSubstr("R-2"));
-  EXPECT_EQ(StoreFiles(), files);
+  RemoteBatch newer;
+  newer.items.push_back(Received("R-2", *with_photo, &wider));
+  ASSERT_TRUE(store->ApplyRemote(newer).ok());
+  absl::StatusOr<Record> stored = store->Get(kTickets, "R-2");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(*stored, *with_photo);
+  EXPECT_NE(stored->field("photo"), nullptr);
 }
 
 TEST_P(RemoteApplyTest, KnowledgeOnlyBatchAdvancesKnowledge) {
