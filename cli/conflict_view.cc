@@ -76,10 +76,8 @@ void PrintConflict(const v1::ConflictEntry& entry, std::ostream& out) {
   table.AddRow({"record", RecordName(entry)});
   table.AddRow({"field", entry.field().empty() ? "-" : entry.field()});
   table.AddRow({"kind", ConflictKindName(entry.kind())});
-  table.AddRow({"recorded", TimeText(entry.recorded())});
-  table.AddRow({"resolved", entry.resolved()  ? TimeText(entry.resolved_at())
-                            : entry.settled() ? kSettled
-                                              : "no"});
+  table.AddRow({"recorded", FormatMicros(entry.recorded().physical_micros())});
+  table.AddRow({"resolved", Resolution(entry)});
   const auto add_side = [&table](const std::string& name, const v1::ConflictSide& side) {
     table.AddRow({name, SideValue(side)});
     table.AddRow({absl::StrCat(name, " change"), ChangeText(side.change())});

@@ -3,8 +3,9 @@
 // as `get` shows them (cli/format.h), kept side first; tables align Chinese
 // by display width (cli/table.h).
 //
-// Thread-safety: pure functions (times are shown in the local time zone, as
-// FormatMicros does).
+// Thread-safety: pure functions. When an event was recorded and resolved is
+// shown by FormatMicros (UTC) in both the table and the detail, so `ls` and
+// `show` print the same text for it.
 #ifndef SANJI_CLI_CONFLICT_VIEW_H_
 #define SANJI_CLI_CONFLICT_VIEW_H_
 
@@ -25,8 +26,10 @@ std::string ConflictKindName(v1::ConflictEntry::Kind kind);
 // are none, so that an empty answer is still an answer.
 void PrintConflictTable(const v1::ListConflictsResponse& entries, std::ostream& out);
 
-// Everything about one event: the record, field, kind, times and, for each
-// side, its value, change id ("node#incarnation:counter") and HLC time.
+// Everything about one event: the record, field, kind, when it was recorded
+// and resolved (as in the table) and, for each side, its value, change id
+// ("node#incarnation:counter") and HLC time (to the microsecond, with its
+// logical part, as the node's log writes it: these order lww writes).
 void PrintConflict(const v1::ConflictEntry& entry, std::ostream& out);
 
 }  // namespace sanji::cli

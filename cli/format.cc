@@ -1,13 +1,19 @@
 #include "cli/format.h"
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "cli/table.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/type_resolver.h"
+#include "google/protobuf/util/type_resolver_util.h"
 
 namespace sanji::cli {
 namespace {
@@ -25,6 +31,24 @@ std::vector<std::string> SortedFieldNames(const v1::Record& record) {
   std::sort(names.begin(), names.end());
   return names;
 }
+
+// `message` on the wire with map entries sorted by key. The JSON printer of
+// protobuf 3.21 prints what it reads from the wire, in order; the plain
+// SerializeAsString that MessageToJsonString uses writes a map in its hash
+// order, which changes from process to process.
+std::string DeterministicBytes(const google::protobuf::Message& message) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    // Proto3 has no required fields, so this can not fail.
+    (void)message.SerializePartialToCodedStream(&coded);
+  }  // the stream trims `bytes` to what was written when it goes
+  return bytes;
+}
+
+constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
 
 }  // namespace
 
@@ -75,7 +99,7 @@ std::string Summary(const v1::Record& record, size_t width) {
 
 std::string FormatMicros(int64_t micros) {
   if (micros == 0) return "-";
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S", absl::FromUnixMicros(micros), absl::LocalTimeZone());
+  return absl::FormatTime("%Y-%m-%d %H:%M:%SZ", absl::FromUnixMicros(micros), absl::UTCTimeZone());
 }
 
 std::string FormatSeconds(int64_t seconds) {
@@ -108,8 +132,14 @@ absl::Status PrintJson(const google::protobuf::Message& message, std::ostream& o
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   options.always_print_primitive_fields = true;
+  const google::protobuf::Descriptor* descriptor = message.GetDescriptor();
+  std::unique_ptr<google::protobuf::util::TypeResolver> resolver(
+      google::protobuf::util::NewTypeResolverForDescriptorPool(kTypeUrlPrefix,
+                                                               descriptor->file()->pool()));
   std::string json;
-  const auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  const auto status = google::protobuf::util::BinaryToJsonString(
+      resolver.get(), absl::StrCat(kTypeUrlPrefix, "/", descriptor->full_name()),
+      DeterministicBytes(message), &json, options);
   if (!status.ok()) {
     return absl::InternalError(
         absl::StrCat("cannot print ", message.GetTypeName(), " as JSON: ", status.ToString()));

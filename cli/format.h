@@ -1,7 +1,9 @@
 // How sanjictl shows what a node returns: values, records, times, and the
 // --json form. Tables go through cli/table.h, so Chinese text aligns.
 //
-// Thread-safety: pure functions (times are shown in the local time zone).
+// Thread-safety: pure functions (times are shown in UTC, whatever the
+// machine's zone: the node's log writes UTC, and a county's operators compare
+// times across nodes and machines).
 #ifndef SANJI_CLI_FORMAT_H_
 #define SANJI_CLI_FORMAT_H_
 
@@ -33,8 +35,10 @@ FieldView ViewField(const v1::FieldValue& field);
 // its title field if it has one, else its fields as "name=value, ...".
 std::string Summary(const v1::Record& record, size_t width);
 
-// Microseconds since the Unix epoch as local "YYYY-MM-DD HH:MM:SS"; "-" for 0
-// (never happened).
+// Microseconds since the Unix epoch as UTC "YYYY-MM-DD HH:MM:SSZ" (the "Z"
+// says the zone); "-" for 0 (never happened). Every time sanjictl prints to
+// the second goes through here, so two commands never show one instant
+// differently.
 std::string FormatMicros(int64_t micros);
 
 // A duration in whole seconds, e.g. "3h2m5s"; "0s" for none.
@@ -45,7 +49,9 @@ std::string FormatSeconds(int64_t seconds);
 void PrintRecord(const v1::Record& record, std::ostream& out);
 
 // `message` as protobuf JSON on one line (field names as in the .proto,
-// zero values included), for --json. Errors: Internal if it can not be
+// zero values included, map entries sorted by key), for --json. The same
+// message prints the same bytes in every call and every process, so outputs
+// can be diffed and hashed. Errors: Internal if it can not be
 // converted (it always can for sanji's messages).
 absl::Status PrintJson(const google::protobuf::Message& message, std::ostream& out);
 

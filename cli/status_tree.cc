@@ -34,15 +34,22 @@ std::string State(const v1::Record& record, int64_t now) {
   return absl::StrCat("OFFLINE ", FormatSeconds(Seconds(now - *since)));
 }
 
-std::string ParentLink(const v1::Record& record) {
+// A stale record's parent link and lag are what they were at its last
+// report, not what they are now: marked "was", so that an operator does not
+// read a village gone for hours as "live" and in sync.
+std::string LastKnown(bool stale, std::string text) {
+  return stale ? absl::StrCat("was ", text) : text;
+}
+
+std::string ParentLink(const v1::Record& record, bool stale) {
   const std::string parent = Text(record, f::kParent);
   if (parent.empty()) return "-";
   const std::string state = Text(record, f::kParentState);
-  if (parent == authz::ParentOf(record.key())) return state;
-  return absl::StrCat(state, " via ", parent);
+  if (parent == authz::ParentOf(record.key())) return LastKnown(stale, state);
+  return LastKnown(stale, absl::StrCat(state, " via ", parent));
 }
 
-std::string Lag(const v1::Record& record) {
+std::string Lag(const v1::Record& record, bool stale) {
   if (Text(record, f::kParent).empty()) return "-";
   const int64_t in_sync = Int(record, f::kInSync);
   std::string lag =
@@ -50,7 +57,7 @@ std::string Lag(const v1::Record& record) {
   const int64_t parent_lacks = Int(record, f::kParentLacks);
   const int64_t behind = Int(record, f::kBehind);
   if (parent_lacks != 0 || behind != 0) absl::StrAppend(&lag, " +", parent_lacks, " -", behind);
-  return lag;
+  return LastKnown(stale, std::move(lag));
 }
 
 std::string Refused(const v1::Record& record) {
@@ -61,10 +68,13 @@ std::string Refused(const v1::Record& record) {
 
 }  // namespace
 
+bool IsStale(const v1::Record& record, int64_t now_micros) {
+  return now_micros - Int(record, f::kUpdated) > 3 * Int(record, f::kPeriod) * 1'000'000;
+}
+
 std::optional<int64_t> OfflineSince(const v1::Record& record, int64_t now_micros) {
   std::optional<int64_t> since;
-  const int64_t updated = Int(record, f::kUpdated);
-  if (now_micros - updated > 3 * Int(record, f::kPeriod) * 1'000'000) since = updated;
+  if (IsStale(record, now_micros)) since = Int(record, f::kUpdated);
   const std::string state = Text(record, f::kParentState);
   if (!Text(record, f::kParent).empty() && state != "live" && state != "catching_up") {
     const int64_t link_since = Int(record, f::kParentSince);
@@ -99,10 +109,11 @@ void PrintStatusTree(const std::vector<v1::Record>& records, absl::string_view r
     const absl::string_view id = record.key();
     while (!above.empty() && !authz::IsAncestorOrSelf(above.back(), id)) above.pop_back();
     const absl::string_view name = above.empty() ? id : id.substr(above.back().size() + 1);
+    const bool stale = IsStale(record, now_micros);
     table.AddRow(
         {absl::StrCat(std::string(2 * above.size(), ' '), name), State(record, now_micros),
-         ParentLink(record), Lag(record), absl::StrCat(Int(record, f::kOpenConflicts)),
-         Refused(record),
+         ParentLink(record, stale), Lag(record, stale),
+         absl::StrCat(Int(record, f::kOpenConflicts)), Refused(record),
          absl::StrCat(FormatSeconds(Seconds(now_micros - Int(record, f::kUpdated))), " ago")});
     above.push_back(id);
   }

@@ -25,6 +25,10 @@
 
 namespace sanji::cli {
 
+// Whether `record` (a @status record) is stale at `now_micros`: older than
+// three of its node's periods.
+bool IsStale(const v1::Record& record, int64_t now_micros);
+
 // When `record` (a @status record) makes its node offline at `now_micros`,
 // and since when; nullopt when it is online.
 std::optional<int64_t> OfflineSince(const v1::Record& record, int64_t now_micros);
@@ -41,6 +45,10 @@ std::vector<v1::Record> SubtreeRecords(std::vector<v1::Record> records, absl::st
 // its parent lacked and lacked M changes its parent held), CONFLICTS (open ones: neither resolved
 // nor settled by a later write), REFUSED (items, and
 // "+N skew" for remote timestamps refused), REPORTED (the record's age).
+// A stale record's PARENT and LAG are prefixed "was " ("was live", "was 0s
+// +3 -0"): they are the last known, as of REPORTED, not the present. A fresh
+// record of a node whose link is down shows them unprefixed: the node itself
+// says, now, that its link is down.
 // REQUIRES: `records` as SubtreeRecords returns them for `root`.
 void PrintStatusTree(const std::vector<v1::Record>& records, absl::string_view root,
                      int64_t now_micros, std::ostream& out);

@@ -25,8 +25,23 @@ void LogLine(LogLevel level, absl::string_view message);
 // carry the time and node id too, and drops the one gRPC logs as an error on
 // every TLS handshake by address: the client sends the address as the
 // server name, which no Sanji certificate names (identity is the URI SAN,
-// node/tls.h), and nothing is wrong. Call once at start.
+// node/tls.h), and nothing is wrong.
+//
+// A failed TLS handshake (node/grpc_log_line.h) is logged by its cause
+// instead of gRPC's raw OpenSSL line, once per episode: the first in full,
+// then its repeats counted and reported at most once every
+// kTlsRefusalReportInterval (node/repeat_throttle.h), by a thread this starts
+// (so that the count of an episode that stopped is still reported). Lines
+// do not name the peer's address: gRPC 1.51 does not give it (see log.cc).
+// Call once at start.
 void RouteGrpcLogs();
+
+// How often repeats of one TLS handshake failure are reported, at most.
+inline constexpr int kTlsRefusalReportIntervalSeconds = 60;
+
+// Logs the repeats counted by RouteGrpcLogs and not yet reported, due or
+// not: call when the node stops, so that none go unsaid. Thread-safe.
+void FlushRepeatedGrpcLogs();
 
 // Routes libprotobuf's own log lines through LogLine (prefixed "protobuf"),
 // so that a malformed request leaves a line in the node's format (its cause

@@ -52,6 +52,7 @@ int Run(const std::string& config_path, bool insecure, bool reset_clock) {
   sigwait(&signals, &signal);
   sanji::node::LogInfo("stopping on ", signal == SIGTERM ? "SIGTERM" : "SIGINT");
   (*node)->Shutdown();
+  sanji::node::FlushRepeatedGrpcLogs();
   sanji::node::LogInfo("stopped");
   return 0;
 }

@@ -2,8 +2,11 @@
 // output, Chinese values aligned by display width (ARCHITECTURE.md §6).
 #include "cli/conflict_view.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -89,7 +92,7 @@ TEST(ConflictViewTest, ShowGivesBothSidesWithTheirChangesAndTimes) {
             "record        households/林家\n"
             "field         annual_income\n"
             "kind          mv\n"
-            "recorded      2026-11-28T00:00:00.000000Z+0\n"
+            "recorded      2026-11-28 00:00:00Z\n"
             "resolved      no\n"
             "kept          0.5\n"
             "kept change   gutian#1:7\n"
@@ -97,6 +100,45 @@ TEST(ConflictViewTest, ShowGivesBothSidesWithTheirChangesAndTimes) {
             "other         五万\n"
             "other change  gutian/fengpu/xiaban#1:3\n"
             "other time    2026-11-27T23:59:59.999995Z+0\n");
+}
+
+// Sets TZ for the test's lifetime and puts the old value back: the table and
+// the detail must not depend on the machine's zone.
+class ScopedTimeZone {
+ public:
+  explicit ScopedTimeZone(const char* zone) {
+    if (const char* old = std::getenv("TZ")) old_ = old;
+    setenv("TZ", zone, 1);
+  }
+  ~ScopedTimeZone() {
+    if (old_.has_value()) {
+      setenv("TZ", old_->c_str(), 1);
+    } else {
+      unsetenv("TZ");
+    }
+  }
+
+ private:
+  std::optional<std::string> old_;
+};
+
+// Issue 22 §5: `ls` printed local times and `show` UTC. Both print the same
+// UTC text with its zone, on a machine whose zone is not UTC (Gutian's).
+TEST(ConflictViewTest, LsAndShowPrintOneInstantTheSameInUtc) {
+  ScopedTimeZone shanghai("Asia/Shanghai");
+  v1::ConflictEntry entry = Entry(4, "h1", "name", v1::ConflictEntry::LWW_OVERWRITE);
+  entry.set_resolved(true);
+  entry.mutable_resolved_at()->set_physical_micros(kWhen + 90'000'000);
+  v1::ListConflictsResponse entries;
+  *entries.add_entries() = entry;
+  std::ostringstream detail;
+  PrintConflict(entry, detail);
+
+  const std::string recorded = "2026-11-28 00:00:00Z";
+  const std::string resolved = "2026-11-28 00:01:30Z";
+  EXPECT_THAT(Table(entries), ::testing::HasSubstr(absl::StrCat(recorded, "  ", resolved, "\n")));
+  EXPECT_THAT(detail.str(), ::testing::HasSubstr(absl::StrCat("recorded      ", recorded, "\n")));
+  EXPECT_THAT(detail.str(), ::testing::HasSubstr(absl::StrCat("resolved      ", resolved, "\n")));
 }
 
 }  // namespace

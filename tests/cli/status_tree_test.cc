@@ -86,7 +86,7 @@ TEST(StatusTreeTest, ShowsTheCountyAsATreeWithOfflineNodesMarked) {
             "0          5s ago\n"
             "    dongkeng      online         catching_up via gutian  1m30s +523 -12  0          "
             "4 +1 skew  20s ago\n"
-            "    xiaban        OFFLINE 2h13m  live                    0s              0          "
+            "    xiaban        OFFLINE 2h13m  was live                was 0s          0          "
             "0          2h13m ago\n"
             "  fengpu-2        online         live                    0s              0          "
             "0          5s ago\n"
@@ -102,7 +102,7 @@ TEST(StatusTreeTest, ATownshipShowsOnlyItsSubtree) {
             "0          5s ago\n"
             "  dongkeng     online         catching_up via gutian  1m30s +523 -12  0          "
             "4 +1 skew  20s ago\n"
-            "  xiaban       OFFLINE 2h13m  live                    0s              0          "
+            "  xiaban       OFFLINE 2h13m  was live                was 0s          0          "
             "0          2h13m ago\n");
 }
 
@@ -119,6 +119,27 @@ TEST(StatusTreeTest, NeverInSyncSaysSo) {
   EXPECT_EQ(out.str(),
             "NODE          STATE          PARENT      LAG            CONFLICTS  REFUSED  REPORTED\n"
             "gutian/xikou  OFFLINE 1m41s  connecting  never in sync  0          0        1s ago\n");
+}
+
+// Issue 22 §5: a node that stopped reporting showed its last parent link
+// and lag as if current ("live", "0s"). They are marked as last known; a
+// node that reports, now, that its link is down is shown as it says.
+TEST(StatusTreeTest, AStaleNodeShowsItsParentAndLagAsLastKnown) {
+  v1::Record gaotou = Status("gutian/fengpu/gaotou", 3600, "gutian");  // failed over, then gone
+  Set(gaotou, f::kParentLacks, 3);
+  std::ostringstream out;
+  PrintStatusTree({Status("gutian/fengpu", 5, "gutian"), gaotou,
+                   Status("gutian/fengpu/xiaban", 30, "gutian/fengpu", "backoff")},
+                  "gutian/fengpu", kNow, out);
+  EXPECT_EQ(out.str(),
+            "NODE           STATE          PARENT               LAG            CONFLICTS  REFUSED  "
+            "REPORTED\n"
+            "gutian/fengpu  online         live                 0s             0          0        "
+            "5s ago\n"
+            "  gaotou       OFFLINE 1h     was live via gutian  was 0s +3 -0   0          0        "
+            "1h ago\n"
+            "  xiaban       OFFLINE 2m10s  backoff              never in sync  0          0        "
+            "30s ago\n");
 }
 
 TEST(StatusTreeTest, NoRecordsSaysSo) {
