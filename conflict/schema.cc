@@ -195,6 +195,14 @@ absl::StatusOr<const CollectionSchema*> Schema::Collection(absl::string_view nam
   return &it->second;
 }
 
+const CollectionSchema& Schema::CollectionOrUnknown(absl::string_view name) const {
+  auto it = collections_.find(name);
+  if (it != collections_.end()) return it->second;
+  static const CollectionSchema* const kUnknown =
+      new CollectionSchema("(a collection this node's schema does not name)");
+  return *kUnknown;
+}
+
 uint64_t Schema::Fingerprint() const {
   // Every list is preceded by its length, so no name can pass for another
   // part of the schema (a status value for the next field's name).

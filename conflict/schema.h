@@ -92,6 +92,12 @@ class Schema {
   // Errors: NotFound naming the collection.
   absl::StatusOr<const CollectionSchema*> Collection(absl::string_view name) const;
 
+  // The collection `name`, or, for a name this schema does not hold (a newer
+  // schema's collection), one with no fields, shared by every such name:
+  // records received for it are kept and relayed as they came, every field
+  // unknown (Record::CheckAgainst).
+  const CollectionSchema& CollectionOrUnknown(absl::string_view name) const;
+
   // A stable 64-bit digest of every collection, field, kind, type and status
   // order. Two nodes replicate only if their fingerprints match.
   uint64_t Fingerprint() const;

@@ -78,7 +78,7 @@ absl::StatusOr<v1::Hello> Bundles::HelloFromStatusRecord(const std::string& targ
     return store::Annotate(knowledge.status(), absl::StrCat("the status record of ", target));
   }
   v1::Hello hello;
-  hello.set_protocol_version(replication::kProtocolVersion);
+  replication::SetProtocolRange(hello);
   hello.mutable_origin()->set_node_id(target);
   hello.mutable_origin()->set_incarnation(
       static_cast<uint32_t>(field(status_field::kIncarnation).integer()));

@@ -4,7 +4,6 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "codec/record_codec.h"
 #include "codec/vector_codec.h"
 #include "replication/scope.h"
@@ -46,12 +45,17 @@ void Session::Start(int64_t now_micros) {
   for (const Dot& dot : *cloud) sent.Insert(dot);
   v1::SyncFrame frame;
   v1::Hello& hello = *frame.mutable_hello();
-  hello.set_protocol_version(kProtocolVersion);
+  SetProtocolRange(hello);
   codec::EncodeOrigin(replica_->origin(), hello.mutable_origin());
   hello.set_schema_fingerprint(schema_->Fingerprint());
   hello.set_clock_micros(now_micros);
   codec::EncodeDotContext(sent, hello.mutable_knowledge());
   frames_.push_back(std::move(frame));
+}
+
+void SetProtocolRange(v1::Hello& hello) {
+  hello.set_protocol_version(kOldestProtocolVersion);
+  hello.set_newest_protocol_version(kProtocolVersion);
 }
 
 void Session::Receive(const v1::SyncFrame& frame) {
@@ -83,15 +87,18 @@ void Session::OnHello(const v1::Hello& hello) {
   absl::StatusOr<Origin> origin = codec::DecodeOrigin(hello.origin());
   if (!origin.ok()) return Refuse(v1::Refusal::BAD_FRAME, std::string(origin.status().message()));
   const std::string& id = origin->node_id.str();
-  if (hello.protocol_version() != kProtocolVersion) {
-    return Refuse(v1::Refusal::PROTOCOL_VERSION,
-                  absl::StrCat("protocol version ", hello.protocol_version(), " at ", id, ", ",
-                               kProtocolVersion, " at ", self_));
-  }
-  if (hello.schema_fingerprint() != schema_->Fingerprint()) {
-    return Refuse(v1::Refusal::SCHEMA_MISMATCH,
-                  absl::StrFormat("schema fingerprint %016x at %s, %016x at %s",
-                                  hello.schema_fingerprint(), id, schema_->Fingerprint(), self_));
+  // A version-1 peer names one version, in protocol_version.
+  const uint32_t their_oldest = hello.protocol_version();
+  const uint32_t their_newest = std::max(hello.newest_protocol_version(), their_oldest);
+  if (their_newest < kOldestProtocolVersion || their_oldest > kProtocolVersion) {
+    auto range = [](uint32_t oldest, uint32_t newest) {
+      return oldest == newest ? absl::StrCat("protocol version ", oldest)
+                              : absl::StrCat("protocol versions ", oldest, " to ", newest);
+    };
+    return Refuse(
+        v1::Refusal::PROTOCOL_VERSION,
+        absl::StrCat(id, " speaks ", range(their_oldest, their_newest), ", ", self_, " speaks ",
+                     range(kOldestProtocolVersion, kProtocolVersion), ": upgrade the older node"));
   }
   if (!options_.authenticated_peer.empty() && id != options_.authenticated_peer) {
     return Refuse(v1::Refusal::WRONG_PLACE,
@@ -240,13 +247,11 @@ std::string Session::ReadItem(const v1::SyncBatch& batch, const v1::SyncItem& it
     return absl::StrCat("the record is ", item.record().size(), " bytes, more than the ",
                         options_.max_record_bytes, " bytes ", self_, " holds a record to");
   }
-  absl::StatusOr<const conflict::CollectionSchema*> collection =
-      schema_->Collection(read.collection);
-  if (!collection.ok()) return std::string(collection.status().message());
   // Structure, canonical form and the schema's kinds, in one walk of the
-  // bytes; the store may then write them as they came.
+  // bytes; the store may then write them as they came. A collection the
+  // schema does not name (a newer schema's) is kept and relayed as it came.
   absl::StatusOr<codec::CanonicalRecord> record =
-      codec::CanonicalRecord::Read(item.record(), **collection);
+      codec::CanonicalRecord::Read(item.record(), schema_->CollectionOrUnknown(read.collection));
   if (!record.ok()) return std::string(record.status().message());
   read.record = *std::move(record);
   read.move_out = item.move_out();

@@ -40,8 +40,22 @@
 
 namespace sanji::replication {
 
-// Bumped on any change of the frames or their meaning; peers must match.
-inline constexpr uint32_t kProtocolVersion = 1;
+// The protocol versions this node speaks: the newest, bumped on any change
+// of the frames or their meaning, and the one before it, so that a county
+// upgrades its nodes one by one, the county first and villages later. Two
+// peers speak the newest version both know; a peer with no version in
+// common is refused, naming both ranges.
+//  1: the first; peers refuse each other unless their schemas are equal.
+//  2: the hello also names the newest version its sender speaks, and peers
+//     of different schemas sync: what a node's schema does not describe it
+//     keeps and relays as it came (conflict/record.h, CheckAgainst).
+inline constexpr uint32_t kProtocolVersion = 2;
+inline constexpr uint32_t kOldestProtocolVersion = 1;
+
+// Sets the protocol range of `hello`: Hello.protocol_version is the oldest
+// version the sender speaks, which is the one field a version-1 peer reads
+// and requires to equal its own.
+void SetProtocolRange(v1::Hello& hello);
 
 struct SessionOptions {
   // kChild: this node dialed the peer, which must be one of its ancestors.

@@ -64,9 +64,7 @@ void CheckRecords(leveldb::DB* db, const leveldb::ReadOptions& options,
       problems.Add(absl::StrCat(name, ": ", record.status().message()));
       continue;
     }
-    auto collection_schema = schema.Collection(collection);
-    absl::Status fits = collection_schema.ok() ? record->CheckAgainst(**collection_schema)
-                                               : collection_schema.status();
+    absl::Status fits = record->CheckAgainst(schema.CollectionOrUnknown(collection));
     if (!fits.ok()) problems.Add(absl::StrCat(name, ": ", fits.message()));
     if (record->context().Get(origin) > counter) {
       problems.Add(absl::StrCat(name, " holds ", origin.ToString(), ":",

@@ -399,6 +399,9 @@ class Store {
   // Checks one item of a remote batch; returns its greatest HLC timestamp.
   absl::StatusOr<conflict::HlcTimestamp> CheckRemoteItem(const RemoteBatch::Item& item,
                                                          uint64_t counter);
+  // The schema's collection, or its stand-in for one the schema does not
+  // name (conflict::Schema::CollectionOrUnknown). Errors: InvalidArgument for
+  // a key of no bytes or more than kMaxKeyBytes.
   absl::StatusOr<const conflict::CollectionSchema*> CollectionFor(absl::string_view collection,
                                                                   absl::string_view key) const;
 

@@ -234,7 +234,7 @@ void Store::PublishCommit(const BatchBuilder* committed) {
 
 absl::StatusOr<const CollectionSchema*> Store::CollectionFor(absl::string_view collection,
                                                              absl::string_view key) const {
-  SANJI_ASSIGN_OR_RETURN(const CollectionSchema* schema, options_.schema->Collection(collection));
+  const CollectionSchema* schema = &options_.schema->CollectionOrUnknown(collection);
   if (key.empty() || key.size() > kMaxKeyBytes) {
     return absl::InvalidArgumentError(absl::StrCat("key of ", Name(collection, key.substr(0, 64)),
                                                    " is ", key.size(), " bytes; keys are 1 to ",
@@ -246,6 +246,8 @@ absl::StatusOr<const CollectionSchema*> Store::CollectionFor(absl::string_view c
 absl::Status Store::StageLocal(Writer* writer, BatchBuilder& batch) {
   const absl::string_view collection = writer->collection;
   const absl::string_view key = writer->key;
+  // Only the schema's collections are written here; others only arrive.
+  SANJI_RETURN_IF_ERROR(options_.schema->Collection(collection).status());
   SANJI_ASSIGN_OR_RETURN(const CollectionSchema* schema, CollectionFor(collection, key));
   const std::string record_key = RecordKey(collection, key);
   SANJI_ASSIGN_OR_RETURN(std::optional<Record> before, batch.Lookup(record_key, collection, key));
@@ -456,9 +458,9 @@ absl::StatusOr<RemoteApplied> Store::StageRemote(const RemoteBatch& remote, Batc
                                   merge.received->bytes());
         continue;
       }
-      const CollectionSchema* schema = *options_.schema->Collection(merge.item->collection);
+      const CollectionSchema& schema = options_.schema->CollectionOrUnknown(merge.item->collection);
       std::vector<ConflictEvent> events =
-          NewConflicts(*schema, merge.before.has_value() ? *merge.before : empty, *merge.after);
+          NewConflicts(schema, merge.before.has_value() ? *merge.before : empty, *merge.after);
       // Remote records are bounded by the session, item by item (options.h).
       SANJI_RETURN_IF_ERROR(
           batch.StageRecord(merge.record_key, merge.item->collection, merge.item->key,

@@ -3,7 +3,6 @@
 // tests/simulation/.
 #include "replication/session.h"
 
-#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -376,12 +375,11 @@ TEST_F(SessionTest, AClockSetBackDoesNotHoldBackAPendingPush) {
 // --- Frames of protocol version 1 -------------------------------------------
 //
 // golden/protocol_1/ holds the frames a village and its township sent each
-// other in protocol version 1, recorded from the code of that version: the
-// township's hello, the village's hello, the village's first batch (one
-// request) and the township's ack. A node must keep talking to a peer that
-// still sends them (issue 16, "Protocol versions"). SANJI_UPDATE_GOLDEN=1
-// records them again from the code as it is, which only the version that
-// wrote them may do.
+// other in protocol version 1, recorded from the code of that version
+// (commit 47ccf4d, by a test it held): the township's hello, the village's
+// hello, the village's first batch (one request) and the township's ack. A
+// node must keep talking to a peer that still sends them (issue 16,
+// "Protocol versions").
 
 std::string GoldenPath(const std::string& name) {
   return absl::StrCat(SANJI_PROTOCOL_GOLDEN_DIR, "/protocol_1/", name, ".binpb");
@@ -394,35 +392,6 @@ v1::SyncFrame ReadGolden(const std::string& name) {
   v1::SyncFrame frame;
   EXPECT_TRUE(in.good() && frame.ParseFromString(bytes.str())) << "no golden frame " << name;
   return frame;
-}
-
-void WriteGolden(const std::string& name, const v1::SyncFrame& frame) {
-  std::ofstream out(GoldenPath(name), std::ios::binary | std::ios::trunc);
-  out << frame.SerializeAsString();
-  ASSERT_TRUE(out.good()) << GoldenPath(name);
-}
-
-TEST_F(SessionTest, RecordsTheFramesOfProtocolOne) {
-  if (std::getenv("SANJI_UPDATE_GOLDEN") == nullptr) GTEST_SKIP() << "recording only";
-  Link link = Linked();
-  const conflict::Change change{
-      {conflict::testutil::AssignOp("title", conflict::testutil::Text("路灯坏了"))},
-      "gutian/fengpu/xiaban"};
-  ASSERT_TRUE(link.village.store->Write("service_requests", "xiaban-0001", change).ok());
-  link.child->Start(clock_.NowMicros());
-  link.parent->Start(clock_.NowMicros());
-  const std::vector<v1::SyncFrame> frames = Exchange(*link.child, *link.parent);
-  std::vector<std::string> names;
-  for (const v1::SyncFrame& frame : frames) {
-    const std::string kind = frame.has_hello() ? "hello" : frame.has_batch() ? "batch" : "ack";
-    names.push_back(kind);
-  }
-  // child hello, parent hello, child batch, parent ack: in the order Exchange delivers.
-  ASSERT_THAT(names, ::testing::ElementsAre("hello", "hello", "batch", "ack"));
-  WriteGolden("village_hello", frames[0]);
-  WriteGolden("township_hello", frames[1]);
-  WriteGolden("village_batch", frames[2]);
-  WriteGolden("township_ack", frames[3]);
 }
 
 // A township of today's code takes a protocol-1 village's hello and batch,

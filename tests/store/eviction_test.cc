@@ -138,13 +138,10 @@ TEST_P(EvictionTest, IsValidatedLikeAnItem) {
   const auto files = StoreFiles();
   RemoteBatch batch;
   batch.items.push_back({kTickets, "R-3", TownshipRecord(Record(), 3)});
-  batch.evictions.push_back({"parcels", "P-1", Township(9)});
-  absl::Status status = store->ApplyRemote(batch).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
-  EXPECT_THAT(status.message(), HasSubstr("parcels"));
-
+  // (An eviction of a collection the schema does not name is a newer
+  // schema's, and applies as any other.)
   batch.evictions = {{kTickets, "", Township(9)}};
-  status = store->ApplyRemote(batch).status();
+  absl::Status status = store->ApplyRemote(batch).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
   EXPECT_THAT(status.message(), HasSubstr("eviction"));
   EXPECT_EQ(StoreFiles(), files);  // nor the item

@@ -152,15 +152,21 @@ TEST_P(RemoteApplyTest, RefusesATimestampBeyondMaxSkewAndAppliesNothing) {
   EXPECT_EQ(store->stats().refused_remote_timestamps, 1);
 }
 
-TEST_P(RemoteApplyTest, RefusesRecordsTheSchemaDoesNotHold) {
+// A collection the schema does not name is a newer schema's: its records are
+// kept as they came, and the store still checks as consistent.
+TEST_P(RemoteApplyTest, KeepsRecordsOfACollectionTheSchemaDoesNotName) {
   auto store = OpenStore();
   RemoteBatch batch = ThreeRecords();
-  batch.items.push_back({"parcels", "P-1", TownshipRecord("?", 7, kStartMicros)});
-  const auto files = StoreFiles();
-  absl::Status status = store->ApplyRemote(batch).status();
-  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
-  EXPECT_THAT(status.message(), HasSubstr("parcels"));
-  EXPECT_EQ(StoreFiles(), files);
+  const Record parcel = TownshipRecord("地块", 7, kStartMicros);
+  batch.items.push_back({"parcels", "P-1", parcel});
+  ASSERT_TRUE(store->ApplyRemote(batch).ok());
+  absl::StatusOr<Record> stored = store->Get("parcels", "P-1");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(*stored, parcel);
+  EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
+  // Written here only once the schema names it.
+  EXPECT_EQ(store->Write("parcels", "P-2", SetTitle("本地")).status().code(),
+            absl::StatusCode::kNotFound);
 }
 
 TEST_P(RemoteApplyTest, RefusesDotsOfThisNodeBeyondItsCounter) {
