@@ -86,6 +86,23 @@ FieldView ViewField(const v1::FieldValue& field) {
   return {"?", ""};
 }
 
+FieldView ViewUnknownField(const v1::UnknownField& field) {
+  static constexpr absl::string_view kWhy[] = {"unknown", "not in this node's schema", "kind clash",
+                                               "beyond the status order"};
+  const size_t reason = static_cast<size_t>(field.reason());
+  FieldView view{
+      absl::StrCat("? ", field.state_kind(), ", ", kWhy[reason < std::size(kWhy) ? reason : 0]),
+      ""};
+  if (field.state_kind() == "counter") {
+    view.value = absl::StrCat(field.counter());
+  } else if (field.state_kind() == "status") {
+    view.value = absl::StrCat("value #", field.status_rank() + 1);
+  } else {
+    view.value = JoinValues(field.values(), field.state_kind() == "set" ? ", " : " | ");
+  }
+  return view;
+}
+
 std::string Summary(const v1::Record& record, size_t width) {
   if (auto title = record.fields().find("title"); title != record.fields().end()) {
     return TruncateToWidth(ViewField(title->second).value, width);
@@ -118,11 +135,16 @@ void PrintRecord(const v1::Record& record, std::ostream& out) {
   header.Print(out);
 
   const std::vector<std::string> names = SortedFieldNames(record);
-  if (names.empty()) return;
+  if (names.empty() && record.unknown_fields().empty()) return;
   Table fields({"FIELD", "KIND", "VALUE"});
   for (const std::string& name : names) {
     FieldView view = ViewField(record.fields().at(name));
     fields.AddRow({name, std::move(view.kind), std::move(view.value)});
+  }
+  // Kept and relayed as they came until this node's schema names them.
+  for (const v1::UnknownField& field : record.unknown_fields()) {
+    FieldView view = ViewUnknownField(field);
+    fields.AddRow({field.name(), std::move(view.kind), std::move(view.value)});
   }
   out << "\n";
   fields.Print(out);

@@ -44,8 +44,12 @@ std::string FormatMicros(int64_t micros);
 // A duration in whole seconds, e.g. "3h2m5s"; "0s" for none.
 std::string FormatSeconds(int64_t seconds);
 
+// How a field the node's schema does not describe reads: KIND "? <state
+// kind>, <why>" (e.g. "? register, not in this node's schema").
+FieldView ViewUnknownField(const v1::UnknownField& field);
+
 // `record` for `get` and `put`: key, scope, deleted, updated, then a table of
-// its fields.
+// its fields, those the schema does not describe last, marked "?".
 void PrintRecord(const v1::Record& record, std::ostream& out);
 
 // `message` as protobuf JSON on one line (field names as in the .proto,

@@ -57,5 +57,30 @@ TEST(PrintJsonTest, MapFieldsComeSortedByKeyWhateverTheInsertionOrder) {
   EXPECT_THAT(json, ::testing::EndsWith("}\n"));
 }
 
+// Fields the node's schema does not describe are listed after the others,
+// marked "?", with their state kind and why.
+TEST(PrintRecordTest, ListsTheFieldsTheSchemaDoesNotDescribeMarked) {
+  v1::Record record;
+  record.set_collection("service_requests");
+  record.set_key("xiaban-1");
+  (*record.mutable_fields())["title"].mutable_lww()->set_text("路灯坏了");
+  v1::UnknownField* photo = record.add_unknown_fields();
+  photo->set_name("photo_url");
+  photo->set_reason(v1::UnknownField::NOT_IN_SCHEMA);
+  photo->set_state_kind("register");
+  photo->mutable_values()->add_values()->set_text("p1.jpg");
+  v1::UnknownField* visits = record.add_unknown_fields();
+  visits->set_name("visits");
+  visits->set_reason(v1::UnknownField::KIND_CLASH);
+  visits->set_state_kind("counter");
+  visits->set_counter(2);
+  std::ostringstream out;
+  PrintRecord(record, out);
+  EXPECT_THAT(out.str(),
+              ::testing::EndsWith("title      lww                                    路灯坏了\n"
+                                  "photo_url  ? register, not in this node's schema  p1.jpg\n"
+                                  "visits     ? counter, kind clash                  2\n"));
+}
+
 }  // namespace
 }  // namespace sanji::cli

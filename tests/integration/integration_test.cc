@@ -209,39 +209,6 @@ TEST(IntegrationTest, AVillageOfflineCatchesUpBothWays) {
   StopAllCleanly(cluster, {kXiaban, kFengpu, kCounty});
 }
 
-// sanjictl `args` against `node`, as the operator with `tls` runs it.
-CommandResult Ctl(Cluster& cluster, const v1::TlsConfig& tls, const std::string& node,
-                  std::vector<std::string> args) {
-  args.insert(args.begin(), SANJICTL_PATH);
-  for (const std::string& flag :
-       {std::string("--endpoint"), cluster.address(node), std::string("--ca"), tls.ca_file(),
-        std::string("--cert"), tls.cert_file(), std::string("--key"), tls.key_file()}) {
-    args.push_back(flag);
-  }
-  return RunCommand(args);
-}
-
-// Every service request `node` holds: key -> title.
-std::map<std::string, std::string> ServiceRequests(Cluster& cluster, const std::string& node) {
-  std::map<std::string, std::string> titles;
-  v1::ListRequest request;
-  request.set_collection("service_requests");
-  request.set_page_size(1000);
-  do {
-    grpc::ClientContext context;
-    PrepareCall(context);
-    v1::ListResponse page;
-    const grpc::Status listed = cluster.Records(node)->List(&context, request, &page);
-    EXPECT_TRUE(listed.ok()) << listed.error_message();
-    if (!listed.ok()) break;
-    for (const v1::Record& record : page.records()) {
-      titles[record.key()] = record.fields().at("title").lww().text();
-    }
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
-  return titles;
-}
-
 v1::ImportBundleResponse ImportedJson(const CommandResult& result) {
   v1::ImportBundleResponse response;
   EXPECT_EQ(result.exit_code, 0) << result.output;

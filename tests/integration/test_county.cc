@@ -43,8 +43,41 @@ grpc::Status Put(Cluster& cluster, const std::string& node, const std::string& c
   return cluster.Records(node)->Put(&context, TitlePut(collection, key, scope, title), &response);
 }
 
-absl::StatusOr<std::string> TitleAt(Cluster& cluster, const std::string& node,
-                                    const std::string& collection, const std::string& key) {
+// sanjictl `args` against `node`, as the operator with `tls` runs it.
+CommandResult Ctl(Cluster& cluster, const v1::TlsConfig& tls, const std::string& node,
+                  std::vector<std::string> args) {
+  args.insert(args.begin(), SANJICTL_PATH);
+  for (const std::string& flag :
+       {std::string("--endpoint"), cluster.address(node), std::string("--ca"), tls.ca_file(),
+        std::string("--cert"), tls.cert_file(), std::string("--key"), tls.key_file()}) {
+    args.push_back(flag);
+  }
+  return RunCommand(args);
+}
+
+// Every service request `node` holds: key -> title.
+std::map<std::string, std::string> ServiceRequests(Cluster& cluster, const std::string& node) {
+  std::map<std::string, std::string> titles;
+  v1::ListRequest request;
+  request.set_collection("service_requests");
+  request.set_page_size(1000);
+  do {
+    grpc::ClientContext context;
+    PrepareCall(context);
+    v1::ListResponse page;
+    const grpc::Status listed = cluster.Records(node)->List(&context, request, &page);
+    EXPECT_TRUE(listed.ok()) << listed.error_message();
+    if (!listed.ok()) break;
+    for (const v1::Record& record : page.records()) {
+      titles[record.key()] = record.fields().at("title").lww().text();
+    }
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  return titles;
+}
+
+absl::StatusOr<v1::Record> GetAt(Cluster& cluster, const std::string& node,
+                                 const std::string& collection, const std::string& key) {
   v1::GetRequest request;
   request.set_collection(collection);
   request.set_key(key);
@@ -55,7 +88,16 @@ absl::StatusOr<std::string> TitleAt(Cluster& cluster, const std::string& node,
   if (!got.ok()) {
     return absl::Status(static_cast<absl::StatusCode>(got.error_code()), got.error_message());
   }
-  return record.fields().at("title").lww().text();
+  return record;
+}
+
+absl::StatusOr<std::string> TitleAt(Cluster& cluster, const std::string& node,
+                                    const std::string& collection, const std::string& key) {
+  absl::StatusOr<v1::Record> record = GetAt(cluster, node, collection, key);
+  if (!record.ok()) return record.status();
+  auto title = record->fields().find("title");
+  if (title == record->fields().end()) return absl::NotFoundError("the record has no title");
+  return title->second.lww().text();
 }
 
 bool HasTitle(Cluster& cluster, const std::string& node, const std::string& collection,

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,17 @@ v1::PutRequest TitlePut(const std::string& collection, const std::string& key,
 // A put of the record with this title, by the test operator.
 grpc::Status Put(Cluster& cluster, const std::string& node, const std::string& collection,
                  const std::string& key, const std::string& scope, const std::string& title);
+
+// sanjictl `args` against `node`, as the operator with `tls` runs it.
+CommandResult Ctl(Cluster& cluster, const v1::TlsConfig& tls, const std::string& node,
+                  std::vector<std::string> args);
+
+// Every service request `node` holds: key -> title.
+std::map<std::string, std::string> ServiceRequests(Cluster& cluster, const std::string& node);
+
+// The record as `node` reads it to an application, or the error of the Get.
+absl::StatusOr<v1::Record> GetAt(Cluster& cluster, const std::string& node,
+                                 const std::string& collection, const std::string& key);
 
 // The record's title, or the error of the Get.
 absl::StatusOr<std::string> TitleAt(Cluster& cluster, const std::string& node,
