@@ -516,8 +516,17 @@ void Session::SendPending(v1::SyncBatch& batch, size_t& bytes) {
     if (ParentWouldRefuse(record->context())) return false;
     AddStreamed(batch, bytes, held.collection, held.key, record->context(),
                 codec::SerializeRecord(*record), /*move_out=*/false);
+    CountAsHeld(record->context());
     return true;
   });
+}
+
+void Session::CountAsHeld(const VersionVector& context) {
+  for (const auto& [origin, counter] : context.entries()) {
+    const Dot dot{origin, counter};
+    if (!PeerKnows(dot)) peer_cloud_.insert(dot);
+    if (pass_ != nullptr && counter > pass_->reference.Get(origin)) pass_->cloud.insert(dot);
+  }
 }
 
 void Session::HoldBack(const std::string& collection, const std::string& key,

@@ -210,6 +210,13 @@ class Session {
   void HoldBack(const std::string& collection, const std::string& key,
                 const conflict::VersionVector& context, const conflict::VersionVector& reference,
                 const absl::btree_set<conflict::Dot>& cloud);
+  // A released held-back item went out of its stream, as the record is now,
+  // which may be newer than when it was held: a pass whose reference is
+  // below its dots (the next one, or the running one, whose reference and
+  // cloud are fixed) would find it and send it again, unchanged. Its dots
+  // the peer lacks count as held from here, in peer_cloud_ and in the
+  // running pass's cloud.
+  void CountAsHeld(const conflict::VersionVector& context);
   // AddItem for a departed record, unless it went unchanged already; it is
   // dropped here once the batch is acknowledged.
   void AddDeparture(v1::SyncBatch& batch, size_t& bytes, const std::string& collection,

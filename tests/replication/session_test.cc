@@ -431,5 +431,117 @@ TEST_F(SessionTest, ThePeersOfProtocolOneStillTalk) {
   EXPECT_FALSE(link.child->closed()) << link.child->close_status();
 }
 
+// Held-back records (DESIGN.md, "Sending: passes", rule 3) cross once. A
+// village holds back a record for a county change its township lacks (the
+// village got it directly, by failover) and changes it again; when the
+// township's watermark shows the county change, the record goes as it is now.
+// A pass whose reference is below the village's newer change, the next one
+// or the one running, must not send it again unchanged (seed 3209 of the
+// simulation).
+class HeldBackTest : public SessionTest {
+ protected:
+  // The county's notice R-1 for xiaban, commented on at xiaban, held back by
+  // a session the village then starts with `options`.
+  void SetUp() override {
+    SessionTest::SetUp();
+    absl::StatusOr<store::WriteResult> notice = county_.store->Write(
+        "service_requests", "R-1",
+        {{conflict::testutil::AssignOp("title", conflict::testutil::Text("停水"))}, kXiaban});
+    ASSERT_TRUE(notice.ok()) << notice.status();
+    notice_ = notice->record;
+    ASSERT_NO_FATAL_FAILURE(GiveNotice(*link_.village.store));
+    ASSERT_NO_FATAL_FAILURE(Comment());
+  }
+
+  void StartSessions(SessionOptions child_options) {
+    child_options.role = SessionOptions::Role::kChild;
+    child_options.authenticated_peer = "gutian/fengpu";
+    link_.child = std::make_unique<Session>(child_options, &schema_, link_.village.replica.get());
+    link_.child->Start(clock_.NowMicros());
+    link_.parent->Start(clock_.NowMicros());
+    Exchange(*link_.child, *link_.parent);
+    ASSERT_EQ(link_.child->stats().items_held_back, 1u);
+  }
+
+  // The county's notice lands at `store` as from a session with the county.
+  void GiveNotice(store::Store& store) {
+    absl::StatusOr<codec::CanonicalRecord> record =
+        codec::CanonicalRecord::Read(codec::SerializeRecord(notice_), *requests_);
+    ASSERT_TRUE(record.ok()) << record.status();
+    ApplyBatch batch;
+    batch.items.push_back({"service_requests", "R-1", *std::move(record), false});
+    batch.knowledge = notice_.context();
+    ASSERT_TRUE(ApplyToStore(store, std::move(batch)).ok());
+  }
+
+  // A comment on R-1, or a new record `key` of xiaban's.
+  void Comment(const std::string& key = "R-1") {
+    conflict::Change change = conflict::testutil::MakeChange(
+        {conflict::testutil::AddOp("comments", {conflict::testutil::Text("收到")})});
+    if (key != "R-1") change.scope = kXiaban;  // a new record
+    ASSERT_TRUE(link_.village.store->Write("service_requests", key, change).ok());
+  }
+
+  // The township receives the notice and tells the village so in a
+  // watermark, which the village applies: the frames both sides send.
+  std::vector<v1::SyncFrame> TownshipLearnsTheNotice() {
+    GiveNotice(*link_.township.store);
+    link_.parent->StoreChanged();
+    clock_.Advance(SessionOptions().push_delay_micros);
+    link_.parent->Tick(clock_.NowMicros());
+    return Exchange(*link_.child, *link_.parent);
+  }
+
+  static int TimesSent(const std::vector<v1::SyncFrame>& frames, const std::string& key) {
+    int sent = 0;
+    for (const v1::SyncFrame& frame : frames) {
+      for (const v1::SyncItem& item : frame.batch().items()) sent += item.key() == key ? 1 : 0;
+    }
+    return sent;
+  }
+
+  static constexpr char kXiaban[] = "gutian/fengpu/xiaban";
+  Node county_ = OpenNode("gutian");
+  Link link_ = Linked();
+  conflict::Record notice_;
+};
+
+TEST_F(HeldBackTest, AReleasedRecordIsNotSentAgainByTheNextPass) {
+  ASSERT_NO_FATAL_FAILURE(StartSessions(SessionOptions()));
+  ASSERT_NO_FATAL_FAILURE(Comment());
+  link_.child->StoreChanged();  // the pass waits for the push delay
+  std::vector<v1::SyncFrame> frames = TownshipLearnsTheNotice();
+  link_.child->Tick(clock_.NowMicros());
+  for (const v1::SyncFrame& frame : Exchange(*link_.child, *link_.parent)) frames.push_back(frame);
+
+  ASSERT_FALSE(link_.child->closed()) << link_.child->close_status();
+  EXPECT_EQ(TimesSent(frames, "R-1"), 1);
+  EXPECT_EQ(link_.child->stats().items_sent, 1u);
+}
+
+TEST_F(HeldBackTest, ARecordReleasedDuringAPassIsNotSentAgainByIt) {
+  SessionOptions options;
+  options.max_batch_items = 1;
+  options.window = 1;
+  ASSERT_NO_FATAL_FAILURE(StartSessions(options));
+  // Records the pass sends before it reaches R-1's new change.
+  for (const std::string key : {"X-1", "X-2", "X-3"}) ASSERT_NO_FATAL_FAILURE(Comment(key));
+  ASSERT_NO_FATAL_FAILURE(Comment());
+  link_.child->StoreChanged();
+  clock_.Advance(SessionOptions().push_delay_micros);
+  link_.child->Tick(clock_.NowMicros());
+  // The pass's first batch waits in flight while the township learns the
+  // notice; its ack then releases R-1 with the pass under way.
+  std::vector<v1::SyncFrame> frames = link_.child->TakeFrames();
+  ASSERT_EQ(frames.size(), 1u);
+  for (const v1::SyncFrame& frame : TownshipLearnsTheNotice()) frames.push_back(frame);
+  link_.parent->Receive(frames.front());
+  for (const v1::SyncFrame& frame : Exchange(*link_.child, *link_.parent)) frames.push_back(frame);
+
+  ASSERT_FALSE(link_.child->closed()) << link_.child->close_status();
+  EXPECT_EQ(TimesSent(frames, "R-1"), 1);
+  EXPECT_EQ(link_.child->stats().items_sent, 4u);
+}
+
 }  // namespace
 }  // namespace sanji::replication
