@@ -47,8 +47,14 @@ void PrintNode(const v1::NodeStatus& status, int64_t now_micros, std::ostream& o
   }
   node.AddRow({"saved clock", saved_clock});
   node.AddRow(
-      {"items", absl::StrCat("sent ", status.items_sent(), ", received ", status.items_received(),
-                             ", refused ", status.refused_items())});
+      {"items",
+       absl::StrCat("sent ", status.items_sent(), ", received ", status.items_received(),
+                    ", refused ", status.refused_items(),
+                    // Only when two schemas disagree: `sanjictl check` lists them.
+                    status.fields_clashing() == 0
+                        ? ""
+                        : absl::StrCat("; ", status.fields_clashing(),
+                                       " fields of another kind than the schema's kept apart"))});
   node.AddRow({"calls", absl::StrCat("refused ", status.calls_refused(),
                                      " not authorized (the log names each)")});
   node.Print(out);

@@ -202,6 +202,7 @@ class CanonicalReader {
     out.head_ = *std::move(head);
     out.schema_ = &schema;
     out.newest_ = newest_;
+    out.clashing_fields_ = std::move(clashing_fields_);
     const bool one_scope = std::all_of(scope_.begin(), scope_.end(), [&](const ScopeEntry& entry) {
       return entry.text == scope_.front().text;
     });
@@ -519,8 +520,11 @@ class CanonicalReader {
       // does not name, or names with another kind, is kept as it came
       // (Record::CheckAgainst).
       while (spec != schema.fields().end() && absl::string_view(spec->first) < name) ++spec;
-      const bool known = spec != schema.fields().end() && absl::string_view(spec->first) == name &&
-                         KindMatches(kind, spec->second.kind);
+      const bool named = spec != schema.fields().end() && absl::string_view(spec->first) == name;
+      const bool known = named && KindMatches(kind, spec->second.kind);
+      if (named && !known && (clashing_fields_.empty() || clashing_fields_.back() != name)) {
+        clashing_fields_.emplace_back(name);
+      }
       if (!ReadFieldEntries(body, name, kind, known ? &spec->second : nullptr) || !End(body)) {
         return false;
       }
@@ -624,6 +628,7 @@ class CanonicalReader {
   int deletes_ = 0;
   HlcTimestamp newest_;
   bool conflict_free_ = true;  // as far as the fields go
+  std::vector<std::string> clashing_fields_;
 
   // Where a failure happened, for its message.
   const char* part_ = "record";

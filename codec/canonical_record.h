@@ -28,6 +28,7 @@
 #define SANJI_CODEC_CANONICAL_RECORD_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "conflict/hlc.h"
@@ -71,6 +72,9 @@ class CanonicalRecord {
   // with a delete. A store writes such a record, when it
   // holds nothing of it, as its bytes alone.
   bool conflict_free() const { return conflict_free_; }
+  // The fields the record holds in another state kind than the schema gives
+  // their name (Record::ClashingFields), in record order; usually none.
+  const std::vector<std::string>& clashing_fields() const { return clashing_fields_; }
 
   // The whole record. Errors: DataLoss (only if memory is corrupt: Read()
   // accepted these bytes).
@@ -84,6 +88,7 @@ class CanonicalRecord {
   conflict::Record head_;
   conflict::HlcTimestamp newest_;
   bool conflict_free_ = true;
+  std::vector<std::string> clashing_fields_;
 };
 
 }  // namespace sanji::codec

@@ -130,7 +130,9 @@ grpc::Status AdminServiceImpl::Check(grpc::ServerContext* context, const v1::Che
   if (grpc::Status admitted = Admit(*context, authz::Operation::kCheck); !admitted.ok()) {
     return admitted;
   }
-  const absl::Status checked = store_->CheckConsistency();
+  std::vector<std::string> clashes;
+  const absl::Status checked = store_->CheckConsistency(&clashes);
+  for (std::string& clash : clashes) response->add_field_clashes(std::move(clash));
   if (checked.ok() || checked.code() == absl::StatusCode::kDataLoss) {
     response->set_consistent(checked.ok());
     response->set_problems(std::string(checked.message()));

@@ -223,6 +223,7 @@ absl::StatusOr<v1::ImportBundleResponse> Bundles::Import(absl::string_view bytes
   environment_.totals->items_received += stats.items_received;
   environment_.totals->items_refused += stats.items_refused;
   environment_.totals->timestamps_refused += stats.timestamps_refused;
+  environment_.totals->fields_clashing += stats.fields_clashing;
   response.set_batches(stats.batches_received);
   response.set_items_received(stats.items_received);
   response.set_items_refused(stats.items_refused);

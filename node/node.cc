@@ -304,6 +304,7 @@ v1::NodeStatus Node::Status() const {
   std::vector<v1::LinkStatus> children = children_.Statuses();
   for (v1::LinkStatus& link : children) *status.add_links() = std::move(link);
   status.set_refused_items(totals_.items_refused);
+  status.set_fields_clashing(totals_.fields_clashing);
   status.set_items_sent(totals_.items_sent);
   status.set_items_received(totals_.items_received);
   const store::StoreStats stats = store_->stats();

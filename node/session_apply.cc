@@ -15,6 +15,11 @@ SessionOutput ApplySessionOutput(replication::Session& session, store::Store& st
   for (const replication::RefusedItem& refused : output.refused) {
     LogWarning(label, ": refused ", refused.collection, "/", refused.key, ": ", refused.reason);
   }
+  for (const replication::FieldClash& clash : session.TakeClashes()) {
+    LogWarning(label, ": ", clash.collection, "/", clash.key, ": field \"", clash.field,
+               "\" holds another kind of state than this node's schema gives it (two schemas "
+               "disagree): kept apart and relayed as it came, not read as the schema's field");
+  }
   for (replication::ApplyBatch& batch : session.TakeApplies()) {
     const uint64_t sequence = batch.sequence;
     const absl::StatusOr<store::RemoteApplied> applied =

@@ -30,7 +30,7 @@ struct SessionOutput {
   uint64_t records_changed = 0;
 };
 
-// Logs `session`'s refused items (naming `label`), applies each of its
+// Logs `session`'s refused items and field clashes (naming `label`), applies each of its
 // batches to `store` in one atomic commit (replication::ApplyToStore),
 // notifies every listener of `notifier` but `self` of each commit, and
 // reports each batch to the session with Session::Applied.

@@ -241,6 +241,7 @@ void SyncLink::UpdateStatus() {
   totals.items_received += stats.items_received - counted_.items_received;
   totals.items_refused += stats.items_refused - counted_.items_refused;
   totals.timestamps_refused += stats.timestamps_refused - counted_.timestamps_refused;
+  totals.fields_clashing += stats.fields_clashing - counted_.fields_clashing;
   counted_ = stats;
   const int64_t now = NowMicros();
   std::lock_guard<std::mutex> lock(status_mu_);

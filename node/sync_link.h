@@ -80,6 +80,8 @@ struct LinkTotals {
   std::atomic<uint64_t> items_refused{0};
   // Of items_refused, those whose timestamp was beyond the skew bound.
   std::atomic<uint64_t> timestamps_refused{0};
+  // replication::SessionStats::fields_clashing.
+  std::atomic<uint64_t> fields_clashing{0};
 };
 
 // What a link works with; all owned by the node and outliving the link.

@@ -207,6 +207,10 @@ void Session::OnBatch(const v1::SyncBatch& batch) {
       refused_.push_back(RefusedItem{decoded.collection, decoded.key, std::move(reason)});
       continue;
     }
+    for (const std::string& field : decoded.record.clashing_fields()) {
+      ++stats_.fields_clashing;
+      clashes_.push_back(FieldClash{decoded.collection, decoded.key, field});
+    }
     // A move-out this node may keep for changes of its own the parent lacks.
     if (decoded.move_out) pending.departing.emplace_back(decoded.collection, decoded.key);
     for (const auto& [origin, counter] : decoded.record.context().entries()) {

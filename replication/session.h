@@ -12,7 +12,8 @@
 //  - Call StoreChanged() after any commit to the store that this session did
 //    not ask for (a local write, another session's batch), and Tick() with the
 //    time now and then (the push delay and skew checks read it).
-//  - Drain TakeFrames(), TakeApplies() and TakeRefusedItems() after each call.
+//  - Drain TakeFrames(), TakeApplies(), TakeRefusedItems() and TakeClashes()
+//    after each call.
 //  - Stop when closed(); the session does nothing more.
 //
 // Thread-safety: not thread-safe; one driver thread per session.
@@ -101,6 +102,9 @@ struct SessionStats {
   // a change from outside this node's subtree that the parent lacks.
   uint64_t items_held_back = 0;
   uint64_t passes = 0;
+  // Fields of accepted items held in another state kind than this node's
+  // schema gives their name (FieldClash), one per field and item.
+  uint64_t fields_clashing = 0;
 };
 
 // An item this node refused, for the driver to log and count.
@@ -108,6 +112,17 @@ struct RefusedItem {
   std::string collection;
   std::string key;
   std::string reason;
+};
+
+// A field of an accepted item that holds another state kind than this
+// node's schema gives its name: two schemas disagree. The item is taken;
+// the field is refused as the schema's field and kept apart from it, stored
+// and relayed as it came (conflict/field.h, FieldKey), for the driver to log
+// and count.
+struct FieldClash {
+  std::string collection;
+  std::string key;
+  std::string field;
 };
 
 class Session {
@@ -134,6 +149,7 @@ class Session {
   std::vector<v1::SyncFrame> TakeFrames() { return std::exchange(frames_, {}); }
   std::vector<ApplyBatch> TakeApplies() { return std::exchange(applies_, {}); }
   std::vector<RefusedItem> TakeRefusedItems() { return std::exchange(refused_, {}); }
+  std::vector<FieldClash> TakeClashes() { return std::exchange(clashes_, {}); }
   // The parent's clock as its latest hello or ack said it, if one said it
   // since the last call (role kChild only; the driver feeds it to the HLC's
   // reference clock, conflict/hlc.h). A bundle's frames are not live: their
@@ -322,6 +338,7 @@ class Session {
   std::vector<v1::SyncFrame> frames_;
   std::vector<ApplyBatch> applies_;
   std::vector<RefusedItem> refused_;
+  std::vector<FieldClash> clashes_;
   std::optional<int64_t> parent_clock_;
   SessionStats stats_;
 };

@@ -48,7 +48,7 @@ std::string Name(const std::string& collection, const std::string& key) {
 // it; no dot of `origin` is above `counter`.
 void CheckRecords(leveldb::DB* db, const leveldb::ReadOptions& options,
                   const conflict::Schema& schema, const conflict::Origin& origin, uint64_t counter,
-                  Problems& problems) {
+                  Problems& problems, std::vector<std::string>* field_clashes) {
   std::unique_ptr<leveldb::Iterator> it(db->NewIterator(options));
   const std::string prefix = RecordSpacePrefix();
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
@@ -64,7 +64,13 @@ void CheckRecords(leveldb::DB* db, const leveldb::ReadOptions& options,
       problems.Add(absl::StrCat(name, ": ", record.status().message()));
       continue;
     }
-    absl::Status fits = record->CheckAgainst(schema.CollectionOrUnknown(collection));
+    const conflict::CollectionSchema& collection_schema = schema.CollectionOrUnknown(collection);
+    absl::Status fits = record->CheckAgainst(collection_schema);
+    if (field_clashes != nullptr) {
+      for (const std::string& field : record->ClashingFields(collection_schema)) {
+        field_clashes->push_back(absl::StrCat(collection, "/", key, ": ", field));
+      }
+    }
     if (!fits.ok()) problems.Add(absl::StrCat(name, ": ", fits.message()));
     if (record->context().Get(origin) > counter) {
       problems.Add(absl::StrCat(name, " holds ", origin.ToString(), ":",
@@ -201,7 +207,7 @@ void CheckDeparturesAndCloud(leveldb::DB* db, const leveldb::ReadOptions& option
 
 }  // namespace
 
-absl::Status Store::CheckConsistency() const {
+absl::Status Store::CheckConsistency(std::vector<std::string>* field_clashes) const {
   std::shared_lock<std::shared_mutex> db_lock(db_mu_);
   SANJI_RETURN_IF_ERROR(CheckOpen());
   const leveldb::Snapshot* snapshot = db_->GetSnapshot();
@@ -225,7 +231,8 @@ absl::Status Store::CheckConsistency() const {
                                 stored.knowledge.Get(origin), " but the counter is ",
                                 stored.counter));
     }
-    CheckRecords(db_.get(), options, *options_.schema, origin, stored.counter, problems);
+    CheckRecords(db_.get(), options, *options_.schema, origin, stored.counter, problems,
+                 field_clashes);
     CheckIndex(db_.get(), options, problems);
     CheckConflictLog(db_.get(), options, stored.conflict_next, problems);
     CheckConflictResolutions(db_.get(), options, stored.conflict_next, problems);

@@ -135,8 +135,16 @@ absl::Status RunCheck(const GlobalFlags& global, std::ostream& out) {
       connection.Call(connection.admin(), &v1::AdminService::Stub::Check, v1::CheckRequest()));
   if (global.json) {
     SANJI_RETURN_IF_ERROR(PrintJson(response, out));
-  } else if (response.consistent()) {
-    out << "consistent\n";
+  } else {
+    if (response.consistent()) out << "consistent\n";
+    if (!response.field_clashes().empty()) {
+      out << response.field_clashes_size()
+          << " fields hold another kind than this node's schema gives them (two schemas "
+             "disagree; each kept apart and relayed as it came):\n";
+      for (const std::string& clash : response.field_clashes()) {
+        out << "  " << EscapeForTerminal(clash) << "\n";
+      }
+    }
   }
   // DataLoss, as the store reports it: a failure (exit 1), problems on stderr.
   if (!response.consistent()) {

@@ -183,6 +183,20 @@ TEST(SchemaTest, AKindClashIsKeptApartAndTheSessionGoesOn) {
   absl::StatusOr<v1::Record> at_fengpu = GetAt(cluster, kFengpu, "service_requests", "xiaban-2");
   ASSERT_TRUE(at_fengpu.ok()) << at_fengpu.status();
   EXPECT_EQ(at_fengpu->fields().at("visits").counter(), 2);
+  // Counted, logged and listed by check at the node that received it.
+  absl::StatusOr<v1::NodeStatus> township = cluster.Status(kFengpu);
+  ASSERT_TRUE(township.ok()) << township.status();
+  EXPECT_GE(township->fields_clashing(), 1u);
+  EXPECT_THAT(cluster.Log(kFengpu),
+              HasSubstr("service_requests/xiaban-2: field \"visits\" holds another kind"));
+  const v1::TlsConfig tls = cluster.Issue(authz::Identity::Operator("operator", kCounty));
+  const CommandResult check = Ctl(cluster, tls, kFengpu, {"check"});
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+  EXPECT_THAT(check.output, HasSubstr("consistent\n1 fields hold another kind"));
+  EXPECT_THAT(check.output, HasSubstr("  service_requests/xiaban-2: visits\n"));
+  const CommandResult status = Ctl(cluster, tls, kFengpu, {"status"});
+  EXPECT_THAT(status.output, ::testing::ContainsRegex("[1-9][0-9]* fields of another kind"));
+
   ASSERT_TRUE(Put(cluster, kXiaban, "service_requests", "xiaban-3", kXiaban, "照常").ok());
   EXPECT_TRUE(
       WaitFor([&] { return HasTitle(cluster, kFengpu, "service_requests", "xiaban-3", "照常"); }));
