@@ -99,7 +99,8 @@ class Schema {
   const CollectionSchema& CollectionOrUnknown(absl::string_view name) const;
 
   // A stable 64-bit digest of every collection, field, kind, type and status
-  // order. Two nodes replicate only if their fingerprints match.
+  // order. Protocol-1 peers replicate only if their fingerprints match;
+  // from protocol 2 on, nodes of different schemas sync (docs/SCHEMA.md).
   uint64_t Fingerprint() const;
 
   const absl::btree_map<std::string, CollectionSchema>& collections() const { return collections_; }
