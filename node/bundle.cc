@@ -67,7 +67,7 @@ absl::StatusOr<v1::Hello> Bundles::HelloFromStatusRecord(const std::string& targ
   SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
                          environment_.schema->Collection(kStatusCollection));
   v1::Record status;
-  RecordToApi(*collection, target, *record, &status);
+  RecordToApi(*collection, kStatusCollection, target, *record, &status);
   const auto field = [&](const char* name) -> const v1::Value& {
     const auto found = status.fields().find(name);
     return found == status.fields().end() ? v1::Value::default_instance() : found->second.lww();

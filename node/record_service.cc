@@ -28,7 +28,7 @@ absl::Status CheckNotEmpty(absl::string_view request_field, const std::string& v
 template <typename Response>
 void WriteResultToApi(const conflict::CollectionSchema& collection, absl::string_view key,
                       const store::WriteResult& result, Response& response) {
-  RecordToApi(collection, key, result.record, response.mutable_record());
+  RecordToApi(collection, collection.name(), key, result.record, response.mutable_record());
   DotToApi(result.dot, response.mutable_change());
   TimestampToApi(result.timestamp, response.mutable_timestamp());
 }
@@ -127,12 +127,14 @@ class WatchStream {
   }
 
   absl::Status Send(const store::ChangeIterator& change) {
-    SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
-                           schema_.Collection(change.collection()));
+    // A collection the schema does not name (a newer schema's) is watched
+    // too: its records arrive and are relayed, every field unknown here.
+    const conflict::CollectionSchema& collection = schema_.CollectionOrUnknown(change.collection());
     v1::WatchEvent event;
     event.set_collection(change.collection());
     event.set_key(change.key());
-    RecordToApi(*collection, change.key(), change.record(), event.mutable_record());
+    RecordToApi(collection, change.collection(), change.key(), change.record(),
+                event.mutable_record());
     event.set_cursor(EncodeCursor(cursor_));
     if (!writer_.Write(event)) return absl::CancelledError("the watch's client went away");
     return absl::OkStatus();
@@ -236,12 +238,19 @@ absl::Status RecordServiceImpl::DoGet(const authz::Identity& caller, const v1::G
                                       v1::Record& response) const {
   SANJI_RETURN_IF_ERROR(CheckNotEmpty("GetRequest.collection", request.collection()));
   SANJI_RETURN_IF_ERROR(CheckNotEmpty("GetRequest.key", request.key()));
-  SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
-                         schema_->Collection(request.collection()));
-  SANJI_ASSIGN_OR_RETURN(conflict::Record record, store_->Get(request.collection(), request.key()));
+  // A collection the schema does not name is read too, every field unknown:
+  // this node may hold and relay a newer schema's records.
+  const conflict::CollectionSchema& collection = schema_->CollectionOrUnknown(request.collection());
+  absl::StatusOr<conflict::Record> record = store_->Get(request.collection(), request.key());
+  if (absl::IsNotFound(record.status()) && !schema_->Collection(request.collection()).ok()) {
+    return absl::NotFoundError(absl::StrCat("no collection \"", request.collection(),
+                                            "\" in this node's schema, and no record ",
+                                            request.key(), " of it here"));
+  }
+  if (!record.ok()) return record.status();
   SANJI_RETURN_IF_ERROR(
-      authorizer_->Check(caller, authz::Operation::kGet, record.scope().value_or("")));
-  RecordToApi(*collection, request.key(), record, &response);
+      authorizer_->Check(caller, authz::Operation::kGet, record->scope().value_or("")));
+  RecordToApi(collection, request.collection(), request.key(), *record, &response);
   return absl::OkStatus();
 }
 
@@ -317,7 +326,7 @@ absl::Status RecordServiceImpl::DoList(const authz::Identity& caller,
     }
     if (!authorizer_->Visible(caller, entry.record.scope().value_or(""))) continue;
     v1::Record* record = response.add_records();
-    RecordToApi(*collection, entry.key, entry.record, record);
+    RecordToApi(*collection, request.collection(), entry.key, entry.record, record);
     page_bytes += record->ByteSizeLong();
   }
   if (!page.next_page_token.empty()) next_page_after(page.next_page_token);

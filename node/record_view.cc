@@ -171,15 +171,15 @@ absl::StatusOr<conflict::Change> ChangeFromApi(const v1::PutRequest& request) {
   return change;
 }
 
-void RecordToApi(const conflict::CollectionSchema& collection, absl::string_view key,
-                 const conflict::Record& record, v1::Record* out) {
-  out->set_collection(collection.name());
+void RecordToApi(const conflict::CollectionSchema& schema, absl::string_view collection,
+                 absl::string_view key, const conflict::Record& record, v1::Record* out) {
+  out->set_collection(std::string(collection));
   out->set_key(std::string(key));
   out->set_scope(record.scope().value_or(""));
   out->set_deleted(!record.alive());
   auto& fields = *out->mutable_fields();
   for (const auto& [key, state] : record.state().fields) {
-    auto spec = collection.Field(key.name);
+    auto spec = schema.Field(key.name);
     if (!spec.ok()) {
       UnknownFieldToApi(key.name, v1::UnknownField::NOT_IN_SCHEMA, state,
                         out->add_unknown_fields());

@@ -42,8 +42,10 @@ absl::StatusOr<conflict::Change> ChangeFromApi(const v1::PutRequest& request);
 // scope, the causal context and the newest timestamp. What `collection` does
 // not describe (a field it does not name or names with another state kind,
 // a status beyond its order) goes to unknown_fields, read by its state kind.
-void RecordToApi(const conflict::CollectionSchema& collection, absl::string_view key,
-                 const conflict::Record& record, v1::Record* out);
+// `schema` may be conflict::Schema::CollectionOrUnknown's stand-in for a
+// collection the schema does not name: then every field is unknown.
+void RecordToApi(const conflict::CollectionSchema& schema, absl::string_view collection,
+                 absl::string_view key, const conflict::Record& record, v1::Record* out);
 
 void DotToApi(const conflict::Dot& dot, v1::ChangeId* out);
 void TimestampToApi(const conflict::HlcTimestamp& timestamp, v1::HybridTimestamp* out);

@@ -103,6 +103,11 @@ TEST(SchemaTest, ANewerSchemaSyncsThroughATownshipOnTheOldOneAndBack) {
   v1::PutRequest parcel = TitlePut("parcels", "P-1", kXiaban, "村东地块");
   ASSERT_TRUE(PutAt(cluster, kXiaban, parcel).ok());
   EXPECT_TRUE(WaitFor([&] { return HasTitle(cluster, kCounty, "parcels", "P-1", "村东地块"); }));
+  // The township reads the collection its schema lacks, every field unknown.
+  EXPECT_THAT(UnknownAt(cluster, kFengpu, "parcels", "P-1"),
+              ::testing::ElementsAre("title NOT_IN_SCHEMA register 村东地块"));
+  EXPECT_THAT(UnknownAt(cluster, kFengpu, "parcels", "P-2"),
+              ::testing::ElementsAre(HasSubstr("no collection \"parcels\" in this node's schema")));
 
   // A write at the township keeps the field it does not know.
   ASSERT_TRUE(Put(cluster, kFengpu, "service_requests", "xiaban-1", kXiaban, "路灯已修").ok());
