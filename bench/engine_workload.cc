@@ -59,7 +59,8 @@ conflict::Change ChangeOf(const conflict::Record& record) {
   return change;
 }
 
-absl::Status FillVillage(store::Store& village, size_t records, int writers, uint64_t seed) {
+absl::Status FillVillage(store::Store& village, size_t records, int writers, uint64_t seed,
+                         const std::vector<conflict::FieldOp>& extra_ops) {
   std::mutex mu;
   absl::Status first_error;
   std::vector<std::thread> threads;
@@ -70,7 +71,8 @@ absl::Status FillVillage(store::Store& village, size_t records, int writers, uin
       RequestStream stream(seed + static_cast<uint64_t>(w));
       for (size_t i = 0; i < share; ++i) {
         std::string key;
-        const conflict::Change change = ChangeOf(stream.Next(&key));
+        conflict::Change change = ChangeOf(stream.Next(&key));
+        change.ops.insert(change.ops.end(), extra_ops.begin(), extra_ops.end());
         absl::StatusOr<store::WriteResult> written = village.Write(kRequests, key, change);
         if (!written.ok()) {
           std::lock_guard<std::mutex> lock(mu);

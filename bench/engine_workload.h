@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -70,9 +71,13 @@ conflict::Change ChangeOf(const conflict::Record& record);
 
 // Writes `records` new service requests into the village store through
 // Store::Write from `writers` concurrent threads (writer w draws from
-// RequestStream(seed + w)). Returns the first error.
-// REQUIRES: `village` is the village's store; writers >= 1.
-absl::Status FillVillage(store::Store& village, size_t records, int writers, uint64_t seed);
+// RequestStream(seed + w)), each change with `extra_ops` after ChangeOf's
+// (fields a newer schema adds, for the schema benchmark). Returns the first
+// error.
+// REQUIRES: `village` is the village's store, its schema knows `extra_ops`'
+// fields; writers >= 1.
+absl::Status FillVillage(store::Store& village, size_t records, int writers, uint64_t seed,
+                         const std::vector<conflict::FieldOp>& extra_ops = {});
 
 // The records a benchmark run uses: SANJI_ENGINE_RECORDS if set (for a quick
 // check), else `fallback`.

@@ -32,15 +32,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "bench/engine_workload.h"
 #include "bench/harness/json_lines_reporter.h"
 #include "bench/network_workload.h"
@@ -51,42 +48,11 @@ namespace {
 constexpr int kLiveWrites = 2000;
 constexpr int kLiveRate = 100;  // writes/s
 
-std::vector<size_t> Backlogs() {
-  static const std::vector<size_t> backlogs = [] {
-    const char* text = std::getenv("SANJI_NETWORK_RECORDS");
-    std::vector<size_t> values;
-    for (absl::string_view part :
-         absl::StrSplit(text != nullptr && *text != '\0' ? text : "100000,1000000", ',')) {
-      size_t value = 0;
-      if (absl::SimpleAtoi(part, &value) && value > 0) values.push_back(value);
-    }
-    if (values.empty()) values.push_back(100000);
-    std::fprintf(stderr, "network bench: backlogs of %s records (SANJI_NETWORK_RECORDS)\n",
-                 std::string(text != nullptr ? text : "100000,1000000").c_str());
-    return values;
-  }();
-  return backlogs;
-}
-
 constexpr char kBench[] = "network";
 
-void ReportCatchUp(benchmark::State& state, const Backlog& backlog, const CatchUp& run) {
-  for (auto _ : state) state.SetIterationTime(run.seconds);
-  const double records = static_cast<double>(backlog.counter);
-  state.counters["records"] = records;
-  state.counters["records_per_s"] = records / run.seconds;
-  state.counters["seconds"] = run.seconds;
-  state.counters["first_hop_seconds"] = run.first_hop_seconds;
-  state.counters["fill_seconds"] = backlog.fill_seconds;
-  const v1::LinkStatus& link = run.village_link;
-  state.counters["link_bytes_per_record"] =
-      static_cast<double>(link.wire_bytes_sent() + link.wire_bytes_received()) / records;
-  for (const auto& [node, kib] : run.peak_rss_kib) {
-    const std::string name = node == kVillage    ? "village"
-                             : node == kTownship ? "township"
-                                                 : "county";
-    state.counters[name + "_peak_rss_mb"] = static_cast<double>(kib) / 1024;
-  }
+std::vector<size_t> Backlogs() {
+  static const std::vector<size_t> backlogs = BacklogsFromEnv(kBench);
+  return backlogs;
 }
 
 // --- Catch-up ----------------------------------------------------------------
@@ -101,7 +67,7 @@ void CatchUpBench(benchmark::State& state, size_t records, bool two_hops) {
   const absl::StatusOr<CatchUp> run = RunCatchUp(backlog, tree);
   if (!run.ok()) return Fail(state, run.status());
   if (absl::Status stopped = StopTree(tree); !stopped.ok()) return Fail(state, stopped);
-  ReportCatchUp(state, backlog, *run);
+  ReportCatchUp(state, backlog, *run, tree);
 }
 
 // --- Compression -------------------------------------------------------------
@@ -119,7 +85,7 @@ void CompressionBench(benchmark::State& state, v1::ParentConfig::Compression com
   const double up = static_cast<double>(tree.proxy->bytes_up());
   const double down = static_cast<double>(tree.proxy->bytes_down());
   if (absl::Status stopped = StopTree(tree); !stopped.ok()) return Fail(state, stopped);
-  ReportCatchUp(state, backlog, *run);
+  ReportCatchUp(state, backlog, *run, tree);
   const double records = static_cast<double>(backlog.counter);
   state.counters["tcp_bytes_per_record"] = (up + down) / records;
   state.counters["tcp_up_bytes_per_record"] = up / records;
@@ -188,6 +154,7 @@ SANJI_BENCH_INIT(NetworkBenchmarks) {
   }
   for (const char* node : {"village", "township", "county"}) {
     SetCounterUnit(absl::StrCat(node, "_peak_rss_mb"), "MB");
+    SetCounterUnit(absl::StrCat(node, "_cpu_us_per_record"), "us");
   }
   for (const char* counter : {"p50_ms", "p90_ms", "p99_ms", "max_ms"})
     SetCounterUnit(counter, "ms");

@@ -1,5 +1,7 @@
 #include "bench/network_workload.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -7,9 +9,11 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "bench/engine_workload.h"
 #include "bench/harness/json_lines_reporter.h"
 #include "conflict/status_macros.h"
@@ -25,14 +29,24 @@ constexpr int kFillWriters = 128;
 constexpr auto kPollInterval = std::chrono::milliseconds(2);
 constexpr auto kCatchUpTimeout = std::chrono::minutes(5);
 
-absl::Status Fill(Backlog& backlog, size_t records, const char* bench) {
+// What every record of a backlog with added fields sets in them.
+std::vector<conflict::FieldOp> AddedFieldOps() {
+  return {{"priority", conflict::Assign{std::string("紧急")}},
+          {"visits", conflict::Increment{1}},
+          {"tags", conflict::AddElements{{std::string("路灯"), std::string("夜间")}}}};
+}
+
+absl::Status Fill(Backlog& backlog, size_t records, const char* bench, bool added_fields) {
   backlog.path = backlog.dir.path() + "/village";
-  SANJI_ASSIGN_OR_RETURN(const conflict::Schema schema, node::BuildSchema(RequestSchemaConfig()));
+  backlog.schema = added_fields ? AddedFieldsSchemaConfig() : RequestSchemaConfig();
+  SANJI_ASSIGN_OR_RETURN(const conflict::Schema schema, node::BuildSchema(backlog.schema));
   const node::SystemClock clock;  // sanjid's: the township checks the skew
   store::Options options = BenchStoreOptions(backlog.path, schema, clock);
   SANJI_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> store, store::Store::Open(options));
   const Clock::time_point start = Clock::now();
-  SANJI_RETURN_IF_ERROR(FillVillage(*store, records, kFillWriters, WorkloadSeed(bench)));
+  SANJI_RETURN_IF_ERROR(
+      FillVillage(*store, records, kFillWriters, WorkloadSeed(bench),
+                  added_fields ? AddedFieldOps() : std::vector<conflict::FieldOp>{}));
   backlog.fill_seconds = Seconds(Clock::now() - start);
   backlog.counter = store->progress().counter;
   return absl::OkStatus();
@@ -94,6 +108,21 @@ absl::StatusOr<std::vector<Clock::time_point>> PutPaced(Cluster& cluster, int wr
   return starts;
 }
 
+// The user + system CPU time of every child this process has reaped.
+double ChildrenCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_CHILDREN, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// "village", "township" or "county": how counters name a node.
+std::string NodeName(const std::string& node) {
+  return node == kVillage ? "village" : node == kTownship ? "township" : "county";
+}
+
 }  // namespace
 
 double Seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
@@ -128,15 +157,43 @@ v1::SchemaConfig RequestSchemaConfig() {
   return schema;
 }
 
-Backlog& BacklogOf(size_t records, const char* bench) {
-  static auto* backlogs = new std::map<size_t, std::unique_ptr<Backlog>>;
-  static const std::unique_ptr<std::map<size_t, std::unique_ptr<Backlog>>> owner(backlogs);
-  std::unique_ptr<Backlog>& backlog = (*backlogs)[records];
+v1::SchemaConfig AddedFieldsSchemaConfig() {
+  v1::SchemaConfig schema = RequestSchemaConfig();
+  v1::CollectionConfig* requests = schema.mutable_collections(0);
+  for (const auto& [name, kind] :
+       {std::pair{"priority", v1::FieldConfig::LWW}, std::pair{"visits", v1::FieldConfig::COUNTER},
+        std::pair{"tags", v1::FieldConfig::SET}}) {
+    v1::FieldConfig* field = requests->add_fields();
+    field->set_name(name);
+    field->set_kind(kind);
+  }
+  return schema;
+}
+
+std::vector<size_t> BacklogsFromEnv(const char* bench) {
+  const char* text = std::getenv("SANJI_NETWORK_RECORDS");
+  const std::string list = text != nullptr && *text != '\0' ? text : "100000,1000000";
+  std::vector<size_t> values;
+  for (absl::string_view part : absl::StrSplit(list, ',')) {
+    size_t value = 0;
+    if (absl::SimpleAtoi(part, &value) && value > 0) values.push_back(value);
+  }
+  if (values.empty()) values.push_back(100000);
+  std::fprintf(stderr, "%s bench: backlogs of %s records (SANJI_NETWORK_RECORDS)\n", bench,
+               list.c_str());
+  return values;
+}
+
+Backlog& BacklogOf(size_t records, const char* bench, bool added_fields) {
+  using Backlogs = std::map<std::pair<size_t, bool>, std::unique_ptr<Backlog>>;
+  static auto* backlogs = new Backlogs;
+  static const std::unique_ptr<Backlogs> owner(backlogs);
+  std::unique_ptr<Backlog>& backlog = (*backlogs)[{records, added_fields}];
   if (backlog == nullptr) {
     backlog = std::make_unique<Backlog>();
-    backlog->status = Fill(*backlog, records, bench);
-    std::fprintf(stderr, "%s bench: filled %zu records in %.1f s\n", bench, records,
-                 backlog->fill_seconds);
+    backlog->status = Fill(*backlog, records, bench, added_fields);
+    std::fprintf(stderr, "%s bench: filled %zu records%s in %.1f s\n", bench, records,
+                 added_fields ? " with the added fields" : "", backlog->fill_seconds);
   }
   return *backlog;
 }
@@ -173,6 +230,12 @@ absl::Status BuildTree(const Backlog& backlog, const TreeOptions& options, Tree&
     cluster.AddNode(kTownship, {}, /*leaf=*/false);
   }
   cluster.AddNode(kVillage, {kTownship}, /*leaf=*/true);
+  for (const std::string& node : tree.nodes()) {
+    cluster.EditConfig(node, [&](v1::NodeConfig& config) {
+      *config.mutable_schema() =
+          node == kVillage ? backlog.schema : options.receiver_schema.value_or(backlog.schema);
+    });
+  }
   SANJI_RETURN_IF_ERROR(cluster.error());
   if (options.two_hops) cluster.Start(kCounty);
   cluster.Start(kTownship);
@@ -232,12 +295,36 @@ absl::StatusOr<CatchUp> RunCatchUp(const Backlog& backlog, Tree& tree) {
   return result;
 }
 
+void ReportCatchUp(benchmark::State& state, const Backlog& backlog, const CatchUp& run,
+                   const Tree& tree) {
+  for (auto _ : state) state.SetIterationTime(run.seconds);
+  const double records = static_cast<double>(backlog.counter);
+  state.counters["records"] = records;
+  state.counters["records_per_s"] = records / run.seconds;
+  state.counters["seconds"] = run.seconds;
+  state.counters["first_hop_seconds"] = run.first_hop_seconds;
+  state.counters["fill_seconds"] = backlog.fill_seconds;
+  const v1::LinkStatus& link = run.village_link;
+  state.counters["link_bytes_per_record"] =
+      static_cast<double>(link.wire_bytes_sent() + link.wire_bytes_received()) / records;
+  for (const auto& [node, kib] : run.peak_rss_kib) {
+    state.counters[NodeName(node) + "_peak_rss_mb"] = static_cast<double>(kib) / 1024;
+  }
+  for (const auto& [node, seconds] : tree.cpu_seconds) {
+    state.counters[NodeName(node) + "_cpu_us_per_record"] = seconds * 1e6 / records;
+  }
+}
+
 absl::Status StopTree(Tree& tree) {
   for (const std::string& node : tree.nodes()) {
+    // The one child reaped between the two calls is the node: its whole
+    // life's CPU, which a running process cannot be asked for by getrusage.
+    const double before = ChildrenCpuSeconds();
     if (const int code = tree.cluster->Stop(node); code != 0) {
       return absl::InternalError(
           absl::StrCat(node, " exited with ", code, ":\n", tree.cluster->Log(node)));
     }
+    tree.cpu_seconds[node] = ChildrenCpuSeconds() - before;
   }
   return absl::OkStatus();
 }

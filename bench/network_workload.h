@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,19 +56,32 @@ benchmark::internal::Benchmark* Manual(benchmark::internal::Benchmark* bench);
 
 // Every node's schema: the workload's service_requests.
 v1::SchemaConfig RequestSchemaConfig();
+// service_requests as a newer schema has it (issue 16): three more fields,
+// one lww text, one counter and one set, so that a receiver on
+// RequestSchemaConfig() keeps one field of each payload it cannot check.
+v1::SchemaConfig AddedFieldsSchemaConfig();
+
+// The backlogs SANJI_NETWORK_RECORDS lists ("100000,1000000" when unset),
+// printed to stderr once, naming `bench`.
+std::vector<size_t> BacklogsFromEnv(const char* bench);
 
 // A village store holding `records` of its own writes.
 struct Backlog {
   BenchDir dir;
   std::string path;
+  // What the village writes and runs with.
+  v1::SchemaConfig schema;
   uint64_t counter = 0;  // the village's, once filled
   double fill_seconds = 0;
   absl::Status status;
 };
 
 // The backlog of `records`, filled on first use (seed WorkloadSeed(bench),
-// the fill time printed to stderr) and kept until the process exits.
-Backlog& BacklogOf(size_t records, const char* bench);
+// the fill time printed to stderr) and kept until the process exits. With
+// `added_fields`, its schema is AddedFieldsSchemaConfig() and every record
+// also sets the three added fields (to the same values: the records differ
+// in the base fields only).
+Backlog& BacklogOf(size_t records, const char* bench, bool added_fields = false);
 
 // The highest counter of `node_id`'s origin that `status` knows.
 uint64_t KnownCounter(const v1::NodeStatus& status, const std::string& node_id);
@@ -85,12 +99,17 @@ struct Tree {
   bool two_hops = false;
   std::string top() const { return two_hops ? kCounty : kTownship; }
   std::vector<std::string> nodes() const;
+  // Each node's CPU time (user + system), from its spawn to its exit, by
+  // node id: filled by StopTree.
+  std::map<std::string, double> cpu_seconds;
 };
 
 struct TreeOptions {
   bool two_hops = false;
   v1::ParentConfig::Compression compression = v1::ParentConfig::COMPRESSION_AUTO;
   bool proxy = false;
+  // The schema of every node above the village; the backlog's if unset.
+  std::optional<v1::SchemaConfig> receiver_schema = std::nullopt;
 };
 
 // Adds the nodes, starts every receiver, and writes the village's config
@@ -113,7 +132,15 @@ struct CatchUp {
 // five minutes).
 absl::StatusOr<CatchUp> RunCatchUp(const Backlog& backlog, Tree& tree);
 
-// Stops every node with SIGTERM; an unclean exit is an error.
+// Reports one catch-up of `backlog` through `tree` as the run's manual time
+// and counters: records/s, the times, link bytes per record, each node's
+// peak resident set and, once StopTree filled them, CPU µs per record.
+void ReportCatchUp(benchmark::State& state, const Backlog& backlog, const CatchUp& run,
+                   const Tree& tree);
+
+// Stops every node with SIGTERM and records its CPU time in
+// tree.cpu_seconds (getrusage(RUSAGE_CHILDREN) across its reaping: this
+// process must reap no other child meanwhile); an unclean exit is an error.
 absl::Status StopTree(Tree& tree);
 
 // The q-quantile (0..1) of `values`. REQUIRES: `values` is not empty.
