@@ -43,6 +43,22 @@ std::vector<RegisterEntry> Displaced(const ValueRegister* values) {
   return displaced;
 }
 
+// Whether this replica may already have reported `loser` displaced by
+// `winner`: the loser stayed displaced, or `before` held both. In the second
+// case the loser was not displaced in `before` only because a write of its
+// value above `winner` was read; a delete removed that write. Whether
+// `winner` displaced the loser before that write arrived, and was reported
+// then, is not in the state (both orders join to the same record), so the
+// pair is never reported here: reporting it could list one overwrite twice.
+// When it was not reported, the event of `winner` displaced by that write
+// still names both values, and stays open while the register holds `winner`.
+bool MayHaveBeenReported(const ValueRegister* before,
+                         const std::vector<RegisterEntry>& old_displaced,
+                         const RegisterEntry& loser, const RegisterEntry& winner) {
+  if (Holds(old_displaced, loser)) return true;
+  return before != nullptr && Holds(before->entries(), loser) && Holds(before->entries(), winner);
+}
+
 // A value is reported when it becomes displaced, once: a second write of a
 // value that stays displaced (or of one reported in this same merge) is the
 // same conflict.
@@ -52,10 +68,11 @@ void LwwConflicts(absl::string_view field, const ValueRegister* before, const Va
   const std::vector<RegisterEntry> now_displaced = Displaced(&after);
   std::vector<RegisterEntry> reported;
   for (const RegisterEntry& entry : now_displaced) {
-    if (Holds(old_displaced, entry)) reported.push_back(entry);
+    if (MayHaveBeenReported(before, old_displaced, entry, after.Winner()))
+      reported.push_back(entry);
   }
   for (const RegisterEntry& loser : now_displaced) {
-    if (Holds(old_displaced, loser) || HoldsValue(reported, loser.payload.value)) continue;
+    if (HoldsValue(reported, loser.payload.value)) continue;
     events.push_back(ConflictEvent{ConflictEvent::Kind::kLwwOverwrite, std::string(field),
                                    SideOf(after.Winner()), SideOf(loser)});
     reported.push_back(loser);

@@ -8,12 +8,21 @@
 //    displaces nothing and is not reported (the register still keeps its
 //    dot, so the join and every replica's state are unchanged), and of
 //    several concurrent writes of one displaced value, one is reported. A
-//    value is reported when it becomes displaced, and not again while it stays so: a
-//    displaced value stays displaced until a write that saw it replaces it,
-//    unless a delete that did not see it removes every value above it. Then it
-//    is the read value again (write-wins deletes, record.h), and being
-//    displaced once more is a new conflict, reported again. So on one replica
-//    no (displaced, kept) pair is ever reported twice.
+//    value is reported when it becomes displaced, and not again while it
+//    stays so: a displaced value stays displaced until a write that saw it
+//    replaces it, unless a delete that did not see it removes every value
+//    above it. Then it is the read value again (write-wins deletes,
+//    record.h), and being displaced once more is a new conflict, reported
+//    again. A loser not displaced only because a write of its value above it
+//    was read, which becomes displaced when a delete removes that write, is
+//    not reported if the register already held the new winner: whether this
+//    replica reported that pair before the equal value arrived is not in the
+//    state (both orders join to the same record), and an operator must not
+//    see one overwrite listed twice. Its value is then most often in this
+//    replica's log already, as the value kept over the winner, but not
+//    always: that is the price of never listing an overwrite twice from two
+//    states alone. So on one replica no (displaced, kept) pair is ever
+//    reported twice.
 //  - kMvSiblings: an mv field gained a sibling of a value it did not hold;
 //    `other` is the new sibling, `kept` the greatest of those holding another
 //    value. Both stay until a person resolves them. A sibling of a value the
