@@ -403,9 +403,10 @@ class Store {
   // Checks one item of a remote batch; returns its greatest HLC timestamp.
   absl::StatusOr<conflict::HlcTimestamp> CheckRemoteItem(const RemoteBatch::Item& item,
                                                          uint64_t counter);
+  // Errors: InvalidArgument for a key of no bytes or more than kMaxKeyBytes.
+  absl::Status CheckKey(absl::string_view collection, absl::string_view key) const;
   // The schema's collection, or its stand-in for one the schema does not
-  // name (conflict::Schema::CollectionOrUnknown). Errors: InvalidArgument for
-  // a key of no bytes or more than kMaxKeyBytes.
+  // name (conflict::Schema::CollectionOrUnknown). Errors: as CheckKey.
   absl::StatusOr<const conflict::CollectionSchema*> CollectionFor(absl::string_view collection,
                                                                   absl::string_view key) const;
 

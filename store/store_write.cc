@@ -232,23 +232,27 @@ void Store::PublishCommit(const BatchBuilder* committed) {
   }
 }
 
-absl::StatusOr<const CollectionSchema*> Store::CollectionFor(absl::string_view collection,
-                                                             absl::string_view key) const {
-  const CollectionSchema* schema = &options_.schema->CollectionOrUnknown(collection);
+absl::Status Store::CheckKey(absl::string_view collection, absl::string_view key) const {
   if (key.empty() || key.size() > kMaxKeyBytes) {
     return absl::InvalidArgumentError(absl::StrCat("key of ", Name(collection, key.substr(0, 64)),
                                                    " is ", key.size(), " bytes; keys are 1 to ",
                                                    kMaxKeyBytes, " bytes"));
   }
-  return schema;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<const CollectionSchema*> Store::CollectionFor(absl::string_view collection,
+                                                             absl::string_view key) const {
+  SANJI_RETURN_IF_ERROR(CheckKey(collection, key));
+  return &options_.schema->CollectionOrUnknown(collection);
 }
 
 absl::Status Store::StageLocal(Writer* writer, BatchBuilder& batch) {
   const absl::string_view collection = writer->collection;
   const absl::string_view key = writer->key;
   // Only the schema's collections are written here; others only arrive.
-  SANJI_RETURN_IF_ERROR(options_.schema->Collection(collection).status());
-  SANJI_ASSIGN_OR_RETURN(const CollectionSchema* schema, CollectionFor(collection, key));
+  SANJI_ASSIGN_OR_RETURN(const CollectionSchema* schema, options_.schema->Collection(collection));
+  SANJI_RETURN_IF_ERROR(CheckKey(collection, key));
   const std::string record_key = RecordKey(collection, key);
   SANJI_ASSIGN_OR_RETURN(std::optional<Record> before, batch.Lookup(record_key, collection, key));
   Progress& progress = batch.progress();

@@ -46,13 +46,6 @@ v1::PutRequest PhotoPut(const std::string& key, const std::string& title,
   return put;
 }
 
-grpc::Status PutAt(Cluster& cluster, const std::string& node, const v1::PutRequest& put) {
-  grpc::ClientContext context;
-  PrepareCall(context);
-  v1::PutResponse response;
-  return cluster.Records(node)->Put(&context, put, &response);
-}
-
 // The record's photo_url as a node whose schema names it reads it.
 std::string PhotoAt(Cluster& cluster, const std::string& node, const std::string& key) {
   absl::StatusOr<v1::Record> record = GetAt(cluster, node, "service_requests", key);

@@ -35,12 +35,16 @@ v1::PutRequest TitlePut(const std::string& collection, const std::string& key,
   return request;
 }
 
-grpc::Status Put(Cluster& cluster, const std::string& node, const std::string& collection,
-                 const std::string& key, const std::string& scope, const std::string& title) {
+grpc::Status PutAt(Cluster& cluster, const std::string& node, const v1::PutRequest& put) {
   grpc::ClientContext context;
   PrepareCall(context, std::chrono::seconds(10));
   v1::PutResponse response;
-  return cluster.Records(node)->Put(&context, TitlePut(collection, key, scope, title), &response);
+  return cluster.Records(node)->Put(&context, put, &response);
+}
+
+grpc::Status Put(Cluster& cluster, const std::string& node, const std::string& collection,
+                 const std::string& key, const std::string& scope, const std::string& title) {
+  return PutAt(cluster, node, TitlePut(collection, key, scope, title));
 }
 
 // sanjictl `args` against `node`, as the operator with `tls` runs it.

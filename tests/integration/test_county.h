@@ -44,6 +44,9 @@ void AddCounty(Cluster& cluster, bool both_townships);
 v1::PutRequest TitlePut(const std::string& collection, const std::string& key,
                         const std::string& scope, const std::string& title);
 
+// `put` at `node`, by the test operator.
+grpc::Status PutAt(Cluster& cluster, const std::string& node, const v1::PutRequest& put);
+
 // A put of the record with this title, by the test operator.
 grpc::Status Put(Cluster& cluster, const std::string& node, const std::string& collection,
                  const std::string& key, const std::string& scope, const std::string& title);
