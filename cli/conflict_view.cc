@@ -3,7 +3,6 @@
 #include "absl/strings/str_cat.h"
 #include "cli/format.h"
 #include "cli/table.h"
-#include "conflict/dot.h"
 #include "conflict/hlc.h"
 
 namespace sanji::cli {
@@ -29,11 +28,7 @@ std::string Resolution(const v1::ConflictEntry& entry) {
   return entry.settled() ? kSettled : "no";
 }
 
-// Change ids and HLC times read as conflict/ writes them in the node's log.
-std::string ChangeText(const v1::ChangeId& change) {
-  return conflict::Dot{{change.node_id(), change.incarnation()}, change.counter()}.ToString();
-}
-
+// HLC times read as conflict/ writes them in the node's log.
 std::string TimeText(const v1::HybridTimestamp& time) {
   return conflict::HlcTimestamp{time.physical_micros(), time.logical()}.ToString();
 }
@@ -80,8 +75,9 @@ void PrintConflict(const v1::ConflictEntry& entry, std::ostream& out) {
   table.AddRow({"resolved", Resolution(entry)});
   const auto add_side = [&table](const std::string& name, const v1::ConflictSide& side) {
     table.AddRow({name, SideValue(side)});
-    table.AddRow({absl::StrCat(name, " change"), ChangeText(side.change())});
+    table.AddRow({absl::StrCat(name, " change"), FormatChangeId(side.change())});
     table.AddRow({absl::StrCat(name, " time"), TimeText(side.time())});
+    table.AddRow({absl::StrCat(name, " by"), side.author().empty() ? "-" : side.author()});
   };
   add_side("kept", entry.kept());
   add_side("other", entry.other());

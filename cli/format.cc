@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "cli/table.h"
+#include "conflict/dot.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -148,6 +149,20 @@ void PrintRecord(const v1::Record& record, std::ostream& out) {
   }
   out << "\n";
   fields.Print(out);
+  if (record.changes().empty()) return;
+  Table changes({"WHEN", "CHANGE", "BY", "FIELDS"});
+  for (const v1::RecordChange& change : record.changes()) {
+    changes.AddRow({change.has_time() ? FormatMicros(change.time().physical_micros()) : "-",
+                    FormatChangeId(change.change()),
+                    change.author().empty() ? "-" : change.author(),
+                    change.fields().empty() ? "-" : absl::StrJoin(change.fields(), ", ")});
+  }
+  out << "\n";
+  changes.Print(out);
+}
+
+std::string FormatChangeId(const v1::ChangeId& change) {
+  return conflict::Dot{{change.node_id(), change.incarnation()}, change.counter()}.ToString();
 }
 
 absl::Status PrintJson(const google::protobuf::Message& message, std::ostream& out) {

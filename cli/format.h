@@ -41,6 +41,9 @@ std::string Summary(const v1::Record& record, size_t width);
 // differently.
 std::string FormatMicros(int64_t micros);
 
+// A change id as conflict/ writes it in logs: "gutian/fengpu/xiaban#3:17".
+std::string FormatChangeId(const v1::ChangeId& change);
+
 // A duration in whole seconds, e.g. "3h2m5s"; "0s" for none.
 std::string FormatSeconds(int64_t seconds);
 
@@ -49,7 +52,9 @@ std::string FormatSeconds(int64_t seconds);
 FieldView ViewUnknownField(const v1::UnknownField& field);
 
 // `record` for `get` and `put`: key, scope, deleted, updated, then a table of
-// its fields, those the schema does not describe last, marked "?".
+// its fields, those the schema does not describe last, marked "?", then (for
+// `get --history`) a table of the changes it still holds: when, which change,
+// by whom, and which fields.
 void PrintRecord(const v1::Record& record, std::ostream& out);
 
 // `message` as protobuf JSON on one line (field names as in the .proto,

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -47,9 +48,18 @@ struct FieldOp {
 };
 
 struct Change {
+  Change() = default;
+  Change(std::vector<FieldOp> ops, std::optional<std::string> scope, std::string author = "")
+      : ops(std::move(ops)), scope(std::move(scope)), author(std::move(author)) {}
+
   std::vector<FieldOp> ops;
   // Sets (or moves) the record's scope. Required when the record is new.
   std::optional<std::string> scope;
+  // Who made the change: the identity of the caller at the node that took
+  // it (authz/identity.h). The record keeps it with the change's dot while
+  // any part of the change is still in the record (Record::AuthorOf). Empty:
+  // not recorded.
+  std::string author;
 };
 
 }  // namespace sanji::conflict

@@ -11,7 +11,7 @@ namespace {
 using RegisterEntry = ValueRegister::Entry;
 
 ConflictSide SideOf(const RegisterEntry& entry) {
-  return ConflictSide{entry.dot, entry.payload.timestamp, entry.payload.value};
+  return ConflictSide{entry.dot, entry.payload.timestamp, entry.payload.value, ""};
 }
 
 bool Holds(const std::vector<RegisterEntry>& entries, const RegisterEntry& entry) {
@@ -108,8 +108,8 @@ void DeleteConflicts(const Record& before, const Record& after,
   const auto& write = after.state().presence.entries().back();
   const auto& deletion = after.state().deletes.entries().back();
   events.push_back(ConflictEvent{ConflictEvent::Kind::kWriteConcurrentWithDelete, "",
-                                 ConflictSide{write.dot, write.payload, std::nullopt},
-                                 ConflictSide{deletion.dot, deletion.payload, std::nullopt}});
+                                 ConflictSide{write.dot, write.payload, std::nullopt, ""},
+                                 ConflictSide{deletion.dot, deletion.payload, std::nullopt, ""}});
 }
 
 }  // namespace
@@ -132,6 +132,11 @@ std::vector<ConflictEvent> NewConflicts(const CollectionSchema& schema, const Re
     }
   }
   DeleteConflicts(before, after, events);
+  for (ConflictEvent& event : events) {
+    for (ConflictSide* side : {&event.kept, &event.other}) {
+      side->author = after.AuthorOf(side->dot).value_or(before.AuthorOf(side->dot).value_or(""));
+    }
+  }
   return events;
 }
 

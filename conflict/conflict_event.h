@@ -52,6 +52,9 @@ struct ConflictSide {
   Dot dot;
   HlcTimestamp timestamp;
   std::optional<Value> value;
+  // Who made the change, as the record kept it (Record::AuthorOf); empty if
+  // it kept none (a change made before authors were recorded).
+  std::string author;
 
   friend bool operator==(const ConflictSide&, const ConflictSide&) = default;
 };

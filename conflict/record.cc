@@ -101,6 +101,7 @@ absl::StatusOr<Record> Record::Write(const CollectionSchema& schema, const Chang
   state.presence.Insert(dot, timestamp);
   state.deletes.Clear();
   absl::erase_if(state.fields, [](const auto& item) { return IsEmpty(item.second); });
+  next.KeepAuthor(dot, change.author);
   state.context.Advance(dot);
   return next;
 }
@@ -149,7 +150,7 @@ absl::Status Record::ApplyOperation(const CollectionSchema& schema, const FieldO
   return absl::OkStatus();
 }
 
-Record Record::Delete(const Dot& dot, HlcTimestamp timestamp) const {
+Record Record::Delete(const Dot& dot, HlcTimestamp timestamp, absl::string_view author) const {
   assert(dot.counter > state_.context.Get(dot.origin));
   Record next = *this;
   RecordState& state = next.state_;
@@ -157,8 +158,58 @@ Record Record::Delete(const Dot& dot, HlcTimestamp timestamp) const {
   state.presence.Clear();
   state.deletes.Clear();
   state.deletes.Insert(dot, timestamp);
+  next.KeepAuthor(dot, author);
   state.context.Advance(dot);
   return next;
+}
+
+void Record::KeepAuthor(const Dot& dot, absl::string_view author) {
+  const FieldKey key{std::string(kAuthorsField), StateKind::kSet};
+  // The dots of every change the record still holds something of.
+  std::vector<Dot> live;
+  auto add_dots = [&](const auto& entries) {
+    for (const auto& entry : entries) live.push_back(entry.dot);
+  };
+  add_dots(state_.scope.entries());
+  add_dots(state_.presence.entries());
+  add_dots(state_.deletes.entries());
+  for (const auto& [field_key, field] : state_.fields) {
+    if (field_key.name == kAuthorsField) continue;
+    std::visit([&](const auto& typed) { add_dots(typed.entries()); }, field);
+  }
+  std::sort(live.begin(), live.end());
+  OrSet authors;
+  if (auto found = state_.fields.find(key); found != state_.fields.end()) {
+    if (const auto* held = std::get_if<OrSet>(&found->second); held != nullptr) {
+      for (const auto& entry : held->entries()) {
+        if (std::binary_search(live.begin(), live.end(), entry.dot)) {
+          authors.InsertDecoded(entry.dot, entry.payload);
+        }
+      }
+    }
+  }
+  if (!author.empty()) authors.InsertDecoded(dot, Value(std::string(author)));
+  if (authors.empty()) {
+    state_.fields.erase(key);
+  } else {
+    state_.fields.insert_or_assign(key, std::move(authors));
+  }
+}
+
+Record Record::WithoutAuthors() const {
+  Record stripped = *this;
+  stripped.state_.fields.erase(FieldKey{std::string(kAuthorsField), StateKind::kSet});
+  return stripped;
+}
+
+std::optional<std::string> Record::AuthorOf(const Dot& dot) const {
+  const FieldState* authors = field(kAuthorsField, StateKind::kSet);
+  if (authors == nullptr) return std::nullopt;
+  for (const auto& entry : std::get<OrSet>(*authors).entries()) {
+    if (entry.dot != dot) continue;
+    if (const auto* text = std::get_if<std::string>(&entry.payload)) return *text;
+  }
+  return std::nullopt;
 }
 
 void Record::Join(const Record& other) {

@@ -8,6 +8,12 @@
 //    while it is non-empty;
 //  - a delete kernel: the tombstone, with the dot and time of each surviving
 //    delete;
+//  - authors: Sanji's own set field `@authors`, the identity of whoever
+//    made each change still in the record, one entry per change under the
+//    change's own dot (two changes by one author are two entries). A write
+//    drops the entries of changes nothing in the record holds any more, so
+//    it holds no history beyond the record's state; the join is the set's.
+//    No schema names it and reads do not show it as a field;
 //  - former scopes: a grow-only set of every scope the record was moved away
 //    from. A node whose filter held the record under an old scope may still
 //    hold it, so a sender tells such a node of the move-out (replication/
@@ -72,6 +78,8 @@ class Record {
  public:
   // The name conflict events use for the scope register.
   static constexpr absl::string_view kScopeField = "@scope";
+  // The field that names each change's author (see the file comment).
+  static constexpr absl::string_view kAuthorsField = "@authors";
 
   Record() = default;
 
@@ -87,11 +95,13 @@ class Record {
   // CollectionSchema::ValidateChange), or when a new record has no scope;
   // FailedPrecondition when a status would move backwards; OutOfRange when
   // an increment would carry a counter's total past the int64 limits.
+  // The change's author, if any, is kept under `dot`.
   absl::StatusOr<Record> Write(const CollectionSchema& schema, const Change& change, const Dot& dot,
                                HlcTimestamp timestamp) const;
 
-  // The state after deleting the record at `dot` and `timestamp`.
-  Record Delete(const Dot& dot, HlcTimestamp timestamp) const;
+  // The state after deleting the record at `dot` and `timestamp`, by
+  // `author` (empty: not recorded).
+  Record Delete(const Dot& dot, HlcTimestamp timestamp, absl::string_view author = "") const;
 
   // Merges `other` into this record.
   void Join(const Record& other);
@@ -123,6 +133,12 @@ class Record {
   HlcTimestamp NewestTimestamp() const;
   const VersionVector& context() const { return state_.context; }
   const RecordState& state() const { return state_; }
+  // The author of the change made at `dot`, if the record keeps one.
+  std::optional<std::string> AuthorOf(const Dot& dot) const;
+  // The record without its authors, for a peer that cannot take them
+  // (replication/session.h, protocol 1). A node that joins the result back
+  // loses the authors of the changes it covers; nothing else is lost.
+  Record WithoutAuthors() const;
   // The field `name` of state kind `kind`; nullptr when it holds nothing.
   const FieldState* field(absl::string_view name, StateKind kind) const;
   // The field `name` when the record holds it in one kind only; nullptr when
@@ -138,6 +154,9 @@ class Record {
 
   // Sets each status field of `schema` that holds nothing to its start.
   void StartStatusFields(const CollectionSchema& schema, const Dot& dot);
+  // Keeps `author` (if not empty) as the author of the change at `dot`, and
+  // drops the authors of changes the record no longer holds anything of.
+  void KeepAuthor(const Dot& dot, absl::string_view author);
   absl::Status ApplyOperation(const CollectionSchema& schema, const FieldOp& op, const Dot& dot,
                               HlcTimestamp timestamp);
 

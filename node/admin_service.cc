@@ -76,6 +76,7 @@ void SideToApi(const conflict::ConflictSide& side, v1::ConflictSide* out) {
   DotToApi(side.dot, out->mutable_change());
   TimestampToApi(side.timestamp, out->mutable_time());
   if (side.value.has_value()) ValueToApi(*side.value, out->mutable_value());
+  out->set_author(side.author);
 }
 
 void EntryToApi(const store::ConflictLogEntry& entry, v1::ConflictEntry* out) {

@@ -225,6 +225,7 @@ absl::Status RecordServiceImpl::DoPut(const authz::Identity& caller, const v1::P
   SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
                          schema_->Collection(request.collection()));
   SANJI_ASSIGN_OR_RETURN(conflict::Change change, ChangeFromApi(request));
+  change.author = caller.Uri();
   SANJI_RETURN_IF_ERROR(CheckWrite(caller, authz::Operation::kPut, request.collection(),
                                    request.key(), change.scope));
   SANJI_ASSIGN_OR_RETURN(store::WriteResult result,
@@ -251,6 +252,7 @@ absl::Status RecordServiceImpl::DoGet(const authz::Identity& caller, const v1::G
   SANJI_RETURN_IF_ERROR(
       authorizer_->Check(caller, authz::Operation::kGet, record->scope().value_or("")));
   RecordToApi(collection, request.collection(), request.key(), *record, &response);
+  if (request.history()) ChangesToApi(*record, &response);
   return absl::OkStatus();
 }
 
@@ -264,7 +266,7 @@ absl::Status RecordServiceImpl::DoDelete(const authz::Identity& caller,
   SANJI_RETURN_IF_ERROR(CheckWrite(caller, authz::Operation::kDelete, request.collection(),
                                    request.key(), std::nullopt));
   SANJI_ASSIGN_OR_RETURN(store::WriteResult result,
-                         store_->Delete(request.collection(), request.key()));
+                         store_->Delete(request.collection(), request.key(), caller.Uri()));
   notifier_->Notify();
   WriteResultToApi(*collection, request.key(), result, response);
   return absl::OkStatus();

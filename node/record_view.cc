@@ -4,10 +4,16 @@
 #include <cassert>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "codec/vector_codec.h"
 #include "conflict/causal_counter.h"
@@ -179,6 +185,8 @@ void RecordToApi(const conflict::CollectionSchema& schema, absl::string_view col
   out->set_deleted(!record.alive());
   auto& fields = *out->mutable_fields();
   for (const auto& [key, state] : record.state().fields) {
+    // Sanji's own fields (the authors) are read through ChangesToApi.
+    if (absl::StartsWith(key.name, "@")) continue;
     auto spec = schema.Field(key.name);
     if (!spec.ok()) {
       UnknownFieldToApi(key.name, v1::UnknownField::NOT_IN_SCHEMA, state,
@@ -198,6 +206,49 @@ void RecordToApi(const conflict::CollectionSchema& schema, absl::string_view col
     DotToApi(conflict::Dot{origin, counter}, out->add_version());
   }
   TimestampToApi(record.NewestTimestamp(), out->mutable_updated());
+}
+
+void ChangesToApi(const conflict::Record& record, v1::Record* out) {
+  struct Seen {
+    std::optional<conflict::HlcTimestamp> time;
+    absl::btree_set<std::string> fields;
+  };
+  absl::btree_map<conflict::Dot, Seen> changes;
+  // Entries of `field`: registers and the presence and delete kernels keep a
+  // time, counters, sets and status registers do not.
+  const auto add = [&](absl::string_view field, const auto& entries) {
+    for (const auto& entry : entries) {
+      Seen& seen = changes[entry.dot];
+      if (!field.empty()) seen.fields.emplace(field);
+      std::optional<conflict::HlcTimestamp> time;
+      if constexpr (std::is_same_v<std::decay_t<decltype(entry.payload)>, conflict::HlcTimestamp>) {
+        time = entry.payload;
+      } else if constexpr (requires { entry.payload.timestamp; }) {
+        time = entry.payload.timestamp;
+      }
+      if (time.has_value() && (!seen.time.has_value() || *seen.time < *time)) seen.time = time;
+    }
+  };
+  const conflict::RecordState& state = record.state();
+  add(conflict::Record::kScopeField, state.scope.entries());
+  add("", state.presence.entries());
+  add("@deleted", state.deletes.entries());
+  for (const auto& [key, field] : state.fields) {
+    if (key.name == conflict::Record::kAuthorsField) continue;
+    std::visit([&](const auto& typed) { add(key.name, typed.entries()); }, field);
+  }
+  std::vector<std::pair<conflict::Dot, Seen>> ordered(changes.begin(), changes.end());
+  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    return a.second.time.value_or(conflict::HlcTimestamp{}) <
+           b.second.time.value_or(conflict::HlcTimestamp{});
+  });
+  for (const auto& [dot, seen] : ordered) {
+    v1::RecordChange* change = out->add_changes();
+    DotToApi(dot, change->mutable_change());
+    if (seen.time.has_value()) TimestampToApi(*seen.time, change->mutable_time());
+    change->set_author(record.AuthorOf(dot).value_or(""));
+    for (const std::string& field : seen.fields) change->add_fields(field);
+  }
 }
 
 void DotToApi(const conflict::Dot& dot, v1::ChangeId* out) {

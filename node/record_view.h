@@ -47,6 +47,10 @@ absl::StatusOr<conflict::Change> ChangeFromApi(const v1::PutRequest& request);
 void RecordToApi(const conflict::CollectionSchema& schema, absl::string_view collection,
                  absl::string_view key, const conflict::Record& record, v1::Record* out);
 
+// The changes `record` still holds something of, into out->changes (see
+// v1::RecordChange): oldest first, then in dot order.
+void ChangesToApi(const conflict::Record& record, v1::Record* out);
+
 void DotToApi(const conflict::Dot& dot, v1::ChangeId* out);
 void TimestampToApi(const conflict::HlcTimestamp& timestamp, v1::HybridTimestamp* out);
 

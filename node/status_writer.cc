@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "authz/identity.h"
 #include "node/log.h"
 #include "node/status_schema.h"
 
@@ -84,6 +85,7 @@ void Assign(conflict::Change& change, const char* field, conflict::Value value) 
 conflict::Change StatusChange(const v1::NodeStatus& status, const StatusFacts& facts) {
   conflict::Change change;
   change.scope = StatusScope(status.node_id());
+  change.author = authz::Identity::Node(status.node_id()).Uri();
   Assign(change, f::kVersion, status.version());
   Assign(change, f::kIncarnation, int64_t{status.incarnation()});
   Assign(change, f::kStarted, status.started_micros());

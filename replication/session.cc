@@ -19,10 +19,6 @@ namespace {
 
 constexpr uint64_t kUnbounded = std::numeric_limits<uint64_t>::max();
 
-std::string DotText(const Origin& origin, uint64_t counter) {
-  return absl::StrCat(origin.node_id.str(), "#", origin.incarnation, ":", counter);
-}
-
 }  // namespace
 
 Session::Session(SessionOptions options, const conflict::Schema* schema,
@@ -117,6 +113,7 @@ void Session::OnHello(const v1::Hello& hello) {
   }
   peer_ = *origin;
   peer_id_ = id;
+  peer_protocol_ = std::min(their_newest, kProtocolVersion);
   NoteParentClock(hello.clock_micros());
   peer_known_ = knowledge->compact();
   peer_cloud_ = knowledge->cloud();
@@ -266,8 +263,6 @@ std::string Session::ReadItem(const v1::SyncBatch& batch, const v1::SyncItem& it
 }
 
 std::string Session::CheckItem(const ApplyBatch::Item& item) {
-  // The record's context, scope and former scopes: all the rules below read.
-  const Record& record = item.record.head();
   // As the store's HLC checks it (conflict/hlc.h), so that an item that
   // passes here is not refused by the store, failing its whole batch.
   int64_t ahead = 0;
@@ -277,85 +272,20 @@ std::string Session::CheckItem(const ApplyBatch::Item& item) {
     return absl::StrCat("a timestamp ", ahead / 1'000'000, " s ahead of the clock of ", self_,
                         " (the bound is ", options_.max_skew_micros / 1'000'000, " s)");
   }
-  const std::optional<std::string> scope = record.scope();
-  if (!scope.has_value()) return "a record without a scope";
+  const authz::ReceivedChange change{.record = item.record.head(), .move_out = item.move_out};
+  absl::Status allowed;
   if (options_.role == SessionOptions::Role::kChild) {
-    // From the parent: only what this node's filter holds, or a move-out.
-    if (!item.move_out && !InFilter(*scope, self_)) {
-      return absl::StrCat("scope ", *scope, " is outside the filter of ", self_);
-    }
-    return "";
+    allowed = authz::CheckChangeFromParent(change, self_);
+  } else {
+    std::optional<Record> stored;
+    allowed = authz::CheckChangeFromChild(change, self_, peer_id_, [&]() -> const Record* {
+      absl::StatusOr<Record> got = replica_->Get(item.collection, item.key);
+      if (!got.ok()) return nullptr;
+      stored = *std::move(got);
+      return &*stored;
+    });
   }
-  // From a child: only changes its subtree made, to records it had authority
-  // over when it made them.
-  if (item.move_out) return "a move-out from a child";
-  if (!Holds(record, self_, /*relays=*/true))
-    return absl::StrCat("scope ", *scope, " is outside ", self_);
-  // A change from outside the child's subtree can only be one this node holds
-  // on this very record: it came down through this node (or to the child by
-  // failover, and to this node from above). A dot this node merely knows of
-  // is not enough: a child could pair it with content of its own.
-  std::optional<Record> stored;
-  bool stored_read = false;
-  auto read_stored = [&] {
-    if (stored_read) return;
-    stored_read = true;
-    absl::StatusOr<Record> got = replica_->Get(item.collection, item.key);
-    if (got.ok()) stored = *std::move(got);
-  };
-  auto stored_holds = [&](const Origin& origin, uint64_t counter) {
-    read_stored();
-    return stored.has_value() && stored->context().Get(origin) >= counter;
-  };
-  for (const auto& [origin, counter] : record.context().entries()) {
-    if (InSubtree(origin.node_id.str(), peer_id_)) continue;
-    if (!stored_holds(origin, counter)) {
-      return absl::StrCat("it carries change ", DotText(origin, counter), " from outside ",
-                          peer_id_, "'s subtree, which ", self_, " does not hold on this record");
-    }
-  }
-  // A scope the record left is added where the move was made, by a node with
-  // authority over the old scope: one outside the child's subtree must be
-  // one this node holds on the record already. Otherwise a child could make
-  // its records look as if they had been elsewhere (and be relayed there).
-  for (const std::string& former : record.state().former_scopes) {
-    if (InSubtree(former, peer_id_)) continue;
-    read_stored();
-    if (!stored.has_value() || !stored->state().former_scopes.contains(former)) {
-      return absl::StrCat("it lists ", former, " among the record's former scopes, outside ",
-                          peer_id_, "'s subtree, which ", self_, " does not hold on this record");
-    }
-  }
-  if (!InSubtree(*scope, peer_id_)) {
-    const Dot& scope_dot = record.state().scope.Winner().dot;
-    if (InSubtree(scope_dot.origin.node_id.str(), peer_id_)) {
-      return absl::StrCat(DotText(scope_dot.origin, scope_dot.counter), " moves it to ", *scope,
-                          ", outside ", peer_id_, "'s subtree");
-    }
-    // A change made before a move away is legitimate; one to a record that
-    // never was in the child's subtree (a county notice) is not. Where the
-    // record was (or is) is what this node holds of it, not what the child claims:
-    // a child could list any scope among the record's former scopes, or
-    // pair a known scope dot with a scope of its own. (The scope's dot is
-    // from outside the child's subtree, so the loop above found the record
-    // stored here.)
-    read_stored();
-    std::vector<std::string> scopes_held_here;
-    if (stored.has_value()) {
-      scopes_held_here = stored->DepartedScopes();
-      // Scopes the record left do not include the one it is in now: a record
-      // moved away from the child and back is the child's again.
-      if (std::optional<std::string> held_scope = stored->scope(); held_scope.has_value()) {
-        scopes_held_here.push_back(*std::move(held_scope));
-      }
-    }
-    if (std::none_of(scopes_held_here.begin(), scopes_held_here.end(),
-                     [&](const std::string& s) { return InSubtree(s, peer_id_); })) {
-      return absl::StrCat("it changes a record of scope ", *scope, ", outside ", peer_id_,
-                          "'s authority");
-    }
-  }
-  return "";
+  return std::string(allowed.message());
 }
 
 void Session::Applied(uint64_t sequence, const absl::Status& status) {
@@ -651,6 +581,16 @@ absl::StatusOr<bool> Session::PeerMayHold(const ChangeCursor& cursor) const {
                      [&](const std::string& s) { return InFilter(s, peer_id_); });
 }
 
+std::string Session::ForProtocolOne(std::string record_bytes) {
+  // A version-1 node refuses every field its schema does not name, Sanji's
+  // own @authors among them (docs/SCHEMA.md, "Protocol versions").
+  absl::StatusOr<Record> record = codec::ParseRecord(record_bytes);
+  if (!record.ok() || !record->field(Record::kAuthorsField, conflict::StateKind::kSet)) {
+    return record_bytes;
+  }
+  return codec::SerializeRecord(record->WithoutAuthors());
+}
+
 void Session::AddItem(v1::SyncBatch& batch, size_t& bytes, absl::string_view collection,
                       absl::string_view key, const VersionVector& context, std::string record_bytes,
                       bool move_out) {
@@ -665,6 +605,7 @@ void Session::AddItem(v1::SyncBatch& batch, size_t& bytes, absl::string_view col
   v1::SyncItem& item = *batch.add_items();
   item.set_collection(static_cast<uint32_t>(index));
   item.set_key(std::string(key));
+  if (peer_protocol_ == 1) record_bytes = ForProtocolOne(std::move(record_bytes));
   item.set_record(std::move(record_bytes));
   item.set_move_out(move_out);
   const size_t payload = collection.size() + key.size() + item.record().size();

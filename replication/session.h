@@ -213,7 +213,9 @@ class Session {
   // pass is finished.
   bool FillFromPass(v1::SyncBatch& batch, size_t& bytes);
   // Items carry a record as its context and its bytes (codec::SerializeRecord),
-  // which go into the frame as they are.
+  // which go into the frame as they are (for a protocol-1 peer, without the
+  // record's authors: ForProtocolOne).
+  static std::string ForProtocolOne(std::string record_bytes);
   void AddItem(v1::SyncBatch& batch, size_t& bytes, absl::string_view collection,
                absl::string_view key, const conflict::VersionVector& context,
                std::string record_bytes, bool move_out);
@@ -260,7 +262,8 @@ class Session {
   // Receiving rules: an empty string accepts the item. ReadItem reads `item`
   // of `batch` into `read` (its record, once it reads) and checks it: the
   // collection, the record's bytes and schema kinds (codec::CanonicalRecord),
-  // then CheckItem's rules.
+  // then CheckItem's: the clock bound, and the authority rules of
+  // authz/sync_change.h.
   std::string ReadItem(const v1::SyncBatch& batch, const v1::SyncItem& item,
                        ApplyBatch::Item& read);
   std::string CheckItem(const ApplyBatch::Item& item);
@@ -276,6 +279,8 @@ class Session {
   absl::Status close_status_;
   std::optional<conflict::Origin> peer_;
   std::string peer_id_;
+  // The newest protocol version both sides speak, once the hello is read.
+  uint32_t peer_protocol_ = kProtocolVersion;
 
   // Sending side.
   conflict::VersionVector peer_known_;  // see Pass::reference

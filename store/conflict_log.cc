@@ -114,6 +114,10 @@ std::string EncodeConflictLogEntry(const ConflictLogEntry& entry) {
   PutLengthPrefixed(&out, entry.event.field);
   PutSide(&out, entry.event.kept);
   PutSide(&out, entry.event.other);
+  // The authors come last: entries written before they were recorded end
+  // at the sides.
+  PutLengthPrefixed(&out, entry.event.kept.author);
+  PutLengthPrefixed(&out, entry.event.other.author);
   return out;
 }
 
@@ -127,7 +131,9 @@ absl::StatusOr<ConflictLogEntry> DecodeConflictLogEntry(uint64_t sequence,
       GetTimestamp(&bytes, &entry.recorded_at) && GetVarint64(&bytes, &kind) &&
       kind <= static_cast<uint64_t>(ConflictEvent::Kind::kWriteConcurrentWithDelete) &&
       GetLengthPrefixed(&bytes, &entry.event.field) && GetSide(&bytes, &entry.event.kept) &&
-      GetSide(&bytes, &entry.event.other) && bytes.empty();
+      GetSide(&bytes, &entry.event.other) &&
+      (bytes.empty() || (GetLengthPrefixed(&bytes, &entry.event.kept.author) &&
+                         GetLengthPrefixed(&bytes, &entry.event.other.author) && bytes.empty()));
   if (!ok) {
     return absl::DataLossError(absl::StrCat("conflict log entry ", sequence, " is malformed"));
   }

@@ -214,9 +214,12 @@ class Store {
   absl::StatusOr<WriteResult> Write(absl::string_view collection, absl::string_view key,
                                     const conflict::Change& change);
 
-  // Deletes the record (a tombstone with its own dot). Errors as Write, and
-  // NotFound if the record does not exist or is already deleted.
-  absl::StatusOr<WriteResult> Delete(absl::string_view collection, absl::string_view key);
+  // Deletes the record (a tombstone with its own dot), by `author` (the
+  // caller's identity, kept with the tombstone as conflict::Change::author
+  // is with a write; empty: not recorded). Errors as Write, and NotFound if
+  // the record does not exist or is already deleted.
+  absl::StatusOr<WriteResult> Delete(absl::string_view collection, absl::string_view key,
+                                     absl::string_view author);
 
   // Merges every record of `batch` into the stored state (Record::Join),
   // records the conflicts the merges reveal and joins the batch's knowledge,

@@ -52,6 +52,7 @@ struct Store::Writer {
   absl::string_view collection;
   absl::string_view key;
   const conflict::Change* change = nullptr;
+  absl::string_view author;  // kDelete
   const RemoteBatch* remote = nullptr;
   uint64_t sequence = 0;  // kResolve
   struct {
@@ -80,11 +81,13 @@ absl::StatusOr<WriteResult> Store::Write(absl::string_view collection, absl::str
   return std::move(writer.result);
 }
 
-absl::StatusOr<WriteResult> Store::Delete(absl::string_view collection, absl::string_view key) {
+absl::StatusOr<WriteResult> Store::Delete(absl::string_view collection, absl::string_view key,
+                                          absl::string_view author) {
   Writer writer;
   writer.kind = Writer::Kind::kDelete;
   writer.collection = collection;
   writer.key = key;
+  writer.author = author;
   Commit(&writer);
   if (!writer.status.ok()) return writer.status;
   return std::move(writer.result);
@@ -264,7 +267,7 @@ absl::Status Store::StageLocal(Writer* writer, BatchBuilder& batch) {
       return absl::NotFoundError(absl::StrCat("no record ", Name(collection, key), " to delete"));
     }
     timestamp = hlc_.Now();
-    after = before->Delete(dot, timestamp);
+    after = before->Delete(dot, timestamp, writer->author);
   } else {
     // Validate before taking a timestamp, so a refused write leaves no trace.
     SANJI_RETURN_IF_ERROR(schema->ValidateChange(*writer->change));

@@ -41,6 +41,11 @@ struct PutFlags {
   PutInput input;
 };
 
+struct GetFlags {
+  RecordName name;
+  bool history = false;
+};
+
 struct ListFlags {
   std::string collection;
   std::string prefix;
@@ -58,11 +63,13 @@ absl::Status RunPut(const GlobalFlags& global, const PutFlags& flags, std::ostre
   return absl::OkStatus();
 }
 
-absl::Status RunGet(const GlobalFlags& global, const RecordName& name, std::ostream& out) {
+absl::Status RunGet(const GlobalFlags& global, const GetFlags& flags, std::ostream& out) {
   SANJI_ASSIGN_OR_RETURN(const Connection connection, Connection::Open(global));
-  SANJI_ASSIGN_OR_RETURN(const v1::Record record,
-                         connection.Call(connection.records(), &v1::RecordService::Stub::Get,
-                                         RequestFor<v1::GetRequest>(name)));
+  v1::GetRequest request = RequestFor<v1::GetRequest>(flags.name);
+  request.set_history(flags.history);
+  SANJI_ASSIGN_OR_RETURN(
+      const v1::Record record,
+      connection.Call(connection.records(), &v1::RecordService::Stub::Get, request));
   if (global.json) return PrintJson(record, out);
   PrintRecord(record, out);
   return absl::OkStatus();
@@ -150,16 +157,23 @@ void AddPut(CLI::App& parent, Invocation& invocation) {
   });
 }
 
-using RecordAction = absl::Status (*)(const GlobalFlags&, const RecordName&, std::ostream&);
+void AddGet(CLI::App& parent, Invocation& invocation) {
+  auto flags = std::make_shared<GetFlags>();
+  CLI::App* get = parent.add_subcommand("get", "Show a record and its fields");
+  AddRecordName(*get, flags->name);
+  get->add_flag("--history", flags->history,
+                "Also list the changes the record still holds: when, where, by whom, which fields");
+  SetNodeAction(*get, invocation, [flags](const GlobalFlags& global, std::ostream& out) {
+    return RunGet(global, *flags, out);
+  });
+}
 
-// get and rm: a command on one record, named by COLLECTION KEY.
-void AddOneRecordCommand(CLI::App& parent, Invocation& invocation, const std::string& command,
-                         const std::string& description, RecordAction run) {
+void AddRemove(CLI::App& parent, Invocation& invocation) {
   auto name = std::make_shared<RecordName>();
-  CLI::App* app = parent.add_subcommand(command, description);
-  AddRecordName(*app, *name);
-  SetNodeAction(*app, invocation, [name, run](const GlobalFlags& global, std::ostream& out) {
-    return run(global, *name, out);
+  CLI::App* rm = parent.add_subcommand("rm", "Delete a record (the delete replicates)");
+  AddRecordName(*rm, *name);
+  SetNodeAction(*rm, invocation, [name](const GlobalFlags& global, std::ostream& out) {
+    return RunRemove(global, *name, out);
   });
 }
 
@@ -196,9 +210,8 @@ absl::StatusOr<v1::PutResponse> PutFields(const Connection& connection,
 
 void RegisterRecordCommands(CLI::App& parent, Invocation& invocation) {
   AddPut(parent, invocation);
-  AddOneRecordCommand(parent, invocation, "get", "Show a record and its fields", RunGet);
-  AddOneRecordCommand(parent, invocation, "rm", "Delete a record (the delete replicates)",
-                      RunRemove);
+  AddGet(parent, invocation);
+  AddRemove(parent, invocation);
   AddList(parent, invocation);
 }
 

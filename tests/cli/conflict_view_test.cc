@@ -81,9 +81,10 @@ TEST(ConflictViewTest, NoEntriesSaySo) {
   EXPECT_EQ(Table(v1::ListConflictsResponse()), "no conflicts\n");
 }
 
-TEST(ConflictViewTest, ShowGivesBothSidesWithTheirChangesAndTimes) {
+TEST(ConflictViewTest, ShowGivesBothSidesWithTheirChangesTimesAndAuthors) {
   v1::ConflictEntry entry = Entry(4, "林家", "annual_income", v1::ConflictEntry::MV_SIBLINGS);
   entry.mutable_kept()->mutable_value()->set_real(0.5);
+  entry.mutable_kept()->set_author("sanji://operator/duty/gutian");
   entry.mutable_other()->mutable_value()->set_text("五万");
   std::ostringstream out;
   PrintConflict(entry, out);
@@ -97,9 +98,12 @@ TEST(ConflictViewTest, ShowGivesBothSidesWithTheirChangesAndTimes) {
             "kept          0.5\n"
             "kept change   gutian#1:7\n"
             "kept time     2026-11-28T00:00:00.000000Z+0\n"
+            "kept by       sanji://operator/duty/gutian\n"
             "other         五万\n"
             "other change  gutian/fengpu/xiaban#1:3\n"
-            "other time    2026-11-27T23:59:59.999995Z+0\n");
+            "other time    2026-11-27T23:59:59.999995Z+0\n"
+            // A change made before authors were recorded.
+            "other by      -\n");
 }
 
 // Sets TZ for the test's lifetime and puts the old value back: the table and

@@ -98,7 +98,7 @@ class ConflictEventTest : public testutil::CountySchemaTest {
 };
 
 ConflictSide SideOf(const Replica& replica, std::optional<Value> value) {
-  return ConflictSide{replica.last_dot(), replica.last_timestamp(), std::move(value)};
+  return ConflictSide{replica.last_dot(), replica.last_timestamp(), std::move(value), ""};
 }
 
 // ARCHITECTURE.md §2: a concurrent lww overwrite is not silently lost; the losing value is kept

@@ -35,6 +35,9 @@ constexpr int64_t kClockOffsets[] = {0, 0, 0, 3, -2, 500, -1500};
 // often add and remove the same element.
 constexpr absl::string_view kStrings[] = {"张三", "李四", "低保户", "五保户"};
 constexpr int64_t kInts[] = {0, 1200, 3400, 5600};
+// Callers whose writes the record names (record.h, "authors"); "" records none.
+constexpr absl::string_view kAuthors[] = {"sanji://app/clinic/gutian/fengpu/xiaban",
+                                          "sanji://operator/duty/gutian", ""};
 constexpr absl::string_view kScopes[] = {"gutian/fengpu/xiaban", "gutian/fengpu/shangban",
                                          "gutian/fengpu", "gutian/chengguan/dongmen"};
 
@@ -347,6 +350,7 @@ void RandomHistory::Write(int replica) {
   HistoryEvent event;
   event.type = HistoryEvent::Type::kWrite;
   event.change = RandomChange(before);
+  event.change.author = std::string(Pick(rng_, kAuthors));
   event.dot = NextDot(replica);
   event.timestamp = replicas_[replica]->hlc.Now();
   absl::StatusOr<Record> next = before.Write(*schema_, event.change, event.dot, event.timestamp);
@@ -362,7 +366,7 @@ void RandomHistory::Delete(int replica) {
   event.type = HistoryEvent::Type::kDelete;
   event.dot = NextDot(replica);
   event.timestamp = replicas_[replica]->hlc.Now();
-  Record next = current(replica).Delete(event.dot, event.timestamp);
+  Record next = current(replica).Delete(event.dot, event.timestamp, Pick(rng_, kAuthors));
   Commit(replica, std::move(event), std::move(next));
 }
 

@@ -699,5 +699,64 @@ TEST_F(RecordTest, CheckAgainstKeepsAStatusBeyondTheSchemasOrder) {
   EXPECT_TRUE(record->CheckAgainst(*requests_).ok());
 }
 
+// Authors (record.h, "authors"): each change keeps its caller while the
+// record still holds something of it, and only then.
+Change Authored(Change change, std::string author) {
+  change.author = std::move(author);
+  return change;
+}
+
+TEST_F(RecordTest, EachChangeKeepsItsAuthorWhileTheRecordHoldsSomethingOfIt) {
+  Replica village(kXiaban);
+  ASSERT_TRUE(village
+                  .Write(*requests_, Authored(MakeChange({AssignOp("title", Text("路灯坏了")),
+                                                          AssignOp("requester", Text("张三"))},
+                                                         kXiaban),
+                                              "sanji://app/clinic/gutian/fengpu/xiaban"))
+                  .ok());
+  const Dot created = village.last_dot();
+  EXPECT_EQ(village.record().AuthorOf(created), "sanji://app/clinic/gutian/fengpu/xiaban");
+  // An overwrite of the title leaves the requester: both changes are named.
+  Replica county(testutil::kCounty);
+  county.Receive(village);
+  ASSERT_TRUE(county
+                  .Write(*requests_, Authored(MakeChange({AssignOp("title", Text("路灯已修"))}),
+                                              "sanji://operator/duty/gutian"))
+                  .ok());
+  const Dot fixed = county.last_dot();
+  EXPECT_EQ(county.record().AuthorOf(created), "sanji://app/clinic/gutian/fengpu/xiaban");
+  EXPECT_EQ(county.record().AuthorOf(fixed), "sanji://operator/duty/gutian");
+  // The village learns both by the join.
+  village.Receive(county);
+  EXPECT_EQ(village.record(), county.record());
+  EXPECT_EQ(village.record().AuthorOf(fixed), "sanji://operator/duty/gutian");
+  // Once the requester, the status and the scope are overwritten too (the
+  // first write also started the status), nothing of the first change is left, and neither is its
+  // author.
+  ASSERT_TRUE(county
+                  .Write(*requests_, Authored(MakeChange({AssignOp("requester", Text("李四")),
+                                                          StatusOp("status", "assigned")},
+                                                         kFengpu),
+                                              "sanji://operator/duty/gutian"))
+                  .ok());
+  EXPECT_EQ(county.record().AuthorOf(created), std::nullopt);
+  // Joined into a copy that still names it, the author goes as the entries do.
+  village.Receive(county);
+  EXPECT_EQ(village.record().AuthorOf(created), std::nullopt);
+  EXPECT_EQ(village.record(), county.record());
+}
+
+TEST_F(RecordTest, ADeleteKeepsItsAuthorAndTheAuthorsAreNoFieldOfTheSchema) {
+  Replica village(kXiaban);
+  CreateRequest(village);
+  const Record deleted =
+      village.record().Delete({village.origin(), 99}, {kDemoMicros + kSecond, 0}, "sanji://node/x");
+  EXPECT_EQ(deleted.AuthorOf({village.origin(), 99}), "sanji://node/x");
+  EXPECT_TRUE(deleted.CheckAgainst(*requests_).ok());
+  EXPECT_THAT(deleted.ClashingFields(*requests_), IsEmpty());
+  EXPECT_EQ(deleted.WithoutAuthors().AuthorOf({village.origin(), 99}), std::nullopt);
+  EXPECT_EQ(deleted.WithoutAuthors().field(Record::kAuthorsField, StateKind::kSet), nullptr);
+}
+
 }  // namespace
 }  // namespace sanji::conflict

@@ -85,6 +85,11 @@ absl::StatusOr<v1::Record> GetAt(Cluster& cluster, const std::string& node,
   v1::GetRequest request;
   request.set_collection(collection);
   request.set_key(key);
+  return GetAt(cluster, node, request);
+}
+
+absl::StatusOr<v1::Record> GetAt(Cluster& cluster, const std::string& node,
+                                 const v1::GetRequest& request) {
   grpc::ClientContext context;
   PrepareCall(context, std::chrono::seconds(10));
   v1::Record record;

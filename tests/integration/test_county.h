@@ -61,6 +61,8 @@ std::map<std::string, std::string> ServiceRequests(Cluster& cluster, const std::
 // The record as `node` reads it to an application, or the error of the Get.
 absl::StatusOr<v1::Record> GetAt(Cluster& cluster, const std::string& node,
                                  const std::string& collection, const std::string& key);
+absl::StatusOr<v1::Record> GetAt(Cluster& cluster, const std::string& node,
+                                 const v1::GetRequest& request);
 
 // The record's title, or the error of the Get.
 absl::StatusOr<std::string> TitleAt(Cluster& cluster, const std::string& node,

@@ -419,7 +419,8 @@ TEST_F(SessionTest, ThePeersOfProtocolOneStillTalk) {
   // The village side: the old township's hello and its ack of batch 1.
   const conflict::Change change{
       {conflict::testutil::AssignOp("title", conflict::testutil::Text("路灯坏了"))},
-      "gutian/fengpu/xiaban"};
+      "gutian/fengpu/xiaban",
+      "sanji://app/clinic/gutian/fengpu/xiaban"};
   ASSERT_TRUE(link.village.store->Write("service_requests", "xiaban-0001", change).ok());
   link.child->Start(clock_.NowMicros());
   link.child->Receive(ReadGolden("township_hello"));
@@ -427,6 +428,18 @@ TEST_F(SessionTest, ThePeersOfProtocolOneStillTalk) {
   std::vector<v1::SyncFrame> sent = link.child->TakeFrames();
   ASSERT_GE(sent.size(), 1u);
   EXPECT_EQ(sent[0].hello().protocol_version(), 1u) << "an old peer reads field 1 only";
+  // A version-1 township refuses fields its schema does not name: the
+  // record goes without its authors.
+  int items = 0;
+  for (const v1::SyncFrame& frame : sent) {
+    for (const v1::SyncItem& item : frame.batch().items()) {
+      absl::StatusOr<conflict::Record> record = codec::ParseRecord(item.record());
+      ASSERT_TRUE(record.ok()) << record.status();
+      EXPECT_EQ(record->field(conflict::Record::kAuthorsField, conflict::StateKind::kSet), nullptr);
+      ++items;
+    }
+  }
+  EXPECT_EQ(items, 1);
   link.child->Receive(ReadGolden("township_ack"));
   EXPECT_FALSE(link.child->closed()) << link.child->close_status();
 }

@@ -93,7 +93,7 @@ absl::StatusOr<store::WriteResult> SimNetwork::Write(const std::string& id,
 absl::StatusOr<store::WriteResult> SimNetwork::Delete(const std::string& id,
                                                       const std::string& collection,
                                                       const std::string& key) {
-  return Acknowledged(id, collection, key, node(id).store().Delete(collection, key));
+  return Acknowledged(id, collection, key, node(id).store().Delete(collection, key, ""));
 }
 
 absl::StatusOr<store::WriteResult> SimNetwork::Acknowledged(

@@ -33,7 +33,7 @@ TEST_P(BackupTest, TheCopyHoldsEverythingAndStartsANewIncarnation) {
     ASSERT_TRUE(
         store->Write(kTickets, absl::StrCat("t", i), SetTitle(absl::StrCat("水管 ", i))).ok());
   }
-  ASSERT_TRUE(store->Delete(kTickets, "t7").ok());
+  ASSERT_TRUE(store->Delete(kTickets, "t7", "").ok());
   absl::StatusOr<BackupResult> copied = store->Backup(backup_path());
   ASSERT_TRUE(copied.ok()) << copied.status();
   EXPECT_EQ(copied->incarnation, store->origin().incarnation);

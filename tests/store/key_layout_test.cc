@@ -124,5 +124,29 @@ TEST(KeyLayoutTest, ConflictLogEntriesRoundTrip) {
   EXPECT_EQ(DecodeConflictLogEntry(9, "\x05garbage").status().code(), absl::StatusCode::kDataLoss);
 }
 
+TEST(KeyLayoutTest, ConflictLogEntriesKeepTheirAuthorsAndOlderEntriesReadWithout) {
+  ConflictLogEntry entry;
+  entry.sequence = 4;
+  entry.collection = "tickets";
+  entry.key = "T-1";
+  entry.event.field = "title";
+  entry.event.kept.dot = {{"gutian", 1}, 5};
+  entry.event.kept.value = conflict::Value(std::string("甲"));
+  entry.event.kept.author = "sanji://operator/duty/gutian";
+  entry.event.other.dot = {{"gutian/fengpu/xiaban", 1}, 9};
+  entry.event.other.value = conflict::Value(std::string("乙"));
+  const std::string bytes = EncodeConflictLogEntry(entry);
+  EXPECT_EQ(*DecodeConflictLogEntry(4, bytes), entry);
+  // An entry written before authors were recorded ends at the sides: the
+  // same entry with both authors empty, less their two length bytes.
+  ConflictLogEntry older = entry;
+  older.event.kept.author.clear();
+  const std::string older_bytes = EncodeConflictLogEntry(older);
+  EXPECT_EQ(*DecodeConflictLogEntry(4, older_bytes.substr(0, older_bytes.size() - 2)), older);
+  // Cut inside the authors: malformed.
+  EXPECT_EQ(DecodeConflictLogEntry(4, bytes.substr(0, bytes.size() - 3)).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace sanji::store

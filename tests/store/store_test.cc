@@ -79,7 +79,7 @@ TEST_P(LocalStoreTest, EveryFieldKindWrites) {
 TEST_P(LocalStoreTest, DeleteLeavesATombstone) {
   auto store = OpenStore();
   ASSERT_TRUE(store->Write(kTickets, "T-1", SetTitle("a")).ok());
-  auto deleted = store->Delete(kTickets, "T-1");
+  auto deleted = store->Delete(kTickets, "T-1", "");
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_EQ(deleted->dot.counter, 2u);
   auto record = store->Get(kTickets, "T-1");
@@ -88,8 +88,8 @@ TEST_P(LocalStoreTest, DeleteLeavesATombstone) {
   EXPECT_TRUE(store->List(kTickets, "", "", 0)->entries.empty());
   EXPECT_EQ(IndexedCounters(*store), (std::vector<uint64_t>{2}));  // the tombstone syncs
 
-  EXPECT_EQ(store->Delete(kTickets, "T-1").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(store->Delete(kTickets, "T-9").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->Delete(kTickets, "T-1", "").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->Delete(kTickets, "T-9", "").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store->progress().counter, 2u);  // refused deletes take no dot
   // A later write revives it.
   auto revived = store->Write(kTickets, "T-1", SetTitle("again", std::nullopt));
@@ -160,7 +160,7 @@ TEST_P(LocalStoreTest, ListPaginatesInKeyOrderWithinThePrefix) {
     ASSERT_TRUE(store->Write(kTickets, key, SetTitle(key)).ok());
   }
   ASSERT_TRUE(store->Write(kTickets, nul_key, SetTitle("nul")).ok());
-  ASSERT_TRUE(store->Delete(kTickets, "a3").ok());
+  ASSERT_TRUE(store->Delete(kTickets, "a3", "").ok());
 
   std::vector<std::string> keys;
   std::string token;
@@ -184,7 +184,7 @@ TEST_P(LocalStoreTest, CountRecordsCountsStoredKeysUpToTheLimit) {
   for (const std::string key : {"a", "b", "c", "d"}) {
     ASSERT_TRUE(store->Write(kTickets, key, SetTitle(key)).ok());
   }
-  ASSERT_TRUE(store->Delete(kTickets, "b").ok());
+  ASSERT_TRUE(store->Delete(kTickets, "b", "").ok());
   // Deleted records are stored (tombstones) and counted: only keys are read.
   EXPECT_EQ(*store->CountRecords(kTickets, 100), 4u);
   EXPECT_EQ(*store->CountRecords(kTickets, 3), 3u);
