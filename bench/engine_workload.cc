@@ -56,6 +56,9 @@ conflict::Change ChangeOf(const conflict::Record& record) {
     change.ops.push_back({field, conflict::Assign{text.Winner().payload.value}});
   }
   change.ops.push_back({"status", conflict::SetStatus{"open"}});
+  // As the village's application writes it through RecordService, which
+  // names the caller (conflict/record.h, "authors").
+  change.author = kVillageApp;
   return change;
 }
 
