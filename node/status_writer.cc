@@ -85,6 +85,7 @@ conflict::Change StatusChange(const v1::NodeStatus& status, const StatusFacts& f
   conflict::Change change;
   change.scope = StatusScope(status.node_id());
   Assign(change, f::kVersion, status.version());
+  Assign(change, f::kSchemaVersion, static_cast<int64_t>(status.schema_version()));
   Assign(change, f::kIncarnation, int64_t{status.incarnation()});
   Assign(change, f::kStarted, status.started_micros());
   Assign(change, f::kUpdated, facts.now_micros);
@@ -135,7 +136,7 @@ std::string StatusDigest(const v1::NodeStatus& status, int64_t conflicts) {
                       status.refused_remote_timestamps(), "; conflicts ", conflicts);
 }
 
-StatusWriter::StatusWriter(store::Store* store, const conflict::Schema* schema,
+StatusWriter::StatusWriter(store::Store* store, conflict::SchemaSource schema,
                            CommitNotifier* notifier, const conflict::PhysicalClock* clock,
                            StatusWriterOptions options)
     : store_(store),

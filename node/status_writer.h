@@ -30,6 +30,7 @@
 #include "conflict/change.h"
 #include "conflict/clock.h"
 #include "conflict/schema.h"
+#include "conflict/schema_holder.h"
 #include "node/commit_notifier.h"
 #include "node/status_schedule.h"
 #include "store/store.h"
@@ -75,7 +76,7 @@ class StatusWriter {
   // REQUIRES: `store`, `schema` (the store's), `notifier` and `clock`
   // outlive the writer; options.status is set and options.period is at
   // least 1 s.
-  StatusWriter(store::Store* store, const conflict::Schema* schema, CommitNotifier* notifier,
+  StatusWriter(store::Store* store, conflict::SchemaSource schema, CommitNotifier* notifier,
                const conflict::PhysicalClock* clock, StatusWriterOptions options);
   // Stops and joins.
   ~StatusWriter();
@@ -96,7 +97,7 @@ class StatusWriter {
   absl::Status Tick();
 
   store::Store* const store_;
-  const conflict::Schema* const schema_;
+  const conflict::SchemaSource schema_;
   CommitNotifier* const notifier_;
   const conflict::PhysicalClock* const clock_;
   const StatusWriterOptions options_;
