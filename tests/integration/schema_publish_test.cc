@@ -8,10 +8,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "conflict/clock.h"
 #include "google/protobuf/text_format.h"
@@ -60,6 +63,28 @@ uint64_t SchemaVersionAt(Cluster& cluster, const std::string& node) {
 uint64_t RefusedAt(Cluster& cluster, const std::string& node) {
   absl::StatusOr<v1::NodeStatus> status = cluster.Status(node);
   return status.ok() ? status->refused_items() : 0;
+}
+
+// The cell of `column` in the row of node `name` of a `sanjictl tree`
+// table, whose cells are set apart by two spaces or more; "" if none.
+std::string TreeCell(const std::string& tree, const std::string& name, const std::string& column) {
+  std::vector<std::vector<std::string>> rows;
+  for (absl::string_view line : absl::StrSplit(tree, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> cells;
+    for (absl::string_view cell : absl::StrSplit(line, "  ", absl::SkipEmpty())) {
+      cell = absl::StripAsciiWhitespace(cell);
+      if (!cell.empty()) cells.emplace_back(cell);
+    }
+    rows.push_back(std::move(cells));
+  }
+  if (rows.empty()) return "";
+  const auto at = std::find(rows[0].begin(), rows[0].end(), column);
+  if (at == rows[0].end()) return "";
+  const size_t index = static_cast<size_t>(at - rows[0].begin());
+  for (const std::vector<std::string>& row : rows) {
+    if (!row.empty() && row[0] == name && index < row.size()) return row[index];
+  }
+  return "";
 }
 
 v1::PutRequest PhotoPut(const std::string& key, const std::string& scope,
@@ -178,9 +203,12 @@ TEST(SchemaPublishTest, APublishedVersionIsAdoptedEverywhereWithoutARestart) {
 
   const CommandResult status = Ctl(cluster, desk, kXiaban, {"status"});
   EXPECT_THAT(status.output, HasSubstr("schema       version 1\n"));
+  // The status records that travel up say each node's version.
+  std::string tree;
   EXPECT_TRUE(WaitFor([&] {
-    return Ctl(cluster, desk, kCounty, {"tree"}).output.find("SCHEMA") != std::string::npos;
-  }));
+    tree = Ctl(cluster, desk, kCounty, {"tree"}).output;
+    return TreeCell(tree, "xiaban", "SCHEMA") == "1" && TreeCell(tree, "fengpu", "SCHEMA") == "1";
+  })) << tree;
   const CommandResult shown = Ctl(cluster, desk, kXiaban, {"schema", "show", "--version", "1"});
   EXPECT_EQ(shown.exit_code, 0) << shown.output;
   EXPECT_THAT(shown.output, HasSubstr("photo_url"));
@@ -198,6 +226,37 @@ TEST(SchemaPublishTest, APublishedVersionIsAdoptedEverywhereWithoutARestart) {
   StopAllCleanly(cluster, {kDongkeng, kXiaban, kXikou, kFengpu, kCounty});
 }
 
+// A village with no link gets the version in a USB bundle, like any record,
+// and adopts it on import.
+TEST(SchemaPublishTest, ASchemaVersionTravelsInABundle) {
+  TestCluster cluster;
+  cluster.AddNode(kCounty, {}, false);
+  cluster.AddNode(kFengpu, {kCounty}, false);
+  cluster.AddNode(kXiaban, {kFengpu, kCounty}, true);
+  cluster.StartAll();
+  ASSERT_TRUE(cluster.error().ok()) << cluster.error();
+  const v1::TlsConfig desk = cluster.Issue(authz::Identity::Operator("desk", kCounty));
+  ASSERT_TRUE(WaitFor([&] { return LiveTo(cluster, kXiaban, kFengpu); }));
+  ASSERT_TRUE(WaitFor([&] { return Caught(cluster, kFengpu, kXiaban); }));
+  ASSERT_EQ(cluster.Stop(kXiaban), 0);
+  cluster.SetParentAddresses(kXiaban, {});
+  cluster.Start(kXiaban);
+
+  const std::string v1_path = WriteFile(cluster, "v1.schema", Text(WithPhoto()));
+  const CommandResult published = Ctl(cluster, desk, kCounty, {"schema", "publish", v1_path});
+  ASSERT_EQ(published.exit_code, 0) << published.output;
+  EXPECT_TRUE(WaitFor([&] { return SchemaVersionAt(cluster, kFengpu) == 1; }));
+  const std::string down = cluster.dir() + "/down.bundle";
+  CommandResult moved = Ctl(cluster, desk, kFengpu, {"export", "--for", kXiaban, "-o", down});
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_EQ(SchemaVersionAt(cluster, kXiaban), 0u);
+  moved = Ctl(cluster, desk, kXiaban, {"import", down});
+  ASSERT_EQ(moved.exit_code, 0) << moved.output;
+  EXPECT_TRUE(WaitFor([&] { return SchemaVersionAt(cluster, kXiaban) == 1; }));
+  EXPECT_TRUE(PutAt(cluster, kXiaban, PhotoPut("xiaban-1", kXiaban, "usb.jpg")).ok());
+  StopAllCleanly(cluster, {kXiaban, kFengpu, kCounty});
+}
+
 // A township that writes a schema version of the county's scope: its parent
 // refuses it (a child writes only in its subtree), its villages refuse it
 // (only the county's changes make a version), each counts it, and no node,
@@ -212,8 +271,8 @@ TEST(SchemaPublishTest, ASchemaVersionForgedByATownshipIsRefusedAndCounted) {
 
   ASSERT_EQ(cluster.Stop(kFengpu), 0);
   ForgeSchemaVersion(cluster, kFengpu, 7, Text(WithPhoto()));
-  cluster.Start(kFengpu);
   const uint64_t county_refused = RefusedAt(cluster, kCounty);
+  cluster.Start(kFengpu);
   ASSERT_TRUE(Put(cluster, kFengpu, "service_requests", "after", kFengpu, "照常").ok());
   EXPECT_TRUE(
       WaitFor([&] { return HasTitle(cluster, kCounty, "service_requests", "after", "照常"); }));
