@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "conflict/schema_rules.h"
 #include "conflict/status_macros.h"
 #include "node/config.h"
@@ -23,6 +24,10 @@ using replication::kSchemaCollection;
 // How long the adopter's thread waits for a commit before it looks anyway
 // (and sees whether it is stopping).
 constexpr auto kIdleWait = std::chrono::milliseconds(500);
+// The least time between two looks while commits flow: a catch-up commits
+// batch after batch, and each look lists the stored versions. A version
+// that arrives is adopted within this much of its commit.
+constexpr absl::Duration kLeastInterval = absl::Milliseconds(100);
 
 // One `@schema` record as the adopter reads it.
 struct StoredVersion {
@@ -156,15 +161,17 @@ void SchemaAdopter::Stop() {
 
 void SchemaAdopter::Run() {
   for (;;) {
-    {
-      absl::MutexLock lock(&run_mu_);
-      if (stopping_) return;
-    }
     // Read before looking, so that a commit while it looks is looked at next.
     const uint64_t seen = notifier_->commits();
     absl::StatusOr<uint64_t> adopted = AdoptNewest();
-    if (!adopted.ok())
+    if (!adopted.ok()) {
       LogWarning("schema: cannot read the stored versions: ", adopted.status().message());
+    }
+    {
+      absl::MutexLock lock(&run_mu_);
+      run_mu_.AwaitWithTimeout(absl::Condition(&stopping_), kLeastInterval);
+      if (stopping_) return;
+    }
     notifier_->WaitBeyond(seen, std::chrono::steady_clock::now() + kIdleWait);
   }
 }

@@ -12,7 +12,9 @@
 // own check cannot, but a store may hold anything) is logged and skipped.
 //
 // Thread-safety: thread-safe. One thread of its own (Start/Stop) waits for
-// commits; Publish and AdoptNewest may run on any thread.
+// commits and looks at most every 100 ms while they flow, so that a
+// catch-up's thousands of commits cost a few looks a second; Publish and
+// AdoptNewest may run on any thread.
 #ifndef SANJI_NODE_SCHEMA_ADOPTER_H_
 #define SANJI_NODE_SCHEMA_ADOPTER_H_
 
