@@ -133,7 +133,8 @@ std::string StatusDigest(const v1::NodeStatus& status, int64_t conflicts) {
   // Child links come in registration order, which says nothing.
   std::sort(links.begin(), links.end());
   return absl::StrCat(absl::StrJoin(links, ", "), "; refused ", status.refused_items(), " ",
-                      status.refused_remote_timestamps(), "; conflicts ", conflicts);
+                      status.refused_remote_timestamps(), "; conflicts ", conflicts, "; schema ",
+                      status.schema_version());
 }
 
 StatusWriter::StatusWriter(store::Store* store, conflict::SchemaSource schema,

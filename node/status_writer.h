@@ -68,7 +68,8 @@ struct StatusFacts {
 conflict::Change StatusChange(const v1::NodeStatus& status, const StatusFacts& facts);
 
 // What of `status` makes a write due when it changes (StatusSchedule):
-// the links' peers and states, refusals and the conflicts logged.
+// the links' peers and states, refusals, the conflicts logged and the schema
+// version run (an adoption shows in `sanjictl tree` without waiting a period).
 std::string StatusDigest(const v1::NodeStatus& status, int64_t conflicts);
 
 class StatusWriter {
