@@ -269,6 +269,9 @@ TEST(SchemaPublishTest, ASchemaVersionForgedByATownshipIsRefusedAndCounted) {
   cluster.StartAll();
   ASSERT_TRUE(cluster.error().ok()) << cluster.error();
 
+  // No service writes a version: only PublishSchema does, at the county.
+  EXPECT_EQ(Put(cluster, kCounty, replication::kSchemaCollection, "7", kCounty, "x").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_EQ(cluster.Stop(kFengpu), 0);
   ForgeSchemaVersion(cluster, kFengpu, 7, Text(WithPhoto()));
   const uint64_t county_refused = RefusedAt(cluster, kCounty);
