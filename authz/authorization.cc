@@ -11,7 +11,7 @@ namespace {
 
 using Kind = Identity::Kind;
 
-constexpr std::array<std::pair<Operation, absl::string_view>, 15> kOperationNames = {{
+constexpr std::array<std::pair<Operation, absl::string_view>, 16> kOperationNames = {{
     {Operation::kPut, "RecordService.Put"},
     {Operation::kGet, "RecordService.Get"},
     {Operation::kDelete, "RecordService.Delete"},
@@ -20,6 +20,7 @@ constexpr std::array<std::pair<Operation, absl::string_view>, 15> kOperationName
     {Operation::kStatus, "AdminService.Status"},
     {Operation::kCheck, "AdminService.Check"},
     {Operation::kGetSchema, "AdminService.GetSchema"},
+    {Operation::kPublishSchema, "AdminService.PublishSchema"},
     {Operation::kListConflicts, "AdminService.ListConflicts"},
     {Operation::kGetConflict, "AdminService.GetConflict"},
     {Operation::kResolveConflict, "AdminService.ResolveConflict"},
@@ -61,6 +62,25 @@ absl::Status AuthorizeRecord(const Identity& caller, Operation operation, absl::
     return Denied(caller, operation, node, scope,
                   absl::StrCat("it reads only ", caller.scope,
                                ", what is below it and the notices of the nodes above it"));
+  }
+  return absl::OkStatus();
+}
+
+// The schema is the county's: only the root node takes a new version, from
+// an operator of the whole county (or a local caller of --insecure there).
+absl::Status AuthorizePublish(const Identity& caller, absl::string_view node) {
+  const Operation operation = Operation::kPublishSchema;
+  if (node.find('/') != absl::string_view::npos) {
+    return Denied(caller, operation, node, "",
+                  "a schema is published only at the county node, whose record reaches every "
+                  "node below it");
+  }
+  if (caller.kind == Kind::kLocal) return absl::OkStatus();
+  if (caller.kind != Kind::kOperator || caller.scope != node) {
+    return Denied(caller, operation, node, "",
+                  absl::StrCat("only an operator certificate of the county's scope ", node,
+                               " publishes a schema (sanjictl cert issue --operator NAME --scope ",
+                               node, ")"));
   }
   return absl::OkStatus();
 }
@@ -109,6 +129,7 @@ absl::Status Authorize(const Identity& caller, Operation operation, absl::string
     }
     return absl::OkStatus();
   }
+  if (operation == Operation::kPublishSchema) return AuthorizePublish(caller, node);
   if (operation == Operation::kGetSchema || caller.kind == Kind::kLocal) return absl::OkStatus();
   if (caller.kind != Kind::kOperator) {
     return Denied(caller, operation, node, "",

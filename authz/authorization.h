@@ -40,6 +40,7 @@ enum class Operation {
   kStatus,
   kCheck,
   kGetSchema,
+  kPublishSchema,
   kListConflicts,
   kGetConflict,
   kResolveConflict,

@@ -21,6 +21,9 @@ void PrintNode(const v1::NodeStatus& status, int64_t now_micros, std::ostream& o
   node.AddRow({"listen", status.listen_address()});
   node.AddRow({"incarnation", absl::StrCat(status.incarnation())});
   node.AddRow({"version", status.version()});
+  node.AddRow({"schema", status.schema_version() == 0
+                             ? "version 0 (the config's)"
+                             : absl::StrCat("version ", status.schema_version())});
   node.AddRow({"started", absl::StrCat(FormatMicros(status.started_micros()), " (up ",
                                        FormatSeconds(uptime), ")")});
   node.AddRow({"commits", absl::StrCat(status.commits())});

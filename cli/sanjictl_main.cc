@@ -9,6 +9,7 @@
 #include "cli/commands/cert_command.h"
 #include "cli/commands/conflict_commands.h"
 #include "cli/commands/record_commands.h"
+#include "cli/commands/schema_commands.h"
 #include "cli/commands/status_command.h"
 #include "cli/commands/tree_command.h"
 #include "cli/commands/watch_command.h"
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   sanji::cli::RegisterWatchCommand(app, invocation);
   sanji::cli::RegisterConflictCommands(app, invocation);
   sanji::cli::RegisterBundleCommands(app, invocation);
+  sanji::cli::RegisterSchemaCommands(app, invocation);
   sanji::cli::RegisterCertCommands(app, invocation);
 
   // CLI11 reports parse errors as exceptions; they stop here.

@@ -60,6 +60,12 @@ std::string Lag(const v1::Record& record, bool stale) {
   return LastKnown(stale, std::move(lag));
 }
 
+// The schema version the node runs; "-" in the record of a node too old to say.
+std::string SchemaVersion(const v1::Record& record) {
+  if (!record.fields().contains(f::kSchemaVersion)) return "-";
+  return absl::StrCat(Int(record, f::kSchemaVersion));
+}
+
 std::string Refused(const v1::Record& record) {
   const int64_t skewed = Int(record, f::kRefusedTimestamps);
   return absl::StrCat(Int(record, f::kRefusedItems),
@@ -101,7 +107,7 @@ std::vector<v1::Record> SubtreeRecords(std::vector<v1::Record> records, absl::st
 
 void PrintStatusTree(const std::vector<v1::Record>& records, absl::string_view root,
                      int64_t now_micros, std::ostream& out) {
-  Table table({"NODE", "STATE", "PARENT", "LAG", "CONFLICTS", "REFUSED", "REPORTED"});
+  Table table({"NODE", "STATE", "PARENT", "LAG", "CONFLICTS", "REFUSED", "SCHEMA", "REPORTED"});
   // The ids shown so far that are ancestors of the current row, outermost
   // first: the row's depth and the name it is shown relative to.
   std::vector<absl::string_view> above;
@@ -113,7 +119,7 @@ void PrintStatusTree(const std::vector<v1::Record>& records, absl::string_view r
     table.AddRow(
         {absl::StrCat(std::string(2 * above.size(), ' '), name), State(record, now_micros),
          ParentLink(record, stale), Lag(record, stale),
-         absl::StrCat(Int(record, f::kOpenConflicts)), Refused(record),
+         absl::StrCat(Int(record, f::kOpenConflicts)), Refused(record), SchemaVersion(record),
          absl::StrCat(FormatSeconds(Seconds(now_micros - Int(record, f::kUpdated))), " ago")});
     above.push_back(id);
   }

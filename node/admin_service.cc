@@ -103,13 +103,14 @@ grpc::Status AnswerEntry(const absl::StatusOr<store::ConflictLogEntry>& found,
 
 }  // namespace
 
-AdminServiceImpl::AdminServiceImpl(store::Store* store, const conflict::Schema& schema,
+AdminServiceImpl::AdminServiceImpl(store::Store* store, conflict::SchemaSource schema,
                                    const Bundles* bundles, CallAuthorizer* authorizer,
-                                   std::function<v1::NodeStatus()> status)
+                                   SchemaAdopter* adopter, std::function<v1::NodeStatus()> status)
     : store_(store),
-      schema_(SchemaToConfig(schema)),
+      schema_(schema),
       bundles_(bundles),
       authorizer_(authorizer),
+      adopter_(adopter),
       status_(std::move(status)) {}
 
 grpc::Status AdminServiceImpl::Admit(const grpc::ServerContext& context,
@@ -147,7 +148,21 @@ grpc::Status AdminServiceImpl::GetSchema(grpc::ServerContext* context, const v1:
   if (grpc::Status admitted = Admit(*context, authz::Operation::kGetSchema); !admitted.ok()) {
     return admitted;
   }
-  *response = schema_;
+  *response = SchemaToConfig(*schema_);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::PublishSchema(grpc::ServerContext* context,
+                                             const v1::PublishSchemaRequest* request,
+                                             v1::PublishSchemaResponse* response) {
+  absl::StatusOr<authz::Identity> caller =
+      authorizer_->Admit(*context, authz::Operation::kPublishSchema);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<SchemaAdopter::Published> published =
+      adopter_->Publish(request->file_name(), request->text(), caller->Uri());
+  if (!published.ok()) return ToGrpcStatus(published.status());
+  response->set_version(published->version);
+  response->set_previous_version(published->previous_version);
   return grpc::Status::OK;
 }
 

@@ -554,9 +554,7 @@ absl::StatusOr<conflict::Schema> LoadSchema(const v1::NodeConfig& config, const 
   if (!text.ok()) {
     return where.ErrorAt("schema_file", absl::StrCat("schema_file: ", text.status().message()));
   }
-  SANJI_ASSIGN_OR_RETURN(Parsed<v1::SchemaConfig> parsed, ParseText<v1::SchemaConfig>(file, *text));
-  const Locator in_file(file, v1::SchemaConfig::descriptor(), parsed.where.get());
-  return BuildSchemaAt(parsed.message, in_file, "");
+  return ParseSchemaFile(file, *text);
 }
 
 }  // namespace
@@ -572,6 +570,14 @@ absl::StatusOr<LoadedConfig> LoadConfig(const std::string& path, LoadOptions opt
   SANJI_RETURN_IF_ERROR(ResolvePaths(path, loaded.config));
   SANJI_ASSIGN_OR_RETURN(loaded.schema, LoadSchema(loaded.config, where));
   return loaded;
+}
+
+absl::StatusOr<conflict::Schema> ParseSchemaFile(absl::string_view file_name,
+                                                 const std::string& text) {
+  SANJI_ASSIGN_OR_RETURN(Parsed<v1::SchemaConfig> parsed,
+                         ParseText<v1::SchemaConfig>(file_name, text));
+  const Locator in_file(std::string(file_name), v1::SchemaConfig::descriptor(), parsed.where.get());
+  return BuildSchemaAt(parsed.message, in_file, "");
 }
 
 absl::StatusOr<conflict::Schema> BuildSchema(const v1::SchemaConfig& config) {

@@ -54,6 +54,12 @@ absl::StatusOr<LoadedConfig> LoadConfig(const std::string& path, LoadOptions opt
 // Errors: InvalidArgument.
 absl::StatusOr<conflict::Schema> BuildSchema(const v1::SchemaConfig& config);
 
+// Parses and builds a schema file's `text` (a SchemaConfig in text format),
+// as sanjid reads its schema_file and as a published version is read.
+// Errors: InvalidArgument "FILE:LINE:COL: <problem>", FILE being `file_name`.
+absl::StatusOr<conflict::Schema> ParseSchemaFile(absl::string_view file_name,
+                                                 const std::string& text);
+
 // `config` in text format with UTF-8 kept readable (protobuf escapes it as
 // octal by default), for logs and for round-trips through LoadConfig.
 std::string FormatConfig(const v1::NodeConfig& config);

@@ -61,6 +61,7 @@ Node::Node(LoadedConfig config, NodeOptions options)
       options_(options),
       clock_(options_.clock != nullptr ? options_.clock : &system_clock_),
       started_micros_(clock_->NowMicros()),
+      schemas_(conflict::SchemaVersion{0, config_.schema, ""}),
       authorizer_(config_.config.node_id(), options_.insecure) {}
 
 Node::~Node() { Shutdown(); }
@@ -111,7 +112,7 @@ absl::Status Node::Open() {
   store::Options store_options;
   store_options.path = config.data_dir();
   store_options.node_id = config.node_id();
-  store_options.schema = &config_.schema;
+  store_options.schema = &schemas_;
   store_options.clock = clock_;
   store_options.max_skew_micros = int64_t{config.max_clock_skew_seconds()} * 1'000'000;
   store_options.reference_clock = &parent_clock_;
@@ -130,8 +131,12 @@ absl::Status Node::Open() {
   LogInfo("store open at ", config.data_dir(), ": incarnation ", store_->origin().incarnation,
           ", counter ", store_->progress().counter);
   if (absl::Status clock = CheckSavedClock(); !clock.ok()) return clock;
+  adopter_ = std::make_unique<SchemaAdopter>(store_.get(), &schemas_, &notifier_, config.node_id());
+  absl::StatusOr<uint64_t> adopted = adopter_->AdoptNewest();
+  if (!adopted.ok()) return adopted.status();
+  LogInfo("schema: running version ", *adopted, *adopted == 0 ? " (the config's)" : "");
 
-  const LinkEnvironment environment{store_.get(), replica_.get(), &config_.schema, &notifier_,
+  const LinkEnvironment environment{store_.get(), replica_.get(), &schemas_,     &notifier_,
                                     clock_,       &totals_,       &parent_clock_};
   SyncLinkOptions link;
   link.session.max_batch_items = config.sync().max_batch_items();
@@ -151,15 +156,16 @@ absl::Status Node::Open() {
   sync_service_ =
       std::make_unique<SyncServiceImpl>(environment, sync_options, &children_, &authorizer_);
   record_service_ = std::make_unique<RecordServiceImpl>(
-      store_.get(), &config_.schema, &notifier_, &authorizer_, config.max_message_bytes() / 2);
+      store_.get(), &schemas_, &notifier_, &authorizer_, config.max_message_bytes() / 2);
   BundleOptions bundle_options;
   bundle_options.node_id = config.node_id();
   bundle_options.leaf = config.leaf();
   bundle_options.session = link.session;
   bundle_options.max_frame_bytes = link.max_frame_bytes;
   bundles_ = std::make_unique<Bundles>(environment, std::move(bundle_options));
-  admin_service_ = std::make_unique<AdminServiceImpl>(store_.get(), config_.schema, bundles_.get(),
-                                                      &authorizer_, [this] { return Status(); });
+  admin_service_ =
+      std::make_unique<AdminServiceImpl>(store_.get(), &schemas_, bundles_.get(), &authorizer_,
+                                         adopter_.get(), [this] { return Status(); });
 
   std::shared_ptr<grpc::ServerCredentials> server_credentials;
   if (options_.insecure) {
@@ -209,6 +215,7 @@ absl::Status Node::Open() {
   LogInfo("sanjid ", kSanjiVersion, " serving on ", config.listen_address(), " (port ", port_,
           options_.insecure ? ", plaintext)" : ", mutual TLS)");
 
+  adopter_->Start();
   if (config.parents_size() > 0) {
     DialerOptions dialer;
     for (const v1::ParentConfig& parent : config.parents()) {
@@ -234,7 +241,7 @@ absl::Status Node::Open() {
   status.period = std::chrono::seconds(config.status_period_s());
   status.data_dir = config.data_dir();
   status.status = [this] { return Status(); };
-  status_writer_ = std::make_unique<StatusWriter>(store_.get(), &config_.schema, &notifier_, clock_,
+  status_writer_ = std::make_unique<StatusWriter>(store_.get(), &schemas_, &notifier_, clock_,
                                                   std::move(status));
   status_writer_->Start();
   return absl::OkStatus();
@@ -269,6 +276,7 @@ void Node::Shutdown() {
   shut_down_ = true;
   if (server_ != nullptr) server_->GetHealthCheckService()->SetServingStatus(false);
   if (status_writer_ != nullptr) status_writer_->Stop();
+  if (adopter_ != nullptr) adopter_->Stop();
   if (dialer_ != nullptr) dialer_->Stop();
   children_.StopAll();
   notifier_.WakeAll();
@@ -277,6 +285,7 @@ void Node::Shutdown() {
     server_->Wait();
   }
   status_writer_.reset();
+  adopter_.reset();
   dialer_.reset();
   server_.reset();
   reflection_v1_.reset();
@@ -295,6 +304,7 @@ v1::NodeStatus Node::Status() const {
   v1::NodeStatus status;
   status.set_node_id(config_.config.node_id());
   status.set_version(kSanjiVersion);
+  status.set_schema_version(schemas_.Current()->number);
   status.set_started_micros(started_micros_);
   status.set_listen_address(config_.config.listen_address());
   if (store_ == nullptr) return status;

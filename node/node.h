@@ -12,7 +12,10 @@
 // commit notifier, the link registry.
 //
 // The node's status record (node/status_writer.h) is written on a thread of
-// its own from the start until shutdown.
+// its own from the start until shutdown. The schema adopter
+// (node/schema_adopter.h) has one too: the schema the store, the sessions
+// and the services read is the holder's current version, which it swaps when
+// a newer published version arrives.
 //
 // Health answers SERVING for "" (the whole node) and for each of its
 // services' full names (sanji.v1.RecordService, sanji.v1.AdminService,
@@ -46,6 +49,7 @@
 #include "node/parent_dialer.h"
 #include "node/record_service.h"
 #include "node/reflection_service.h"
+#include "node/schema_adopter.h"
 #include "node/status_writer.h"
 #include "node/sync_service.h"
 #include "node/system_clock.h"
@@ -101,9 +105,13 @@ class Node {
   const int64_t started_micros_;
   // The HLC's reference: the parent's clock, as the parent links read it.
   ParentClock parent_clock_;
+  // The schema every part reads: the config's, then each published version
+  // adopted. Outlives everything that reads it.
+  conflict::SchemaHolder schemas_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<replication::StoreReplica> replica_;
   CommitNotifier notifier_;
+  std::unique_ptr<SchemaAdopter> adopter_;
   LinkTotals totals_;
   LinkRegistry children_;
   // Who may call what; every service asks it (ARCHITECTURE.md §4).

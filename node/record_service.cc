@@ -49,7 +49,7 @@ const conflict::Origin* StreamOf(const conflict::Record& record,
 class WatchStream {
  public:
   // `visible`: whether the watch's caller may read a record of a scope.
-  WatchStream(const conflict::Schema& schema, const v1::WatchRequest& request,
+  WatchStream(conflict::SchemaSource schema, const v1::WatchRequest& request,
               std::function<bool(absl::string_view scope)> visible, conflict::VersionVector cursor,
               grpc::ServerWriter<v1::WatchEvent>& writer)
       : schema_(schema),
@@ -129,7 +129,8 @@ class WatchStream {
   absl::Status Send(const store::ChangeIterator& change) {
     // A collection the schema does not name (a newer schema's) is watched
     // too: its records arrive and are relayed, every field unknown here.
-    const conflict::CollectionSchema& collection = schema_.CollectionOrUnknown(change.collection());
+    const conflict::CollectionSchema& collection =
+        schema_->CollectionOrUnknown(change.collection());
     v1::WatchEvent event;
     event.set_collection(change.collection());
     event.set_key(change.key());
@@ -140,7 +141,8 @@ class WatchStream {
     return absl::OkStatus();
   }
 
-  const conflict::Schema& schema_;
+  // Read at each event: a watch goes on across a schema adoption.
+  const conflict::SchemaSource schema_;
   const v1::WatchRequest& request_;
   const std::function<bool(absl::string_view scope)> visible_;
   conflict::VersionVector cursor_;
@@ -153,7 +155,7 @@ class WatchStream {
 
 }  // namespace
 
-RecordServiceImpl::RecordServiceImpl(store::Store* store, const conflict::Schema* schema,
+RecordServiceImpl::RecordServiceImpl(store::Store* store, conflict::SchemaSource schema,
                                      CommitNotifier* notifier, CallAuthorizer* authorizer,
                                      size_t max_page_bytes)
     : store_(store),
@@ -354,7 +356,7 @@ absl::Status RecordServiceImpl::DoWatch(grpc::ServerContext& context, const auth
   uint64_t seen = notifier_->commits();
   std::unique_ptr<store::StoreSnapshot> snapshot = store_->Snapshot();
   WatchStream stream(
-      *schema_, request,
+      schema_, request,
       [this, &caller](absl::string_view scope) { return authorizer_->Visible(caller, scope); },
       std::move(cursor), writer);
   // "From now" is everything held at the first snapshot.

@@ -65,6 +65,7 @@
 #include "api.grpc.pb.h"
 #include "api.pb.h"
 #include "conflict/schema.h"
+#include "conflict/schema_holder.h"
 #include "grpcpp/grpcpp.h"
 #include "node/call_authorizer.h"
 #include "node/commit_notifier.h"
@@ -88,7 +89,7 @@ class RecordServiceImpl final : public grpc::Service {
   // REQUIRES: `store`, `schema` (the store's schema), `notifier` and
   // `authorizer` are non-null and outlive the service and every server it is
   // registered with.
-  RecordServiceImpl(store::Store* store, const conflict::Schema* schema, CommitNotifier* notifier,
+  RecordServiceImpl(store::Store* store, conflict::SchemaSource schema, CommitNotifier* notifier,
                     CallAuthorizer* authorizer, size_t max_page_bytes);
 
   // Status codes: api.proto, at its top. A Watch returns only when the
@@ -132,7 +133,7 @@ class RecordServiceImpl final : public grpc::Service {
   std::optional<uint64_t> WaitForCommit(grpc::ServerContext& context, uint64_t seen);
 
   store::Store* const store_;
-  const conflict::Schema* const schema_;
+  const conflict::SchemaSource schema_;
   CommitNotifier* const notifier_;
   CallAuthorizer* const authorizer_;
   const size_t max_page_bytes_;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "conflict/status_macros.h"
+#include "replication/county_records.h"
 
 namespace sanji::node {
 namespace {
@@ -29,9 +30,21 @@ absl::StatusOr<conflict::CollectionSchema> StatusCollection() {
   for (const char* number :
        {f::kIncarnation, f::kStarted, f::kUpdated, f::kPeriod, f::kParentSince, f::kParentContact,
         f::kInSync, f::kParentLacks, f::kBehind, f::kRefusedItems, f::kRefusedTimestamps,
-        f::kClockSkewSeen, f::kConflicts, f::kOpenConflicts, f::kDiskBytes}) {
+        f::kClockSkewSeen, f::kConflicts, f::kOpenConflicts, f::kDiskBytes, f::kSchemaVersion}) {
     SANJI_RETURN_IF_ERROR(collection.AddField(number, FieldSpec::Lww(ValueType::kInt)));
   }
+  return collection;
+}
+
+// `@schema` (replication/county_records.h): lww, as the county alone writes
+// it, once per version.
+absl::StatusOr<conflict::CollectionSchema> SchemaVersionCollection() {
+  using conflict::FieldSpec;
+  using conflict::ValueType;
+  conflict::CollectionSchema collection(replication::kSchemaCollection);
+  SANJI_RETURN_IF_ERROR(
+      collection.AddField(schema_field::kVersion, FieldSpec::Lww(ValueType::kInt)));
+  SANJI_RETURN_IF_ERROR(collection.AddField(schema_field::kText, FieldSpec::Lww()));
   return collection;
 }
 
@@ -97,7 +110,9 @@ std::string StatusScope(absl::string_view node_id) { return absl::StrCat(node_id
 
 absl::Status AddSystemCollections(conflict::Schema& schema) {
   SANJI_ASSIGN_OR_RETURN(conflict::CollectionSchema status, StatusCollection());
-  return schema.AddSystemCollection(std::move(status));
+  SANJI_RETURN_IF_ERROR(schema.AddSystemCollection(std::move(status)));
+  SANJI_ASSIGN_OR_RETURN(conflict::CollectionSchema versions, SchemaVersionCollection());
+  return schema.AddSystemCollection(std::move(versions));
 }
 
 }  // namespace sanji::node

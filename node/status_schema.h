@@ -83,7 +83,17 @@ inline constexpr char kConflicts[] = "conflicts";  // int: conflict log entries 
 // later change: store::ConflictFilter::kOpen), up to kMaxCountedOpenConflicts.
 inline constexpr char kOpenConflicts[] = "open_conflicts";
 inline constexpr char kDiskBytes[] = "disk_bytes";  // int: bytes under data_dir
+// int: the schema version the node runs (NodeStatus.schema_version); absent
+// in the records of nodes older than published schemas.
+inline constexpr char kSchemaVersion[] = "schema_version";
 }  // namespace status_field
+
+// The fields of a schema version, `@schema` (replication/county_records.h):
+// its number, and the schema file's text as the county published it.
+namespace schema_field {
+inline constexpr char kVersion[] = "version";  // int
+inline constexpr char kText[] = "text";        // string: a SchemaConfig in text format
+}  // namespace schema_field
 
 // The scope of node `node_id`'s status record (see the file comment).
 std::string StatusScope(absl::string_view node_id);
@@ -115,7 +125,7 @@ std::vector<OriginLag> LagByOrigin(const v1::VersionVector& self, const v1::Vers
 // "gutian/fengpu/xiaban#1 +12 -0, gutian#1 +0 -3"; "0" when in sync.
 std::string LagText(const std::vector<OriginLag>& lag);
 
-// Adds Sanji's own collections (`@status`) to `schema`. node/config.cc's
+// Adds Sanji's own collections (`@status`, `@schema`) to `schema`. node/config.cc's
 // schema building calls it, once: every schema a node or sanjictl builds
 // holds them. Errors: InvalidArgument if `schema` holds them already.
 absl::Status AddSystemCollections(conflict::Schema& schema);

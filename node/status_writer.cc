@@ -87,6 +87,7 @@ conflict::Change StatusChange(const v1::NodeStatus& status, const StatusFacts& f
   change.scope = StatusScope(status.node_id());
   change.author = authz::Identity::Node(status.node_id()).Uri();
   Assign(change, f::kVersion, status.version());
+  Assign(change, f::kSchemaVersion, static_cast<int64_t>(status.schema_version()));
   Assign(change, f::kIncarnation, int64_t{status.incarnation()});
   Assign(change, f::kStarted, status.started_micros());
   Assign(change, f::kUpdated, facts.now_micros);
@@ -134,10 +135,11 @@ std::string StatusDigest(const v1::NodeStatus& status, int64_t conflicts) {
   // Child links come in registration order, which says nothing.
   std::sort(links.begin(), links.end());
   return absl::StrCat(absl::StrJoin(links, ", "), "; refused ", status.refused_items(), " ",
-                      status.refused_remote_timestamps(), "; conflicts ", conflicts);
+                      status.refused_remote_timestamps(), "; conflicts ", conflicts, "; schema ",
+                      status.schema_version());
 }
 
-StatusWriter::StatusWriter(store::Store* store, const conflict::Schema* schema,
+StatusWriter::StatusWriter(store::Store* store, conflict::SchemaSource schema,
                            CommitNotifier* notifier, const conflict::PhysicalClock* clock,
                            StatusWriterOptions options)
     : store_(store),

@@ -30,6 +30,7 @@
 #include "conflict/change.h"
 #include "conflict/clock.h"
 #include "conflict/schema.h"
+#include "conflict/schema_holder.h"
 #include "node/commit_notifier.h"
 #include "node/status_schedule.h"
 #include "store/store.h"
@@ -67,7 +68,8 @@ struct StatusFacts {
 conflict::Change StatusChange(const v1::NodeStatus& status, const StatusFacts& facts);
 
 // What of `status` makes a write due when it changes (StatusSchedule):
-// the links' peers and states, refusals and the conflicts logged.
+// the links' peers and states, refusals, the conflicts logged and the schema
+// version run (an adoption shows in `sanjictl tree` without waiting a period).
 std::string StatusDigest(const v1::NodeStatus& status, int64_t conflicts);
 
 class StatusWriter {
@@ -75,7 +77,7 @@ class StatusWriter {
   // REQUIRES: `store`, `schema` (the store's), `notifier` and `clock`
   // outlive the writer; options.status is set and options.period is at
   // least 1 s.
-  StatusWriter(store::Store* store, const conflict::Schema* schema, CommitNotifier* notifier,
+  StatusWriter(store::Store* store, conflict::SchemaSource schema, CommitNotifier* notifier,
                const conflict::PhysicalClock* clock, StatusWriterOptions options);
   // Stops and joins.
   ~StatusWriter();
@@ -96,7 +98,7 @@ class StatusWriter {
   absl::Status Tick();
 
   store::Store* const store_;
-  const conflict::Schema* const schema_;
+  const conflict::SchemaSource schema_;
   CommitNotifier* const notifier_;
   const conflict::PhysicalClock* const clock_;
   const StatusWriterOptions options_;

@@ -44,6 +44,7 @@
 #include "admin.pb.h"
 #include "conflict/clock.h"
 #include "conflict/schema.h"
+#include "conflict/schema_holder.h"
 #include "node/commit_notifier.h"
 #include "node/frame_codec.h"
 #include "node/parent_clock.h"
@@ -88,7 +89,7 @@ struct LinkTotals {
 struct LinkEnvironment {
   store::Store* store = nullptr;
   const replication::ReplicaReader* replica = nullptr;
-  const conflict::Schema* schema = nullptr;
+  conflict::SchemaSource schema;
   CommitNotifier* notifier = nullptr;
   const conflict::PhysicalClock* clock = nullptr;
   LinkTotals* totals = nullptr;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "codec/record_codec.h"
 #include "codec/vector_codec.h"
+#include "replication/county_records.h"
 #include "replication/scope.h"
 
 namespace sanji::replication {
@@ -21,7 +22,7 @@ constexpr uint64_t kUnbounded = std::numeric_limits<uint64_t>::max();
 
 }  // namespace
 
-Session::Session(SessionOptions options, const conflict::Schema* schema,
+Session::Session(SessionOptions options, conflict::SchemaSource schema,
                  const ReplicaReader* replica)
     : options_(std::move(options)),
       schema_(schema),
@@ -257,6 +258,7 @@ std::string Session::ReadItem(const v1::SyncBatch& batch, const v1::SyncItem& it
   read.record = *std::move(record);
   read.move_out = item.move_out();
   std::string reason = CheckItem(read);
+  if (reason.empty()) reason = CheckCountyAuthored(read.collection, read.record.head(), self_);
   // A node that relays the move-out to nodes below keeps the record.
   read.move_out = read.move_out && !Holds(read.record.head(), self_, options_.has_children);
   return reason;

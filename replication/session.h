@@ -35,6 +35,7 @@
 #include "conflict/dot_context.h"
 #include "conflict/record.h"
 #include "conflict/schema.h"
+#include "conflict/schema_holder.h"
 #include "conflict/version_vector.h"
 #include "replication/replica.h"
 #include "sync.pb.h"
@@ -128,7 +129,7 @@ struct FieldClash {
 class Session {
  public:
   // REQUIRES: `schema` and `replica` outlive the session.
-  Session(SessionOptions options, const conflict::Schema* schema, const ReplicaReader* replica);
+  Session(SessionOptions options, conflict::SchemaSource schema, const ReplicaReader* replica);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -270,7 +271,7 @@ class Session {
   bool Adopts(const conflict::Origin& origin) const;
 
   const SessionOptions options_;
-  const conflict::Schema* const schema_;
+  const conflict::SchemaSource schema_;
   const ReplicaReader* const replica_;
   const std::string self_;  // this node's id, its scope
 

@@ -12,6 +12,7 @@
 #include "conflict/clock.h"
 #include "conflict/hlc.h"
 #include "conflict/schema.h"
+#include "conflict/schema_holder.h"
 #include "leveldb/env.h"
 
 namespace sanji::store {
@@ -21,8 +22,9 @@ struct Options {
   std::string path;
   // This node's id (also its scope path). Must match the store's.
   std::string node_id;
+  // A fixed schema or a holder's current one, read at each use.
   // REQUIRES: non-null and outlives the Store.
-  const conflict::Schema* schema = nullptr;
+  conflict::SchemaSource schema;
   // Feeds the HLC. REQUIRES: non-null and outlives the Store.
   const conflict::PhysicalClock* clock = nullptr;
   // How far ahead of the local clock a remote timestamp may be.

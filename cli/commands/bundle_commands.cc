@@ -14,6 +14,7 @@
 #include "cli/bundle_view.h"
 #include "cli/connection.h"
 #include "cli/format.h"
+#include "cli/read_file.h"
 #include "cli/table.h"
 #include "conflict/status_macros.h"
 #include "node/bundle_format.h"
@@ -32,19 +33,6 @@ struct ExportFlags {
   std::string knowledge;
   bool knowledge_only = false;
 };
-
-// The whole file. Errors: NotFound if it does not exist; Unavailable if it
-// cannot be read.
-absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
-  std::error_code error;
-  if (!fs::exists(path, error)) return absl::NotFoundError(absl::StrCat("no such file: ", path));
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad() || !in.is_open()) {
-    return absl::UnavailableError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
-  }
-  return bytes;
-}
 
 // The bundle in the file at `path`, checked (node/bundle_format.h).
 absl::StatusOr<node::Bundle> ReadBundleFile(const std::string& path) {

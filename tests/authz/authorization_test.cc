@@ -47,7 +47,7 @@ TEST(AuthorizationTest, TheRuleDecidesWhatTheDocumentedTableSays) {
     }
     ++asked;
   }
-  EXPECT_EQ(asked, 6 * 15 * 5);
+  EXPECT_EQ(asked, 6 * 16 * 5);
 }
 
 TEST(AuthorizationTest, ANodeWritesOnlyInItsOwnSubtreeWhoeverAsks) {
@@ -72,10 +72,29 @@ TEST(AuthorizationTest, APlaintextCallerOfAnInsecureNodeMayDoAllButWriteOutside)
   EXPECT_EQ(local.Uri(), "a plaintext caller");
 }
 
+// The schema is the county's (docs/SCHEMA.md): published only at the root,
+// by an operator of the root's scope, or by a plaintext caller there.
+TEST(AuthorizationTest, OnlyTheCountysOperatorPublishesASchemaAndOnlyAtTheCounty) {
+  const Identity desk = Identity::Operator("desk", kCounty);
+  EXPECT_TRUE(Authorize(desk, Operation::kPublishSchema, kCounty, "").ok());
+  const absl::Status below = Authorize(desk, Operation::kPublishSchema, "gutian/fengpu", "");
+  EXPECT_EQ(below.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(below.message(), HasSubstr("only at the county node"));
+  const absl::Status clerk = Authorize(Identity::Operator("clerk", "gutian/fengpu"),
+                                       Operation::kPublishSchema, kCounty, "");
+  EXPECT_EQ(clerk.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(clerk.message(), HasSubstr("operator certificate of the county's scope gutian"));
+  EXPECT_TRUE(Authorize(Identity::Local(), Operation::kPublishSchema, kCounty, "").ok());
+  EXPECT_EQ(Authorize(Identity::Local(), Operation::kPublishSchema, "gutian/xikou", "").code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Authorize(Identity::Node(kCounty), Operation::kPublishSchema, kCounty, "").code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
 TEST(AuthorizationTest, EveryRpcHasAnOperationAndAName) {
-  for (const char* rpc :
-       {"Put", "Get", "Delete", "List", "Watch", "Status", "Check", "GetSchema", "ListConflicts",
-        "GetConflict", "ResolveConflict", "ExportBundle", "ImportBundle", "Backup", "Session"}) {
+  for (const char* rpc : {"Put", "Get", "Delete", "List", "Watch", "Status", "Check", "GetSchema",
+                          "PublishSchema", "ListConflicts", "GetConflict", "ResolveConflict",
+                          "ExportBundle", "ImportBundle", "Backup", "Session"}) {
     const std::optional<Operation> operation = OperationOfRpc(rpc);
     ASSERT_TRUE(operation.has_value()) << rpc;
     EXPECT_THAT(std::string(OperationName(*operation)), ::testing::EndsWith(rpc));

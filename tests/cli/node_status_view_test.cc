@@ -97,6 +97,7 @@ TEST(NodeStatusViewTest, ShowsTheNodeItsLinksAndTheirLagByOrigin) {
           "listen       0.0.0.0:7000\n"
           "incarnation  2\n"
           "version      0.1.0\n"
+          "schema       version 0 (the config's)\n"
           "started      ",
           started,
           " (up 2h5s)\n"

@@ -79,46 +79,48 @@ std::string Tree(const std::vector<v1::Record>& records, const std::string& root
 TEST(StatusTreeTest, ShowsTheCountyAsATreeWithOfflineNodesMarked) {
   EXPECT_EQ(Tree(County(), "gutian"),
             "NODE              STATE          PARENT                  LAG             CONFLICTS  "
-            "REFUSED    REPORTED\n"
-            "gutian            online         -                       -               2          "
-            "0          10s ago\n"
-            "  fengpu          online         live                    0s              0          "
-            "0          5s ago\n"
-            "    dongkeng      online         catching_up via gutian  1m30s +523 -12  0          "
-            "4 +1 skew  20s ago\n"
-            "    xiaban        OFFLINE 2h13m  was live                was 0s          0          "
-            "0          2h13m ago\n"
-            "  fengpu-2        online         live                    0s              0          "
-            "0          5s ago\n"
-            "  xikou/shangcun  OFFLINE 10m    backoff                 11m10s          0          "
-            "0          30s ago\n");
+            "REFUSED    SCHEMA  REPORTED\n"
+            "gutian            online         -                       -               2          0 "
+            "         -       10s ago\n"
+            "  fengpu          online         live                    0s              0          0 "
+            "         -       5s ago\n"
+            "    dongkeng      online         catching_up via gutian  1m30s +523 -12  0          4 "
+            "+1 skew  -       20s ago\n"
+            "    xiaban        OFFLINE 2h13m  was live                was 0s          0          0 "
+            "         -       2h13m ago\n"
+            "  fengpu-2        online         live                    0s              0          0 "
+            "         -       5s ago\n"
+            "  xikou/shangcun  OFFLINE 10m    backoff                 11m10s          0          0 "
+            "         -       30s ago\n");
 }
 
 TEST(StatusTreeTest, ATownshipShowsOnlyItsSubtree) {
   EXPECT_EQ(Tree(County(), "gutian/fengpu"),
             "NODE           STATE          PARENT                  LAG             CONFLICTS  "
-            "REFUSED    REPORTED\n"
-            "gutian/fengpu  online         live                    0s              0          "
-            "0          5s ago\n"
-            "  dongkeng     online         catching_up via gutian  1m30s +523 -12  0          "
-            "4 +1 skew  20s ago\n"
-            "  xiaban       OFFLINE 2h13m  was live                was 0s          0          "
-            "0          2h13m ago\n");
+            "REFUSED    SCHEMA  REPORTED\n"
+            "gutian/fengpu  online         live                    0s              0          0    "
+            "      -       5s ago\n"
+            "  dongkeng     online         catching_up via gutian  1m30s +523 -12  0          4 +1 "
+            "skew  -       20s ago\n"
+            "  xiaban       OFFLINE 2h13m  was live                was 0s          0          0    "
+            "      -       2h13m ago\n");
 }
 
 TEST(StatusTreeTest, AReportOfThisSecondIsZeroSecondsOld) {
   EXPECT_EQ(Tree({Status("gutian", 0), Status("gutian/fengpu", 0, "gutian")}, "gutian"),
-            "NODE      STATE   PARENT  LAG  CONFLICTS  REFUSED  REPORTED\n"
-            "gutian    online  -       -    0          0        0s ago\n"
-            "  fengpu  online  live    0s   0          0        0s ago\n");
+            "NODE      STATE   PARENT  LAG  CONFLICTS  REFUSED  SCHEMA  REPORTED\n"
+            "gutian    online  -       -    0          0        -       0s ago\n"
+            "  fengpu  online  live    0s   0          0        -       0s ago\n");
 }
 
 TEST(StatusTreeTest, NeverInSyncSaysSo) {
   std::ostringstream out;
   PrintStatusTree({Status("gutian/xikou", 1, "gutian", "connecting")}, "gutian/xikou", kNow, out);
   EXPECT_EQ(out.str(),
-            "NODE          STATE          PARENT      LAG            CONFLICTS  REFUSED  REPORTED\n"
-            "gutian/xikou  OFFLINE 1m41s  connecting  never in sync  0          0        1s ago\n");
+            "NODE          STATE          PARENT      LAG            CONFLICTS  REFUSED  SCHEMA  "
+            "REPORTED\n"
+            "gutian/xikou  OFFLINE 1m41s  connecting  never in sync  0          0        -       "
+            "1s ago\n");
 }
 
 // Issue 22 §5: a node that stopped reporting showed its last parent link
@@ -133,13 +135,13 @@ TEST(StatusTreeTest, AStaleNodeShowsItsParentAndLagAsLastKnown) {
                   "gutian/fengpu", kNow, out);
   EXPECT_EQ(out.str(),
             "NODE           STATE          PARENT               LAG            CONFLICTS  REFUSED  "
-            "REPORTED\n"
+            "SCHEMA  REPORTED\n"
             "gutian/fengpu  online         live                 0s             0          0        "
-            "5s ago\n"
+            "-       5s ago\n"
             "  gaotou       OFFLINE 1h     was live via gutian  was 0s +3 -0   0          0        "
-            "1h ago\n"
+            "-       1h ago\n"
             "  xiaban       OFFLINE 2m10s  backoff              never in sync  0          0        "
-            "30s ago\n");
+            "-       30s ago\n");
 }
 
 TEST(StatusTreeTest, NoRecordsSaysSo) {

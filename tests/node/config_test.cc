@@ -109,9 +109,11 @@ TEST_F(ConfigTest, InlineSchemaMatchesTheSchemaFile) {
   absl::StatusOr<LoadedConfig> village = LoadConfig(kTestdata + "/village.conf");
   ASSERT_TRUE(county.ok()) << county.status();
   ASSERT_TRUE(village.ok()) << village.status();
-  // The three written, and the node status every schema holds (ARCHITECTURE.md §6).
-  EXPECT_EQ(county->schema.collections().size(), 4u);
+  // The three written, and Sanji's own that every schema holds: the node
+  // status (ARCHITECTURE.md §6) and the published schema versions (docs/SCHEMA.md).
+  EXPECT_EQ(county->schema.collections().size(), 5u);
   EXPECT_TRUE(county->schema.Collection("@status").ok());
+  EXPECT_TRUE(county->schema.Collection("@schema").ok());
   EXPECT_EQ(county->schema.Fingerprint(), village->schema.Fingerprint());
   EXPECT_TRUE(county->config.parents().empty());
   EXPECT_EQ(county->config.sync().window(), 8u);

@@ -102,6 +102,7 @@ class StatusWriterTest : public store::testing::StoreTest {
       status.set_node_id(kNode);
       status.set_version("test");
       status.set_refused_items(refused_);
+      status.set_schema_version(schema_version_);
       *status.mutable_knowledge() = knowledge_;
       *status.add_links() = parent_;
       return status;
@@ -116,6 +117,7 @@ class StatusWriterTest : public store::testing::StoreTest {
   CommitNotifier notifier_;
   v1::LinkStatus parent_;
   v1::VersionVector knowledge_;
+  uint64_t schema_version_ = 0;
   uint64_t refused_ = 0;
 };
 
@@ -197,6 +199,18 @@ TEST_F(StatusWriterTest, NewRefusalsMakeAWriteDue) {
   absl::StatusOr<conflict::Record> record = store_->Get(kStatusCollection, kNode);
   ASSERT_TRUE(record.ok()) << record.status();
   EXPECT_EQ(IntField(*record, status_field::kRefusedItems), 3);
+}
+
+TEST_F(StatusWriterTest, AnAdoptedSchemaVersionMakesAWriteDue) {
+  std::unique_ptr<StatusWriter> writer = MakeWriter();
+  ASSERT_TRUE(writer->TickForTest().ok());
+  schema_version_ = 2;
+  clock_.Advance(kDebounce);
+  ASSERT_TRUE(writer->TickForTest().ok());
+  EXPECT_EQ(Writes(), 2u);
+  absl::StatusOr<conflict::Record> record = store_->Get(kStatusCollection, kNode);
+  ASSERT_TRUE(record.ok()) << record.status();
+  EXPECT_EQ(IntField(*record, status_field::kSchemaVersion), 2);
 }
 
 TEST_F(StatusWriterTest, CountsTheConflictsStillOpen) {
