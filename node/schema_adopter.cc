@@ -8,18 +8,18 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "authz/county_records.h"
 #include "conflict/schema_rules.h"
 #include "conflict/status_macros.h"
 #include "node/config.h"
 #include "node/log.h"
 #include "node/record_view.h"
 #include "node/status_schema.h"
-#include "replication/county_records.h"
 
 namespace sanji::node {
 namespace {
 
-using replication::kSchemaCollection;
+using authz::kSchemaCollection;
 
 // How long the adopter's thread waits for a commit before it looks anyway
 // (and sees whether it is stopping).
@@ -36,10 +36,10 @@ struct StoredVersion {
 };
 
 // The version `entry` holds, or nullopt for a record that is not one the
-// county wrote (replication/county_records.h) or lacks its fields.
+// county wrote (authz/county_records.h) or lacks its fields.
 std::optional<StoredVersion> ReadVersion(const conflict::CollectionSchema& collection,
                                          const store::ListEntry& entry, absl::string_view node_id) {
-  if (!replication::CheckCountyAuthored(kSchemaCollection, entry.record, node_id).empty()) {
+  if (!authz::CheckCountyAuthored(kSchemaCollection, entry.record, node_id).empty()) {
     return std::nullopt;
   }
   v1::Record record;
@@ -134,7 +134,7 @@ absl::StatusOr<SchemaAdopter::Published> SchemaAdopter::Publish(absl::string_vie
   published.previous_version = current->number;
   published.version = std::max(current->number, stored) + 1;
   conflict::Change change;
-  change.scope = std::string(replication::CountyOf(node_id_));
+  change.scope = std::string(authz::CountyOf(node_id_));
   change.ops.push_back(
       {schema_field::kVersion, conflict::Assign{static_cast<int64_t>(published.version)}});
   change.ops.push_back({schema_field::kText, conflict::Assign{std::string(text)}});

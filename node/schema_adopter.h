@@ -1,7 +1,7 @@
 // SchemaAdopter: the node's side of the schema as data (docs/SCHEMA.md).
 //
 // The county publishes a schema version as an `@schema` record of its scope
-// (replication/county_records.h), which reaches every node like any record.
+// (authz/county_records.h), which reaches every node like any record.
 // Each node runs the newest version it holds: the adopter reads them at
 // start and again after every commit, and swaps the node's SchemaHolder,
 // which the store, the sessions and the services read at each call. So a

@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "authz/county_records.h"
 #include "conflict/status_macros.h"
-#include "replication/county_records.h"
 
 namespace sanji::node {
 namespace {
@@ -36,12 +36,12 @@ absl::StatusOr<conflict::CollectionSchema> StatusCollection() {
   return collection;
 }
 
-// `@schema` (replication/county_records.h): lww, as the county alone writes
+// `@schema` (authz/county_records.h): lww, as the county alone writes
 // it, once per version.
 absl::StatusOr<conflict::CollectionSchema> SchemaVersionCollection() {
   using conflict::FieldSpec;
   using conflict::ValueType;
-  conflict::CollectionSchema collection(replication::kSchemaCollection);
+  conflict::CollectionSchema collection(authz::kSchemaCollection);
   SANJI_RETURN_IF_ERROR(
       collection.AddField(schema_field::kVersion, FieldSpec::Lww(ValueType::kInt)));
   SANJI_RETURN_IF_ERROR(collection.AddField(schema_field::kText, FieldSpec::Lww()));

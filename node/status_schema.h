@@ -88,7 +88,7 @@ inline constexpr char kDiskBytes[] = "disk_bytes";  // int: bytes under data_dir
 inline constexpr char kSchemaVersion[] = "schema_version";
 }  // namespace status_field
 
-// The fields of a schema version, `@schema` (replication/county_records.h):
+// The fields of a schema version, `@schema` (authz/county_records.h):
 // its number, and the schema file's text as the county published it.
 namespace schema_field {
 inline constexpr char kVersion[] = "version";  // int

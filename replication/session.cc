@@ -4,9 +4,9 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "authz/county_records.h"
 #include "codec/record_codec.h"
 #include "codec/vector_codec.h"
-#include "replication/county_records.h"
 #include "replication/scope.h"
 
 namespace sanji::replication {
@@ -258,7 +258,8 @@ std::string Session::ReadItem(const v1::SyncBatch& batch, const v1::SyncItem& it
   read.record = *std::move(record);
   read.move_out = item.move_out();
   std::string reason = CheckItem(read);
-  if (reason.empty()) reason = CheckCountyAuthored(read.collection, read.record.head(), self_);
+  if (reason.empty())
+    reason = authz::CheckCountyAuthored(read.collection, read.record.head(), self_);
   // A node that relays the move-out to nodes below keeps the record.
   read.move_out = read.move_out && !Holds(read.record.head(), self_, options_.has_children);
   return reason;

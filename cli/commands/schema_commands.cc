@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "authz/county_records.h"
 #include "cli/connection.h"
 #include "cli/format.h"
 #include "cli/read_file.h"
@@ -15,7 +16,6 @@
 #include "google/protobuf/text_format.h"
 #include "node/config.h"
 #include "node/status_schema.h"
-#include "replication/county_records.h"
 
 namespace sanji::cli {
 namespace {
@@ -31,7 +31,7 @@ struct SchemaFlags {
 absl::StatusOr<std::string> PublishedText(const GlobalFlags& global, uint64_t number) {
   SANJI_ASSIGN_OR_RETURN(const Connection connection, Connection::Open(global));
   v1::GetRequest request;
-  request.set_collection(replication::kSchemaCollection);
+  request.set_collection(authz::kSchemaCollection);
   request.set_key(absl::StrCat(number));
   absl::StatusOr<v1::Record> record =
       connection.Call(connection.records(), &v1::RecordService::Stub::Get, request);

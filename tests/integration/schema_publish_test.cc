@@ -16,11 +16,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "authz/county_records.h"
 #include "conflict/clock.h"
 #include "google/protobuf/text_format.h"
 #include "node/config.h"
 #include "node/status_schema.h"
-#include "replication/county_records.h"
 #include "store/store.h"
 #include "tests/integration/test_county.h"
 
@@ -129,7 +129,7 @@ void ForgeSchemaVersion(Cluster& cluster, const std::string& node, uint64_t numb
   forged.ops.push_back(
       {node::schema_field::kVersion, conflict::Assign{static_cast<int64_t>(number)}});
   forged.ops.push_back({node::schema_field::kText, conflict::Assign{text}});
-  ASSERT_TRUE((*store)->Write(replication::kSchemaCollection, absl::StrCat(number), forged).ok());
+  ASSERT_TRUE((*store)->Write(authz::kSchemaCollection, absl::StrCat(number), forged).ok());
 }
 
 TEST(SchemaPublishTest, APublishedVersionIsAdoptedEverywhereWithoutARestart) {
@@ -270,7 +270,7 @@ TEST(SchemaPublishTest, ASchemaVersionForgedByATownshipIsRefusedAndCounted) {
   ASSERT_TRUE(cluster.error().ok()) << cluster.error();
 
   // No service writes a version: only PublishSchema does, at the county.
-  EXPECT_EQ(Put(cluster, kCounty, replication::kSchemaCollection, "7", kCounty, "x").error_code(),
+  EXPECT_EQ(Put(cluster, kCounty, authz::kSchemaCollection, "7", kCounty, "x").error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_EQ(cluster.Stop(kFengpu), 0);
   ForgeSchemaVersion(cluster, kFengpu, 7, Text(WithPhoto()));
@@ -287,9 +287,9 @@ TEST(SchemaPublishTest, ASchemaVersionForgedByATownshipIsRefusedAndCounted) {
   for (const char* node : {kCounty, kFengpu, kXiaban}) {
     EXPECT_EQ(SchemaVersionAt(cluster, node), 0u) << node;
   }
-  EXPECT_EQ(GetAt(cluster, kCounty, replication::kSchemaCollection, "7").status().code(),
+  EXPECT_EQ(GetAt(cluster, kCounty, authz::kSchemaCollection, "7").status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(GetAt(cluster, kXiaban, replication::kSchemaCollection, "7").status().code(),
+  EXPECT_EQ(GetAt(cluster, kXiaban, authz::kSchemaCollection, "7").status().code(),
             absl::StatusCode::kNotFound);
   StopAllCleanly(cluster, {kXiaban, kFengpu, kCounty});
 }

@@ -10,9 +10,9 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "authz/county_records.h"
 #include "node/config.h"
 #include "node/status_schema.h"
-#include "replication/county_records.h"
 #include "tests/store/store_test_util.h"
 
 namespace sanji::node {
@@ -63,7 +63,7 @@ class SchemaAdopterTest : public store::testing::StoreTest {
     change.scope = scope;
     change.ops.push_back({schema_field::kVersion, conflict::Assign{static_cast<int64_t>(number)}});
     change.ops.push_back({schema_field::kText, conflict::Assign{text}});
-    ASSERT_TRUE(store_->Write(replication::kSchemaCollection, absl::StrCat(number), change).ok());
+    ASSERT_TRUE(store_->Write(authz::kSchemaCollection, absl::StrCat(number), change).ok());
   }
 
   conflict::SchemaHolder holder_;
@@ -82,7 +82,7 @@ TEST_F(SchemaAdopterTest, PublishingWritesTheNextVersionAndRunsIt) {
   EXPECT_EQ(holder_.Current()->number, 1u);
   EXPECT_TRUE((*holder_.Current()->schema.Collection("tickets"))->Field("photo_url").ok());
   EXPECT_EQ(notifier_.commits(), 1u);
-  absl::StatusOr<conflict::Record> record = store_->Get(replication::kSchemaCollection, "1");
+  absl::StatusOr<conflict::Record> record = store_->Get(authz::kSchemaCollection, "1");
   ASSERT_TRUE(record.ok()) << record.status();
   EXPECT_EQ(record->scope(), std::string(kCounty));
   // The store takes the new field at once.
@@ -110,7 +110,7 @@ TEST_F(SchemaAdopterTest, AMalformedOrIncompatibleFileIsRefusedAndNothingWritten
   EXPECT_THAT(refused.message(), HasSubstr("tickets.visits changes the kind of a field"));
   EXPECT_EQ(holder_.Current()->number, 0u);
   EXPECT_EQ(notifier_.commits(), 0u);
-  EXPECT_TRUE(absl::IsNotFound(store_->Get(replication::kSchemaCollection, "1").status()));
+  EXPECT_TRUE(absl::IsNotFound(store_->Get(authz::kSchemaCollection, "1").status()));
 }
 
 TEST_F(SchemaAdopterTest, AdoptsTheNewestVersionItCanRead) {

@@ -9,15 +9,15 @@
 // records that pass this check.
 //
 // Thread-safety: pure functions.
-#ifndef SANJI_REPLICATION_COUNTY_RECORDS_H_
-#define SANJI_REPLICATION_COUNTY_RECORDS_H_
+#ifndef SANJI_AUTHZ_COUNTY_RECORDS_H_
+#define SANJI_AUTHZ_COUNTY_RECORDS_H_
 
 #include <string>
 
 #include "absl/strings/string_view.h"
 #include "conflict/record.h"
 
-namespace sanji::replication {
+namespace sanji::authz {
 
 // The collection of schema versions: one record per version, keyed by the
 // version's number in decimal, of the county's scope.
@@ -32,6 +32,6 @@ absl::string_view CountyOf(absl::string_view node_id);
 std::string CheckCountyAuthored(absl::string_view collection, const conflict::Record& record,
                                 absl::string_view self);
 
-}  // namespace sanji::replication
+}  // namespace sanji::authz
 
-#endif  // SANJI_REPLICATION_COUNTY_RECORDS_H_
+#endif  // SANJI_AUTHZ_COUNTY_RECORDS_H_

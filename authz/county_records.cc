@@ -1,8 +1,8 @@
-#include "replication/county_records.h"
+#include "authz/county_records.h"
 
 #include "absl/strings/str_cat.h"
 
-namespace sanji::replication {
+namespace sanji::authz {
 
 absl::string_view CountyOf(absl::string_view node_id) {
   return node_id.substr(0, node_id.find('/'));
@@ -26,4 +26,4 @@ std::string CheckCountyAuthored(absl::string_view collection, const conflict::Re
   return "";
 }
 
-}  // namespace sanji::replication
+}  // namespace sanji::authz

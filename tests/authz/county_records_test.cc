@@ -1,6 +1,6 @@
-// Which `@schema` records a node takes (replication/county_records.h): only
+// Which `@schema` records a node takes (authz/county_records.h): only
 // the county's, in the county's scope, whoever relays them.
-#include "replication/county_records.h"
+#include "authz/county_records.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -10,7 +10,7 @@
 #include "conflict/change.h"
 #include "conflict/schema.h"
 
-namespace sanji::replication {
+namespace sanji::authz {
 namespace {
 
 using ::testing::HasSubstr;
@@ -52,4 +52,4 @@ TEST(CountyRecordsTest, OtherCollectionsAreNotItsBusiness) {
 }
 
 }  // namespace
-}  // namespace sanji::replication
+}  // namespace sanji::authz
