@@ -258,8 +258,6 @@ std::string Session::ReadItem(const v1::SyncBatch& batch, const v1::SyncItem& it
   read.record = *std::move(record);
   read.move_out = item.move_out();
   std::string reason = CheckItem(read);
-  if (reason.empty())
-    reason = authz::CheckCountyAuthored(read.collection, read.record.head(), self_);
   // A node that relays the move-out to nodes below keeps the record.
   read.move_out = read.move_out && !Holds(read.record.head(), self_, options_.has_children);
   return reason;
@@ -288,7 +286,9 @@ std::string Session::CheckItem(const ApplyBatch::Item& item) {
       return &*stored;
     });
   }
-  return std::string(allowed.message());
+  if (!allowed.ok()) return std::string(allowed.message());
+  // Records only the county writes (the schema versions), from either side.
+  return authz::CheckCountyAuthored(item.collection, item.record.head(), self_);
 }
 
 void Session::Applied(uint64_t sequence, const absl::Status& status) {

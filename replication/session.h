@@ -264,7 +264,7 @@ class Session {
   // of `batch` into `read` (its record, once it reads) and checks it: the
   // collection, the record's bytes and schema kinds (codec::CanonicalRecord),
   // then CheckItem's: the clock bound, and the authority rules of
-  // authz/sync_change.h.
+  // authz/sync_change.h and authz/county_records.h.
   std::string ReadItem(const v1::SyncBatch& batch, const v1::SyncItem& item,
                        ApplyBatch::Item& read);
   std::string CheckItem(const ApplyBatch::Item& item);
