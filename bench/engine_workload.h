@@ -68,8 +68,6 @@ class BenchNode {
 // The application change that made `record` (a RequestStream record): its
 // text fields assigned, its status set, its scope the village.
 conflict::Change ChangeOf(const conflict::Record& record);
-// The author of every ChangeOf: the village's application.
-inline constexpr char kVillageApp[] = "sanji://app/clinic/gutian/fengpu/xiaban";
 
 // Writes `records` new service requests into the village store through
 // Store::Write from `writers` concurrent threads (writer w draws from

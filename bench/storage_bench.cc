@@ -121,6 +121,7 @@ conflict::Change LocalChange(int writer, int i) {
   change.ops.push_back(
       {"detail", conflict::Assign{std::string("村口第三盏路灯不亮已有一周，请尽快处理。")}});
   change.ops.push_back({"status", conflict::SetStatus{"open"}});
+  change.author = kVillageApp;
   return change;
 }
 

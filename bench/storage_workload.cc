@@ -76,6 +76,7 @@ conflict::Record RequestStream::Next(std::string* key) {
   change.ops.push_back({"detail", conflict::Assign{ChineseText(rng_, 24)}});
   change.ops.push_back({"requester", conflict::Assign{ChineseText(rng_, 3)}});
   change.ops.push_back({"status", conflict::SetStatus{"open"}});
+  change.author = kVillageApp;
   ++counter_;
   const conflict::HlcTimestamp timestamp{kBenchMicros - 1000, static_cast<uint32_t>(counter_ % 64)};
   const conflict::CollectionSchema* requests = *schema_.Collection(kRequests);

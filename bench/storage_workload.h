@@ -23,6 +23,9 @@ namespace sanji::bench {
 
 inline constexpr char kVillage[] = "gutian/fengpu/xiaban";
 inline constexpr char kRequests[] = "service_requests";
+// The author of every request the workloads write: the village's
+// application, as RecordService names the caller (conflict/record.h).
+inline constexpr char kVillageApp[] = "sanji://app/clinic/gutian/fengpu/xiaban";
 // 2026-11-28, in microseconds.
 inline constexpr int64_t kBenchMicros = 1'795'824'000'000'000LL;
 
