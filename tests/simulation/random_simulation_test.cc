@@ -183,6 +183,7 @@ class Schedule {
   size_t node_count() const { return tree_.ids.size(); }
   size_t versions_published() const { return additions_.size(); }
   size_t fields_written() const { return written_fields_.size(); }
+  int written_ahead() const { return written_ahead_; }
   int forgeries() const { return forgeries_; }
   uint64_t items_refused() const { return network_->items_refused(); }
   uint64_t items_sent() const { return network_->items_sent(); }
@@ -370,7 +371,8 @@ class Schedule {
   // to a record of that collection `id` may change, or a new one.
   void WriteNewField(const std::string& id, const std::vector<std::string>& subtree) {
     const size_t runs = network_->node(id).schema().version();
-    const Addition& addition = additions_[std::uniform_int_distribution<size_t>(0, runs - 1)(rng_)];
+    const size_t index = std::uniform_int_distribution<size_t>(0, runs - 1)(rng_);
+    const Addition& addition = additions_[index];
     const std::string text = absl::StrCat("新", std::uniform_int_distribution<int>(0, 99)(rng_));
     Change change = absl::StartsWith(addition.field, "tags_")
                         ? MakeChange({AddOp(addition.field, {Text(text)})})
@@ -396,6 +398,12 @@ class Schedule {
     }
     if (!network_->Write(id, addition.collection, key, change).ok()) return;
     written_fields_.emplace(addition.collection, key, addition.field);
+    // A field some node does not know yet: it must keep and relay it.
+    if (std::any_of(tree_.ids.begin(), tree_.ids.end(), [&](const std::string& other) {
+          return network_->node(other).schema().version() <= index;
+        })) {
+      ++written_ahead_;
+    }
     if (!create) return;
     // Records of the base collections join the others' edits, moves and
     // deletes; a programme's only get writes of its own fields.
@@ -517,6 +525,8 @@ class Schedule {
   std::vector<std::pair<std::string, std::string>> programme_keys_;
   // (collection, key, field) of every acknowledged write of a version's field.
   std::set<std::tuple<std::string, std::string, std::string>> written_fields_;
+  // Writes of a field that some node's version did not have then.
+  int written_ahead_ = 0;
 };
 
 // The seeds a test runs: one in SANJI_SIM_SCHEDULES / `divisor` schedules
@@ -628,6 +638,7 @@ TEST_F(RandomSimulationTest, EveryNodeAdoptsTheNewestPublishedSchemaAndLosesNoFi
   const auto [first_seed, count] = SeedsToRun(10);
   uint64_t versions = 0;
   uint64_t fields = 0;
+  uint64_t ahead = 0;
   for (uint64_t seed = first_seed; seed < first_seed + count; ++seed) {
     Schedule schedule(seed, &schema_, /*on_disk=*/false, "", &text);
     const ::testing::AssertionResult result = schedule.Run(300);
@@ -635,12 +646,15 @@ TEST_F(RandomSimulationTest, EveryNodeAdoptsTheNewestPublishedSchemaAndLosesNoFi
                         << " --gtest_filter=*EveryNodeAdoptsTheNewestPublishedSchema*)";
     versions += schedule.versions_published();
     fields += schedule.fields_written();
+    ahead += schedule.written_ahead();
   }
   std::cout << count << " schedules from seed " << first_seed << ", " << versions
-            << " schema versions published, " << fields << " (record, new field) pairs written\n";
+            << " schema versions published, " << fields << " (record, new field) pairs written, "
+            << ahead << " writes of a field some node did not know yet\n";
   if (count >= 50) {
     EXPECT_GT(versions, count);
     EXPECT_GT(fields, count);
+    EXPECT_GT(ahead, count / 2);
   }
 }
 
