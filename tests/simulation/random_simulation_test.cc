@@ -7,15 +7,21 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <random>
 #include <set>
+#include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "codec/record_codec.h"
+#include "config.pb.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "replication/scope.h"
 #include "tests/conflict/test_util.h"
@@ -74,7 +80,13 @@ Tree RandomTree(std::mt19937_64& rng) {
 
 class Schedule {
  public:
-  Schedule(uint64_t seed, const conflict::Schema* schema, bool on_disk, const std::string& root)
+  // With `schema_text` (a schema file), the county also publishes schema
+  // versions at random moments (Publish), and writes use the fields of the
+  // version the writing node runs; without it, no draw of the schedule's
+  // random sequence changes, so the schedules of every other test stay as
+  // they were.
+  Schedule(uint64_t seed, const conflict::Schema* schema, bool on_disk, const std::string& root,
+           const std::string* schema_text = nullptr)
       : rng_(seed), schema_(schema) {
     SimOptions options;
     options.on_disk = on_disk;
@@ -84,6 +96,10 @@ class Schedule {
     options.session.window = std::uniform_int_distribution<size_t>(1, 4)(rng_);
     options.session.push_delay_micros = 5 * kMillis;
     options.transcript = std::getenv("SANJI_SIM_TRACE") != nullptr;
+    if (schema_text != nullptr) {
+      options.schema_text = *schema_text;
+      publish_schemas_ = google::protobuf::TextFormat::ParseFromString(*schema_text, &published_);
+    }
     network_ = std::make_unique<SimNetwork>(schema, options);
     tree_ = RandomTree(rng_);
   }
@@ -103,6 +119,7 @@ class Schedule {
         return ::testing::AssertionFailure() << "step " << step << ": " << network_->violation();
       }
     }
+    if (!publish_error_.ok()) return ::testing::AssertionFailure() << publish_error_;
     Heal();
     if (!network_->RunUntilQuiet()) return ::testing::AssertionFailure() << "no quiescence";
     absl::Status converged = network_->CheckConverged();
@@ -110,7 +127,34 @@ class Schedule {
       for (const std::string& line : network_->transcript()) std::cout << line << "\n";
       return ::testing::AssertionFailure() << converged;
     }
+    if (::testing::AssertionResult versions = CheckSchemaVersions(); !versions) return versions;
     return CheckCounters();
+  }
+
+  // Every node runs the newest published version, and every node holding a
+  // record still holds each field of any version written to it (the oracle
+  // check compares whole records; this names the field that went missing).
+  ::testing::AssertionResult CheckSchemaVersions() {
+    if (!publish_schemas_) return ::testing::AssertionSuccess();
+    for (const std::string& id : tree_.ids) {
+      const uint64_t runs = network_->node(id).schema().version();
+      if (runs != additions_.size()) {
+        return ::testing::AssertionFailure() << id << " runs schema version " << runs
+                                             << "; the county published " << additions_.size();
+      }
+    }
+    for (const auto& [collection, key, field] : written_fields_) {
+      if (deleted_.contains(key)) continue;
+      for (const std::string& id : tree_.ids) {
+        absl::StatusOr<conflict::Record> held = network_->node(id).store().Get(collection, key);
+        if (held.ok() && held->field(field) == nullptr) {
+          return ::testing::AssertionFailure()
+                 << id << " lost field " << field << " of " << collection << "/" << key << ": "
+                 << held->DebugString();
+        }
+      }
+    }
+    return ::testing::AssertionSuccess();
   }
 
   // Counters equal the sum of the acknowledged increments, at every node
@@ -137,6 +181,9 @@ class Schedule {
   void ForgeFormerScopes() { forge_former_scopes_ = true; }
 
   size_t node_count() const { return tree_.ids.size(); }
+  size_t versions_published() const { return additions_.size(); }
+  size_t fields_written() const { return written_fields_.size(); }
+  int written_ahead() const { return written_ahead_; }
   int forgeries() const { return forgeries_; }
   uint64_t items_refused() const { return network_->items_refused(); }
   uint64_t items_sent() const { return network_->items_sent(); }
@@ -153,6 +200,7 @@ class Schedule {
   }
 
   void Step() {
+    if (publish_schemas_ && Chance(0.02)) return Publish();
     const int roll = std::uniform_int_distribution<int>(0, 99)(rng_);
     const auto links = network_->links();
     if (roll < 30) {
@@ -285,6 +333,84 @@ class Schedule {
     network_->InjectToParent(child, parent, std::move(batch));
   }
 
+  // The county publishes version N+1: a field added to a collection, or a
+  // new collection, as an operator's `sanjictl schema publish` does
+  // (compatible by the rules of change, which Publish checks).
+  void Publish() {
+    const size_t number = additions_.size() + 1;
+    // Odd versions add an lww field, even ones a set: two wire kinds.
+    const bool set = number % 2 == 0;
+    Addition addition{"", absl::StrCat(set ? "tags_v" : "note_v", number)};
+    v1::CollectionConfig* target = nullptr;
+    if (Chance(0.3)) {
+      addition.collection = absl::StrCat("programme_v", number);
+      target = published_.add_collections();
+      target->set_name(addition.collection);
+    } else {
+      target = published_.mutable_collections(
+          std::uniform_int_distribution<int>(0, published_.collections_size() - 1)(rng_));
+      addition.collection = target->name();
+    }
+    v1::FieldConfig& field = *target->add_fields();
+    field.set_name(addition.field);
+    field.set_kind(set ? v1::FieldConfig::SET : v1::FieldConfig::LWW);
+    std::string text;
+    google::protobuf::TextFormat::PrintToString(published_, &text);
+    absl::StatusOr<node::SchemaAdopter::Published> done = network_->Publish("c", text);
+    if (!done.ok() || done->version != number) {
+      publish_error_ = absl::InternalError(absl::StrCat(
+          "publishing version ", number, ": ",
+          done.ok() ? absl::StrCat("published as ", done->version) : done.status().ToString()));
+      publish_schemas_ = false;
+      return;
+    }
+    additions_.push_back(std::move(addition));
+  }
+
+  // A write of a field some version added, at most the version `id` runs,
+  // to a record of that collection `id` may change, or a new one.
+  void WriteNewField(const std::string& id, const std::vector<std::string>& subtree) {
+    const size_t runs = network_->node(id).schema().version();
+    const size_t index = std::uniform_int_distribution<size_t>(0, runs - 1)(rng_);
+    const Addition& addition = additions_[index];
+    const std::string text = absl::StrCat("新", std::uniform_int_distribution<int>(0, 99)(rng_));
+    Change change = absl::StartsWith(addition.field, "tags_")
+                        ? MakeChange({AddOp(addition.field, {Text(text)})})
+                        : MakeChange({AssignOp(addition.field, Text(text))});
+    std::vector<std::pair<std::string, std::string>> candidates;
+    for (const auto* keys : {&keys_, &programme_keys_}) {
+      for (const auto& entry : *keys) {
+        if (entry.first == addition.collection) candidates.push_back(entry);
+      }
+    }
+    std::string key;
+    for (int attempt = 0; attempt < 4 && !candidates.empty() && Chance(0.7); ++attempt) {
+      const auto& [collection, held_key] = Pick(candidates);
+      absl::StatusOr<conflict::Record> held = network_->node(id).store().Get(collection, held_key);
+      if (!held.ok() || !held->scope().has_value() || !InSubtree(*held->scope(), id)) continue;
+      key = held_key;
+      break;
+    }
+    const bool create = key.empty();
+    if (create) {
+      key = absl::StrCat(id, "-", created_++);
+      change.scope = Pick(subtree);
+    }
+    if (!network_->Write(id, addition.collection, key, change).ok()) return;
+    written_fields_.emplace(addition.collection, key, addition.field);
+    // A field some node does not know yet: it must keep and relay it.
+    if (std::any_of(tree_.ids.begin(), tree_.ids.end(), [&](const std::string& other) {
+          return network_->node(other).schema().version() <= index;
+        })) {
+      ++written_ahead_;
+    }
+    if (!create) return;
+    // Records of the base collections join the others' edits, moves and
+    // deletes; a programme's only get writes of its own fields.
+    (absl::StartsWith(addition.collection, "programme_") ? programme_keys_ : keys_)
+        .emplace_back(addition.collection, key);
+  }
+
   void WriteSomething() {
     const std::string& id = Pick(tree_.ids);
     if (!network_->node(id).up()) return;
@@ -292,6 +418,9 @@ class Schedule {
     std::vector<std::string> subtree;
     for (const std::string& other : tree_.ids) {
       if (InSubtree(other, id)) subtree.push_back(other);
+    }
+    if (publish_schemas_ && network_->node(id).schema().version() > 0 && Chance(0.35)) {
+      return WriteNewField(id, subtree);
     }
     // Mostly edit an existing record this node holds and may change;
     // otherwise create one.
@@ -381,7 +510,39 @@ class Schedule {
   bool forge_former_scopes_ = false;
   // Records a former-scope forgery targeted: never reassigned afterwards.
   std::set<std::pair<std::string, std::string>> frozen_;
+
+  // What version N (additions_[N-1]) added: a field of a collection (which
+  // may be new in that version).
+  struct Addition {
+    std::string collection;
+    std::string field;
+  };
+  bool publish_schemas_ = false;
+  v1::SchemaConfig published_;  // the newest version's schema
+  std::vector<Addition> additions_;
+  absl::Status publish_error_;
+  // Records of the collections versions added (programme_vN).
+  std::vector<std::pair<std::string, std::string>> programme_keys_;
+  // (collection, key, field) of every acknowledged write of a version's field.
+  std::set<std::tuple<std::string, std::string, std::string>> written_fields_;
+  // Writes of a field that some node's version did not have then.
+  int written_ahead_ = 0;
 };
+
+// The seeds a test runs: one in SANJI_SIM_SCHEDULES / `divisor` schedules
+// from SANJI_SIM_FIRST_SEED (defaults 500 and 1), or SANJI_SEED alone.
+std::pair<uint64_t, uint64_t> SeedsToRun(uint64_t divisor) {
+  const uint64_t first_seed = EnvOr("SANJI_SEED", EnvOr("SANJI_SIM_FIRST_SEED", 1));
+  if (std::getenv("SANJI_SEED") != nullptr) return {first_seed, 1};
+  return {first_seed, EnvOr("SANJI_SIM_SCHEDULES", 500) / divisor};
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 class RandomSimulationTest : public ::testing::Test {
  protected:
@@ -394,9 +555,7 @@ class RandomSimulationTest : public ::testing::Test {
 };
 
 TEST_F(RandomSimulationTest, EveryStoreConvergesToItsFilterOfAllAcknowledgedWrites) {
-  const uint64_t schedules = EnvOr("SANJI_SIM_SCHEDULES", 500);
-  const uint64_t first_seed = EnvOr("SANJI_SEED", EnvOr("SANJI_SIM_FIRST_SEED", 1));
-  const uint64_t count = std::getenv("SANJI_SEED") != nullptr ? 1 : schedules;
+  const auto [first_seed, count] = SeedsToRun(1);
   uint64_t nodes = 0;
   uint64_t items = 0;
   uint64_t forgeries = 0;
@@ -425,9 +584,7 @@ TEST_F(RandomSimulationTest, EveryStoreConvergesToItsFilterOfAllAcknowledgedWrit
 // parent's own copy has been, and a new former scope outside the child's
 // subtree must be one the parent holds.
 TEST_F(RandomSimulationTest, ForgedFormerScopesNeverLand) {
-  const uint64_t schedules = EnvOr("SANJI_SIM_SCHEDULES", 500) / 5;
-  const uint64_t first_seed = EnvOr("SANJI_SEED", EnvOr("SANJI_SIM_FIRST_SEED", 1));
-  const uint64_t count = std::getenv("SANJI_SEED") != nullptr ? 1 : schedules;
+  const auto [first_seed, count] = SeedsToRun(5);
   uint64_t forgeries = 0;
   uint64_t refused = 0;
   for (uint64_t seed = first_seed; seed < first_seed + count; ++seed) {
@@ -466,6 +623,38 @@ TEST_F(RandomSimulationTest, SeedsThatFoundBugsStillConverge) {
     ASSERT_TRUE(schedule.Run(300))
         << "seed " << found.seed << " (replay with SANJI_SEED=" << found.seed
         << (found.forge_former_scopes ? " --gtest_filter=*ForgedFormerScopesNeverLand" : "") << ")";
+  }
+}
+
+// Schema versions published at random moments, amid the partitions,
+// failovers and crashes of the schedule (issue 16, "Tests"): every node
+// converges with the oracle, holds every field of every version written to
+// the records it holds (nodes on older versions keep and relay fields they
+// do not know), and runs the newest version. A tenth of the schedules of
+// the first test (SANJI_SIM_SCHEDULES; 2000 in simulation_test_slow).
+TEST_F(RandomSimulationTest, EveryNodeAdoptsTheNewestPublishedSchemaAndLosesNoField) {
+  const std::string text = ReadFile(SANJI_EXAMPLE_SCHEMA);
+  ASSERT_FALSE(text.empty()) << SANJI_EXAMPLE_SCHEMA;
+  const auto [first_seed, count] = SeedsToRun(10);
+  uint64_t versions = 0;
+  uint64_t fields = 0;
+  uint64_t ahead = 0;
+  for (uint64_t seed = first_seed; seed < first_seed + count; ++seed) {
+    Schedule schedule(seed, &schema_, /*on_disk=*/false, "", &text);
+    const ::testing::AssertionResult result = schedule.Run(300);
+    ASSERT_TRUE(result) << "seed " << seed << " (replay with SANJI_SEED=" << seed
+                        << " --gtest_filter=*EveryNodeAdoptsTheNewestPublishedSchema*)";
+    versions += schedule.versions_published();
+    fields += schedule.fields_written();
+    ahead += schedule.written_ahead();
+  }
+  std::cout << count << " schedules from seed " << first_seed << ", " << versions
+            << " schema versions published, " << fields << " (record, new field) pairs written, "
+            << ahead << " writes of a field some node did not know yet\n";
+  if (count >= 50) {
+    EXPECT_GT(versions, count);
+    EXPECT_GT(fields, count);
+    EXPECT_GT(ahead, count / 2);
   }
 }
 

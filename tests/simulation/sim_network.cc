@@ -6,9 +6,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "authz/county_records.h"
 #include "codec/record_codec.h"
 #include "codec/vector_codec.h"
 #include "leveldb/helpers/memenv.h"
+#include "node/config.h"
 #include "replication/scope.h"
 
 namespace sanji::simulation {
@@ -43,7 +45,16 @@ absl::Status SimNode::Open() {
     store_options.env = memory_env_.get();
   }
   store_options.node_id = id_;
-  store_options.schema = schema_;
+  if (!options_.schema_text.empty()) {
+    // A restarted sanjid starts at its config's schema and adopts what its
+    // store holds.
+    absl::StatusOr<conflict::Schema> initial =
+        node::ParseSchemaFile("sim schema", options_.schema_text);
+    if (!initial.ok()) return initial.status();
+    holder_ = std::make_unique<conflict::SchemaHolder>(
+        conflict::SchemaVersion{0, *std::move(initial), options_.schema_text});
+  }
+  store_options.schema = schema();
   store_options.clock = &clock_;
   store_options.max_skew_micros = options_.max_skew_micros;
   // Small memtables: many stores live at once.
@@ -53,12 +64,27 @@ absl::Status SimNode::Open() {
   if (!opened.ok()) return opened.status();
   store_ = *std::move(opened);
   replica_ = std::make_unique<replication::StoreReplica>(store_.get());
-  return absl::OkStatus();
+  if (holder_ != nullptr) {
+    adopter_ = std::make_unique<node::SchemaAdopter>(store_.get(), holder_.get(), &notifier_, id_);
+  }
+  return AdoptNewestSchema();
 }
 
 void SimNode::Crash() {
   replica_.reset();
+  adopter_.reset();
   store_.reset();
+  holder_.reset();
+}
+
+conflict::SchemaSource SimNode::schema() const {
+  if (holder_ != nullptr) return holder_.get();
+  return schema_;
+}
+
+absl::Status SimNode::AdoptNewestSchema() {
+  if (adopter_ == nullptr) return absl::OkStatus();
+  return adopter_->AdoptNewest().status();
 }
 
 SimNetwork::SimNetwork(const conflict::Schema* schema, SimOptions options)
@@ -96,6 +122,24 @@ absl::StatusOr<store::WriteResult> SimNetwork::Delete(const std::string& id,
   return Acknowledged(id, collection, key, node(id).store().Delete(collection, key, ""));
 }
 
+absl::StatusOr<node::SchemaAdopter::Published> SimNetwork::Publish(const std::string& id,
+                                                                   const std::string& text) {
+  absl::StatusOr<node::SchemaAdopter::Published> published =
+      node(id).adopter().Publish("", text, id);
+  if (!published.ok()) return published;
+  // Publish wrote the version's record; log it as the write it is.
+  const std::string key = absl::StrCat(published->version);
+  absl::StatusOr<Record> record = node(id).store().Get(authz::kSchemaCollection, key);
+  if (!record.ok()) return record.status();
+  oracle_[{authz::kSchemaCollection, key}].Join(*record);
+  if (options_.transcript) {
+    transcript_.push_back(absl::StrCat("-- ", id, " publishes schema version ", key));
+  }
+  NotifyStoreChanged(id, nullptr);
+  CheckKnowledge(id);
+  return published;
+}
+
 absl::StatusOr<store::WriteResult> SimNetwork::Acknowledged(
     const std::string& id, const std::string& collection, const std::string& key,
     absl::StatusOr<store::WriteResult> result) {
@@ -130,8 +174,10 @@ absl::Status SimNetwork::Connect(const std::string& child, const std::string& pa
   parent_options.authenticated_peer = child;
   parent_options.has_children = true;
   parent_options.max_skew_micros = options_.max_skew_micros;
-  link->child_side = std::make_unique<Session>(child_options, schema_, &node(child).replica());
-  link->parent_side = std::make_unique<Session>(parent_options, schema_, &node(parent).replica());
+  link->child_side =
+      std::make_unique<Session>(child_options, node(child).schema(), &node(child).replica());
+  link->parent_side =
+      std::make_unique<Session>(parent_options, node(parent).schema(), &node(parent).replica());
   SimLink& added = *links_.emplace_back(std::move(link));
   added.child_side->Start(node(child).clock().NowMicros());
   Drain(added, /*child_side=*/true);
@@ -261,6 +307,10 @@ void SimNetwork::Apply(SimLink& link, bool at_parent) {
   // then makes the store refuse it (the session ends and is redialed). Any
   // other failure is a bug.
   if (!applied.ok() && !absl::IsOutOfRange(applied)) Fail(applied);
+  // As sanjid's adopter after a commit (before the next batch is checked).
+  if (applied.ok() && changed) {
+    if (absl::Status adopted = node(id).AdoptNewestSchema(); !adopted.ok()) Fail(adopted);
+  }
   Session& session = at_parent ? *link.parent_side : *link.child_side;
   session.Applied(sequence, applied);
   Drain(link, /*child_side=*/!at_parent);
@@ -433,7 +483,7 @@ absl::Status SimNetwork::CheckConverged() {
       }
     }
     // Nothing that no application wrote (a refused forgery) landed.
-    for (const auto& [collection, unused] : schema_->collections()) {
+    for (const auto& [collection, unused] : sim_node->schema()->collections()) {
       std::string token;
       do {
         absl::StatusOr<store::ListPage> page = store.List(collection, "", token, 1000);

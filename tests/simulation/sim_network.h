@@ -33,7 +33,10 @@
 #include "conflict/clock.h"
 #include "conflict/record.h"
 #include "conflict/schema.h"
+#include "conflict/schema_holder.h"
 #include "leveldb/env.h"
+#include "node/commit_notifier.h"
+#include "node/schema_adopter.h"
 #include "replication/session.h"
 #include "replication/store_replica.h"
 #include "store/store.h"
@@ -49,6 +52,12 @@ struct SimOptions {
   int64_t max_skew_micros = 60 * 1'000'000LL;
   // Record every frame as a line of text (for golden transcripts).
   bool transcript = false;
+  // When set (a schema file's text), each node runs a SchemaHolder of its
+  // own, starting at this text as version 0, and adopts the newest valid
+  // `@schema` version its store holds (node::SchemaAdopter::AdoptNewest)
+  // when it opens and after each batch it applies, as sanjid does after
+  // each commit. Otherwise every node reads the network's fixed schema.
+  std::string schema_text;
 };
 
 class SimNode {
@@ -70,8 +79,18 @@ class SimNode {
 
   absl::Status Open();
   // Drops the store without a clean close (a crash: acknowledged writes are
-  // durable; nothing else is kept).
+  // durable; nothing else is kept). With SimOptions::schema_text the schema
+  // the node ran goes too: Open starts again at version 0 and adopts.
   void Crash();
+
+  // The schema the node's store and sessions read: its holder's current
+  // version, or the network's fixed schema.
+  conflict::SchemaSource schema() const;
+  // REQUIRES: up() and SimOptions::schema_text set. The node's adopter.
+  node::SchemaAdopter& adopter() { return *adopter_; }
+  // Adopts the newest valid version the store holds; a no-op without
+  // SimOptions::schema_text. Errors: the store's read errors.
+  absl::Status AdoptNewestSchema();
 
  private:
   const std::string id_;
@@ -80,7 +99,12 @@ class SimNode {
   const SimOptions& options_;
   conflict::ManualClock clock_;
   std::unique_ptr<leveldb::Env> memory_env_;
+  // With SimOptions::schema_text; the holder outlives the store and the
+  // adopter, which read it.
+  std::unique_ptr<conflict::SchemaHolder> holder_;
+  node::CommitNotifier notifier_;  // never waited on: the adopter's thread is not started
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<node::SchemaAdopter> adopter_;
   std::unique_ptr<replication::StoreReplica> replica_;
 };
 
@@ -122,6 +146,12 @@ class SimNetwork {
                                            const std::string& key, const conflict::Change& change);
   absl::StatusOr<store::WriteResult> Delete(const std::string& id, const std::string& collection,
                                             const std::string& key);
+  // The county `id` publishes a schema file's `text` as its next version,
+  // through node::SchemaAdopter::Publish (rules of change included), and the
+  // `@schema` record it writes is logged for the oracle like a write.
+  // REQUIRES: SimOptions::schema_text set; `id` is the root and up.
+  absl::StatusOr<node::SchemaAdopter::Published> Publish(const std::string& id,
+                                                         const std::string& text);
 
   // Opens a session between `child` and `parent` (both up, not yet linked).
   absl::Status Connect(const std::string& child, const std::string& parent);
