@@ -70,7 +70,7 @@ void PrintLinks(const v1::NodeStatus& status, std::ostream& out) {
     return;
   }
   Table links({"ROLE", "PEER", "ADDRESS", "STATE", "SINCE", "LAST CONTACT", "SENT", "RECEIVED",
-               "REFUSED", "LAG", "LAST ERROR"});
+               "REFUSED", "LAG", "SCHEMA", "LAST ERROR"});
   Table lag_by_origin({"PEER", "ORIGIN", "PEER LACKS", "THIS NODE LACKS"});
   for (const v1::LinkStatus& link : status.links()) {
     // "+N -M": changes this node holds that the peer lacks, and the other
@@ -93,6 +93,9 @@ void PrintLinks(const v1::NodeStatus& status, std::ostream& out) {
                   FormatMicros(link.since_micros()), FormatMicros(link.last_contact_micros()),
                   absl::StrCat(link.items_sent()), absl::StrCat(link.items_received()),
                   absl::StrCat(link.items_refused()), lag,
+                  // The version the peer's hello named; "-" before the hello
+                  // and for a peer too old to name it.
+                  link.has_peer_schema_version() ? absl::StrCat(link.peer_schema_version()) : "-",
                   link.last_error().empty() ? "-" : TruncateToWidth(link.last_error(), 60)});
   }
   links.Print(out);

@@ -116,6 +116,12 @@ absl::Status CollectionSchema::ValidateOperation(const FieldOp& op) const {
   auto spec_or = Field(op.field);
   if (!spec_or.ok()) return absl::InvalidArgumentError(spec_or.status().message());
   const FieldSpec& spec = **spec_or;
+  if (spec.deprecated) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("field \"", op.field, "\" of \"", name_,
+                     "\" is deprecated: it is no longer written (it still merges and reads "
+                     "show it)"));
+  }
   if (!OperationFitsKind(op.operation, spec.kind)) {
     return absl::InvalidArgumentError(
         absl::StrCat("field \"", op.field, "\" of \"", name_, "\" is a ", FieldKindName(spec.kind),

@@ -34,6 +34,10 @@ struct FieldSpec {
   ValueType value_type = ValueType::kString;
   // status: the values in order, first is the start.
   std::vector<std::string> status_order;
+  // No longer written (docs/SCHEMA.md, "Rules of change"): a local write of
+  // the field is refused, while received changes still merge and reads
+  // still show it. Not part of the fingerprint: it changes no state.
+  bool deprecated = false;
 
   static FieldSpec Lww(ValueType type = ValueType::kString) { return {FieldKind::kLww, type, {}}; }
   static FieldSpec Mv(ValueType type = ValueType::kString) { return {FieldKind::kMv, type, {}}; }
@@ -57,7 +61,8 @@ class CollectionSchema {
   absl::StatusOr<const FieldSpec*> Field(absl::string_view field_name) const;
 
   // Checks every operation of `change` against this collection (see the file
-  // comment). Does not look at the record's current state.
+  // comment), and refuses one that writes a deprecated field. Does not look
+  // at the record's current state.
   absl::Status ValidateChange(const Change& change) const;
 
   // The rank of `status` in the order of `field_name`. Errors as Field(), or

@@ -87,6 +87,10 @@ void DiffCollection(const CollectionSchema& before, const CollectionSchema& afte
       out.push_back(
           absl::StrCat("~ field ", where, ": ", DescribeField(was), " -> ", DescribeField(spec)));
     }
+    if (was.deprecated != spec.deprecated) {
+      out.push_back(absl::StrCat("~ field ", where, ": ",
+                                 spec.deprecated ? "deprecated" : "no longer deprecated"));
+    }
   }
   for (const auto& [name, spec] : before.fields()) {
     if (!after.fields().contains(name)) {

@@ -6,7 +6,8 @@
 // that every node's stored records and every node on the older version go
 // on reading and merging the same fields:
 //   compatible:   add a collection; add a field; add a status value at the
-//                 end of its order; switch a register between lww and mv.
+//                 end of its order; switch a register between lww and mv;
+//                 deprecate a field (or take its deprecation back).
 //   incompatible: change a field's kind of state or its value type; remove
 //                 or reorder status values; remove a field or a collection.
 // Removing is refused even where nothing is stored yet: a name the county
@@ -52,7 +53,8 @@ absl::Status CheckCompatible(const Schema& before, const Schema& after);
 // What changed from `before` to `after`, one line per change, in collection
 // and field order: "+ collection notices", "- field service_requests.photo",
 // "~ field service_requests.title: lww string -> mv string",
-// "+ status service_requests.state: closed", "~ status ...: a < b -> b < a".
+// "+ status service_requests.state: closed", "~ status ...: a < b -> b < a",
+// "~ field service_requests.photo: deprecated".
 std::vector<std::string> DiffSchemas(const Schema& before, const Schema& after);
 
 // "lww string", "counter", "status open < closed": how the diff names a field.

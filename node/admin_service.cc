@@ -55,6 +55,7 @@ v1::SchemaConfig SchemaToConfig(const conflict::Schema& schema) {
       field->set_kind(KindToConfig(spec.kind));
       field->set_type(TypeToConfig(spec.value_type));
       for (const std::string& value : spec.status_order) field->add_status_order(value);
+      field->set_deprecated(spec.deprecated);
     }
   }
   return config;

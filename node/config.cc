@@ -501,10 +501,12 @@ absl::StatusOr<conflict::FieldSpec> ToFieldSpec(const v1::FieldConfig& field, co
     return where.Error(path + ".status_order", absl::StrCat("is set on ", name, ", a ", kind_name,
                                                             " field; only STATUS fields have one"));
   }
-  if (status) {
-    return conflict::FieldSpec::Status({field.status_order().begin(), field.status_order().end()});
-  }
-  return conflict::FieldSpec{*kind, *type, {}};
+  conflict::FieldSpec spec =
+      status
+          ? conflict::FieldSpec::Status({field.status_order().begin(), field.status_order().end()})
+          : conflict::FieldSpec{*kind, *type, {}};
+  spec.deprecated = field.deprecated();
+  return spec;
 }
 
 absl::StatusOr<conflict::CollectionSchema> ToCollection(const v1::CollectionConfig& config,

@@ -92,7 +92,10 @@ void ParentDialer::SetIdleStatus(size_t index, v1::LinkStatus::State state,
   std::lock_guard<std::mutex> lock(mu_);
   idle_status_.set_role(v1::LinkStatus::PARENT);
   // Another parent's knowledge says nothing of how far this one is.
-  if (idle_status_.peer() != parent.id) idle_status_.clear_peer_knowledge();
+  if (idle_status_.peer() != parent.id) {
+    idle_status_.clear_peer_knowledge();
+    idle_status_.clear_peer_schema_version();
+  }
   idle_status_.set_peer(parent.id);
   idle_status_.set_address(parent.address);
   if (idle_status_.state() != state) {

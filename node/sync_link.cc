@@ -267,6 +267,9 @@ void SyncLink::UpdateStatus() {
       published_peer_knowledge_ = std::move(peer_knowledge);
       codec::EncodeVersionVector(published_peer_knowledge_, status_.mutable_peer_knowledge());
     }
+    if (session_.peer_schema_version().has_value()) {
+      status_.set_peer_schema_version(*session_.peer_schema_version());
+    }
   }
   if (session_.closed()) status_.set_last_error(std::string(session_.close_status().message()));
 }

@@ -45,6 +45,7 @@ void Session::Start(int64_t now_micros) {
   SetProtocolRange(hello);
   codec::EncodeOrigin(replica_->origin(), hello.mutable_origin());
   hello.set_schema_fingerprint(schema_->Fingerprint());
+  hello.set_schema_version(schema_.version());
   hello.set_clock_micros(now_micros);
   codec::EncodeDotContext(sent, hello.mutable_knowledge());
   frames_.push_back(std::move(frame));
@@ -115,6 +116,7 @@ void Session::OnHello(const v1::Hello& hello) {
   peer_ = *origin;
   peer_id_ = id;
   peer_protocol_ = std::min(their_newest, kProtocolVersion);
+  if (hello.has_schema_version()) peer_schema_version_ = hello.schema_version();
   NoteParentClock(hello.clock_micros());
   peer_known_ = knowledge->compact();
   peer_cloud_ = knowledge->cloud();

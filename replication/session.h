@@ -174,6 +174,9 @@ class Session {
   // are not waited for). Empty before the hello. What `sanjictl status` and
   // the status record show as lag.
   conflict::VersionVector peer_knowledge() const;
+  // The schema version the peer runs, as its hello said; nullopt before the
+  // hello, or from a peer too old to send it (docs/SCHEMA.md).
+  const std::optional<uint64_t>& peer_schema_version() const { return peer_schema_version_; }
   const SessionStats& stats() const { return stats_; }
 
  private:
@@ -282,6 +285,8 @@ class Session {
   std::string peer_id_;
   // The newest protocol version both sides speak, once the hello is read.
   uint32_t peer_protocol_ = kProtocolVersion;
+  // The schema version the peer runs, from its hello (Hello.schema_version).
+  std::optional<uint64_t> peer_schema_version_;
 
   // Sending side.
   conflict::VersionVector peer_known_;  // see Pass::reference

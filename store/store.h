@@ -249,7 +249,10 @@ class Store {
   // Live records of `collection` whose key starts with `key_prefix`, in key
   // order, at most `limit` (0 means 100; at most 1000) after `page_token`
   // (the previous page's next_page_token, or empty for the first page).
-  // Reads around the block cache (a scan must not evict the hot set).
+  // Reads around the block cache (a scan must not evict the hot set). A
+  // collection the schema lacks is listed too (a newer schema's records,
+  // kept and relayed). Errors: InvalidArgument for an empty collection name;
+  // DataLoss, I/O.
   absl::StatusOr<ListPage> List(absl::string_view collection, absl::string_view key_prefix,
                                 absl::string_view page_token, size_t limit) const;
 

@@ -56,6 +56,7 @@ v1::NodeStatus Township() {
   county->set_items_sent(2000);
   county->set_items_received(12);
   *county->mutable_peer_knowledge() = status.knowledge();
+  county->set_peer_schema_version(2);
 
   v1::LinkStatus* xiaban = status.add_links();
   xiaban->set_role(v1::LinkStatus::CHILD);
@@ -67,6 +68,7 @@ v1::NodeStatus Township() {
   xiaban->set_items_sent(1000);
   xiaban->set_items_received(2500);
   xiaban->set_items_refused(1);
+  xiaban->set_peer_schema_version(0);
   AddEntry(*xiaban->mutable_peer_knowledge(), "gutian", 40);
   AddEntry(*xiaban->mutable_peer_knowledge(), "gutian/fengpu", 204);
   AddEntry(*xiaban->mutable_peer_knowledge(), "gutian/fengpu/xiaban", 530);
@@ -92,39 +94,39 @@ TEST(NodeStatusViewTest, ShowsTheNodeItsLinksAndTheirLagByOrigin) {
   const std::string pad(now.size() - 5, ' ');  // a time column past "SINCE"
   EXPECT_EQ(
       out.str(),
-      absl::StrCat(
-          "node         gutian/fengpu\n"
-          "listen       0.0.0.0:7000\n"
-          "incarnation  2\n"
-          "version      0.1.0\n"
-          "schema       version 0 (the config's)\n"
-          "started      ",
-          started,
-          " (up 2h5s)\n"
-          "commits      1204\n"
-          "knowledge    gutian#1:40, gutian/fengpu#1:1204, gutian/fengpu/xiaban#1:7\n"
-          "clock skew   1.25s ahead at most; 0 refused beyond the bound\n"
-          "saved clock  not ahead of this machine's clock\n"
-          "items        sent 3000, received 2512, refused 1\n"
-          "calls        refused 2 not authorized (the log names each)\n"
-          "\n"
-          "ROLE    PEER                    ADDRESS              STATE        SINCE",
-          pad, "  LAST CONTACT", std::string(now.size() - 12, ' '),
-          "  SENT  RECEIVED  REFUSED  LAG         LAST ERROR\n"
-          "parent  gutian                  10.0.0.1:7000        live         ",
-          hour_ago, "  ", second_ago,
-          "  2000  12        0        +0 -0       -\n"
-          "child   gutian/fengpu/xiaban    ipv4:10.0.1.7:51234  catching_up  ",
-          two_ago, "  ", now,
-          "  1000  2500      1        +1000 -523  -\n"
-          "child   gutian/fengpu/dongkeng  ipv4:10.0.1.8:40000  connecting   ",
-          now, "  ", FormatMicros(0), std::string(now.size() - 1, ' '),
-          "  0     0         0        -           session refused: schema fingerprint differs\n"
-          "\n"
-          "changes apart, by origin\n"
-          "PEER                  ORIGIN                  PEER LACKS  THIS NODE LACKS\n"
-          "gutian/fengpu/xiaban  gutian/fengpu#1         1000        0\n"
-          "gutian/fengpu/xiaban  gutian/fengpu/xiaban#1  0           523\n"));
+      absl::StrCat("node         gutian/fengpu\n"
+                   "listen       0.0.0.0:7000\n"
+                   "incarnation  2\n"
+                   "version      0.1.0\n"
+                   "schema       version 0 (the config's)\n"
+                   "started      ",
+                   started,
+                   " (up 2h5s)\n"
+                   "commits      1204\n"
+                   "knowledge    gutian#1:40, gutian/fengpu#1:1204, gutian/fengpu/xiaban#1:7\n"
+                   "clock skew   1.25s ahead at most; 0 refused beyond the bound\n"
+                   "saved clock  not ahead of this machine's clock\n"
+                   "items        sent 3000, received 2512, refused 1\n"
+                   "calls        refused 2 not authorized (the log names each)\n"
+                   "\n"
+                   "ROLE    PEER                    ADDRESS              STATE        SINCE",
+                   pad, "  LAST CONTACT", std::string(now.size() - 12, ' '),
+                   "  SENT  RECEIVED  REFUSED  LAG         SCHEMA  LAST ERROR\n"
+                   "parent  gutian                  10.0.0.1:7000        live         ",
+                   hour_ago, "  ", second_ago,
+                   "  2000  12        0        +0 -0       2       -\n"
+                   "child   gutian/fengpu/xiaban    ipv4:10.0.1.7:51234  catching_up  ",
+                   two_ago, "  ", now,
+                   "  1000  2500      1        +1000 -523  0       -\n"
+                   "child   gutian/fengpu/dongkeng  ipv4:10.0.1.8:40000  connecting   ",
+                   now, "  ", FormatMicros(0), std::string(now.size() - 1, ' '),
+                   "  0     0         0        -           -       "
+                   "session refused: schema fingerprint differs\n"
+                   "\n"
+                   "changes apart, by origin\n"
+                   "PEER                  ORIGIN                  PEER LACKS  THIS NODE LACKS\n"
+                   "gutian/fengpu/xiaban  gutian/fengpu#1         1000        0\n"
+                   "gutian/fengpu/xiaban  gutian/fengpu/xiaban#1  0           523\n"));
 }
 
 // README, "When a clock was wrong": a saved clock ahead of the machine's is

@@ -79,6 +79,30 @@ TEST(SchemaRulesTest, SwitchingARegisterBetweenLwwAndMvIsCompatible) {
               ElementsAre("~ field service_requests.title: lww string -> mv string"));
 }
 
+// Deprecating stops writes only; the field and its name stay, so removing
+// it later is still a removal.
+TEST(SchemaRulesTest, DeprecatingAFieldIsCompatibleAndRemovingItStaysRefused) {
+  const Schema before = MakeSchema({Requests()});
+  FieldSpec visits = FieldSpec::Counter();
+  visits.deprecated = true;
+  CollectionSchema requests("service_requests");
+  ASSERT_TRUE(requests.AddField("title", FieldSpec::Lww()).ok());
+  ASSERT_TRUE(requests.AddField("visits", visits).ok());
+  ASSERT_TRUE(requests.AddField("state", FieldSpec::Status({"open", "assigned", "closed"})).ok());
+  const Schema deprecated = MakeSchema({std::move(requests)});
+  EXPECT_THAT(Violations(before, deprecated), IsEmpty());
+  EXPECT_THAT(DiffSchemas(before, deprecated),
+              ElementsAre("~ field service_requests.visits: deprecated"));
+  EXPECT_THAT(DiffSchemas(deprecated, before),
+              ElementsAre("~ field service_requests.visits: no longer deprecated"));
+
+  CollectionSchema without("service_requests");
+  ASSERT_TRUE(without.AddField("title", FieldSpec::Lww()).ok());
+  ASSERT_TRUE(without.AddField("state", FieldSpec::Status({"open", "assigned", "closed"})).ok());
+  EXPECT_THAT(Violations(deprecated, MakeSchema({std::move(without)})),
+              ElementsAre("service_requests.visits removes a field"));
+}
+
 TEST(SchemaRulesTest, ChangingAFieldsKindIsRefusedNamingTheFieldAndTheRule) {
   const Schema before = MakeSchema({Requests()});
   CollectionSchema requests("service_requests");

@@ -137,6 +137,36 @@ TEST_F(SchemaTest, ValidateChangeRefusesAnUnknownField) {
                        kInvalid, {"service_requests", "urgency"}));
 }
 
+// docs/SCHEMA.md, "Rules of change": a deprecated field is no longer
+// written here, and the rest of its collection still is.
+TEST(SchemaBuildTest, ValidateChangeRefusesAWriteOfADeprecatedFieldNamingIt) {
+  CollectionSchema requests("service_requests");
+  ASSERT_TRUE(requests.AddField("title", FieldSpec::Lww()).ok());
+  FieldSpec photo = FieldSpec::Lww();
+  photo.deprecated = true;
+  ASSERT_TRUE(requests.AddField("photo", photo).ok());
+  EXPECT_TRUE(HasError(requests.ValidateChange(MakeChange({AssignOp("photo", Text("a.jpg"))})),
+                       kInvalid, {"\"photo\" of \"service_requests\" is deprecated"}));
+  EXPECT_TRUE(requests.ValidateChange(MakeChange({AssignOp("title", Text("路灯"))})).ok());
+}
+
+// A deprecated field keeps merging: a received record that holds it is
+// still the schema's, read as before.
+TEST(SchemaBuildTest, ARecordHoldingADeprecatedFieldStillChecksAndReads) {
+  CollectionSchema before("service_requests");
+  ASSERT_TRUE(before.AddField("photo", FieldSpec::Lww()).ok());
+  testutil::Replica township("gutian/fengpu");
+  ASSERT_TRUE(
+      township.Write(before, MakeChange({AssignOp("photo", Text("a.jpg"))}, testutil::kShangban))
+          .ok());
+  CollectionSchema after("service_requests");
+  FieldSpec photo = FieldSpec::Lww();
+  photo.deprecated = true;
+  ASSERT_TRUE(after.AddField("photo", photo).ok());
+  EXPECT_TRUE(township.record().CheckAgainst(after).ok());
+  EXPECT_TRUE(township.record().ClashingFields(after).empty());
+}
+
 TEST_F(SchemaTest, ValidateChangeRefusesAnOperationOfTheWrongKind) {
   EXPECT_TRUE(HasError(requests_->ValidateChange(MakeChange({IncrementOp("title", 1)})), kInvalid,
                        {"title", "lww", "increment"}));

@@ -217,6 +217,22 @@ TEST(BuildSchemaTest, ErrorsNameThePathWithoutAFile) {
             "collections[0].fields[0].status_order is missing: \"status\" is a STATUS field");
 }
 
+TEST(BuildSchemaTest, ADeprecatedFieldIsKeptAndMarked) {
+  absl::StatusOr<conflict::Schema> schema = ParseSchemaFile("schema.textproto", R"(
+collections {
+  name: "service_requests"
+  fields { name: "title" kind: LWW }
+  fields { name: "photo" kind: LWW deprecated: true }
+}
+)");
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  absl::StatusOr<const conflict::CollectionSchema*> requests =
+      schema->Collection("service_requests");
+  ASSERT_TRUE(requests.ok());
+  EXPECT_TRUE((*requests)->fields().at("photo").deprecated);
+  EXPECT_FALSE((*requests)->fields().at("title").deprecated);
+}
+
 TEST(IsLoopbackAddressTest, KnowsLoopbackFromTheNetwork) {
   for (const char* loopback :
        {"127.0.0.1:7070", "127.8.9.10:1", "localhost:7070", "LocalHost:80", "[::1]:7070"}) {

@@ -805,6 +805,82 @@ TEST_F(WatchOutOfOrderTest, AWatchFromNowSkipsWhatIsHeldAndGetsWhatArrives) {
   EXPECT_EQ(watch.NextKey(), "sentinel");
 }
 
+// docs/SCHEMA.md: a record of a collection this node's schema lacks (a
+// newer schema's, received from a peer) is stored and relayed; List and a
+// watch of that collection show it as Get does, every field unknown.
+class UnknownCollectionTest : public RecordServiceTest {
+ protected:
+  void ApplyRoadRepair(const std::string& key) {
+    conflict::CollectionSchema repairs("road_repairs");
+    ASSERT_TRUE(repairs.AddField("road", conflict::FieldSpec::Lww()).ok());
+    conflict::Change change;
+    change.scope = kNode;
+    change.ops.push_back({"road", conflict::Assign{conflict::Value(std::string("村道"))}});
+    auto record =
+        conflict::Record().Write(repairs, change, {township_, ++counter_}, {kStartMicros, 1});
+    ASSERT_TRUE(record.ok()) << record.status();
+    store::RemoteBatch batch;
+    batch.items.push_back({"road_repairs", key, *record});
+    batch.knowledge.Set(township_, counter_);
+    ASSERT_TRUE(store_->ApplyRemote(batch).ok());
+    notifier_.Notify();
+  }
+
+  static void ExpectUnknownRoad(const v1::Record& record) {
+    EXPECT_TRUE(record.fields().empty());
+    ASSERT_EQ(record.unknown_fields_size(), 1);
+    EXPECT_EQ(record.unknown_fields(0).name(), "road");
+    EXPECT_EQ(record.unknown_fields(0).reason(), v1::UnknownField::NOT_IN_SCHEMA);
+    ASSERT_EQ(record.unknown_fields(0).values().values_size(), 1);
+    EXPECT_EQ(record.unknown_fields(0).values().values(0).text(), "村道");
+  }
+
+  const conflict::Origin township_{"gutian/fengpu", 1};
+  uint64_t counter_ = 0;
+};
+
+TEST_F(UnknownCollectionTest, ListShowsItsRecordsWithEveryFieldUnknown) {
+  ApplyRoadRepair("repair-1");
+  v1::ListRequest request;
+  request.set_collection("road_repairs");
+  v1::ListResponse response;
+  const grpc::Status status = List(request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.records_size(), 1);
+  EXPECT_EQ(response.records(0).key(), "repair-1");
+  ExpectUnknownRoad(response.records(0));
+  v1::Record got;
+  ASSERT_TRUE(Get("repair-1", &got, "road_repairs").ok());
+  EXPECT_TRUE(MessageDifferencer::Equals(got, response.records(0))) << got.DebugString();
+}
+
+TEST_F(UnknownCollectionTest, ANamedWatchStreamsItsRecordsWithEveryFieldUnknown) {
+  ApplyRoadRepair("repair-1");
+  v1::WatchRequest request;
+  request.set_collection("road_repairs");
+  request.set_from_start(true);
+  WatchCall watch(*stub_, request);
+  std::optional<v1::WatchEvent> event = watch.Next();
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->key(), "repair-1");
+  ExpectUnknownRoad(event->record());
+  MustPut(Put("r1").Assign("title", Text("another collection")));
+  ApplyRoadRepair("repair-2");
+  EXPECT_EQ(watch.NextKey(), "repair-2");
+}
+
+// A name that is neither in the schema nor in the store is still refused,
+// naming it, as a mistyped name most likely is.
+TEST_F(UnknownCollectionTest, ACollectionNeitherInTheSchemaNorStoredIsNotFound) {
+  ApplyRoadRepair("repair-1");
+  v1::ListRequest request;
+  request.set_collection("road_repair");
+  v1::ListResponse response;
+  const grpc::Status status = List(request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(status.error_message(), HasSubstr("\"road_repair\""));
+}
+
 TEST_F(RecordServiceTest, CancelledWatchEnds) {
   MustPut(Put("r1").Assign("title", Text("one")));
   WatchCall watch(*stub_, FromStart());

@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "absl/strings/str_replace.h"
 #include "codec/record_codec.h"
 #include "conflict/clock.h"
+#include "conflict/schema_holder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "leveldb/helpers/memenv.h"
@@ -159,6 +161,31 @@ TEST_F(SessionTest, StoresInSyncExchangeOnlyTheirHellos) {
   EXPECT_TRUE(child->idle());
   EXPECT_TRUE(parent->idle());
   EXPECT_EQ(child->peer()->node_id.str(), "gutian");
+}
+
+// docs/SCHEMA.md, "Protocol versions": each hello names the schema version
+// its sender runs, and each side reads the other's, even where they differ.
+TEST_F(SessionTest, EachHelloNamesTheSchemaVersionItsSenderRuns) {
+  Node township = OpenNode("gutian/fengpu");
+  Node county = OpenNode("gutian");
+  const conflict::SchemaHolder county_schema({3, schema_, ""});
+  const conflict::SchemaHolder township_schema({2, schema_, ""});
+  SessionOptions child_options;
+  child_options.role = SessionOptions::Role::kChild;
+  SessionOptions parent_options;
+  parent_options.role = SessionOptions::Role::kParent;
+  Session child(child_options, &township_schema, township.replica.get());
+  Session parent(parent_options, &county_schema, county.replica.get());
+  EXPECT_FALSE(parent.peer_schema_version().has_value()) << "unknown before the hello";
+  child.Start(clock_.NowMicros());
+  parent.Start(clock_.NowMicros());
+  const std::vector<v1::SyncFrame> frames = Exchange(child, parent);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0].hello().schema_version(), 2u);
+  EXPECT_EQ(frames[1].hello().schema_version(), 3u);
+  EXPECT_EQ(child.peer_schema_version(), std::optional<uint64_t>(3));
+  EXPECT_EQ(parent.peer_schema_version(), std::optional<uint64_t>(2));
+  EXPECT_TRUE(child.idle());
 }
 
 TEST_F(SessionTest, APeerOutOfPlaceIsRefusedWithBothIds) {
@@ -404,6 +431,7 @@ TEST_F(SessionTest, ThePeersOfProtocolOneStillTalk) {
   link.parent->Receive(ReadGolden("village_hello"));
   link.parent->Receive(ReadGolden("village_batch"));
   ASSERT_FALSE(link.parent->closed()) << link.parent->close_status();
+  EXPECT_FALSE(link.parent->peer_schema_version().has_value()) << "an old hello names none";
   std::vector<ApplyBatch> applies = link.parent->TakeApplies();
   ASSERT_EQ(applies.size(), 1u);
   ASSERT_TRUE(ApplyToStore(*link.township.store, std::move(applies[0])).ok());
