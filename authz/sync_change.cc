@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "authz/answer.h"
 #include "authz/scope_path.h"
 
 namespace sanji::authz {
@@ -117,10 +118,22 @@ absl::Status CheckChangeFromChild(const ReceivedChange& change, absl::string_vie
   // from outside the child's subtree, so the loop above found the record
   // stored here.)
   const std::vector<std::string> scopes_held = ScopesHeld(stored.get());
-  if (std::none_of(scopes_held.begin(), scopes_held.end(),
-                   [&](const std::string& s) { return InSubtree(s, child); })) {
+  if (std::any_of(scopes_held.begin(), scopes_held.end(),
+                  [&](const std::string& s) { return InSubtree(s, child); })) {
+    return absl::OkStatus();
+  }
+  const std::string refused =
+      absl::StrCat("it changes a record of scope ", *scope, ", outside ", child, "'s authority");
+  if (change.collection == nullptr || change.whole == nullptr ||
+      !HasAnswerFields(*change.collection)) {
+    return absl::PermissionDeniedError(refused);
+  }
+  absl::StatusOr<Record> whole = (*change.whole)();
+  if (!whole.ok()) return whole.status();
+  absl::Status answered = CheckAnswerFromChild(*whole, *stored.get(), child, *change.collection);
+  if (!answered.ok()) {
     return absl::PermissionDeniedError(
-        absl::StrCat("it changes a record of scope ", *scope, ", outside ", child, "'s authority"));
+        absl::StrCat(refused, ", and not as answers: ", answered.message()));
   }
   return absl::OkStatus();
 }

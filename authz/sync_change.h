@@ -10,8 +10,10 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "conflict/record.h"
+#include "conflict/schema.h"
 
 namespace sanji::authz {
 
@@ -23,11 +25,20 @@ namespace sanji::authz {
 // scope is held nowhere.
 bool Holds(const conflict::Record& record, absl::string_view node, bool relays);
 
-// A change to `record` (its state as it arrived) received by node `self`.
-// `move_out` marks the sender's word that the record left `self`'s filter.
+// The whole record as it arrived, decoded only when a rule needs it (an
+// answer, CheckAnswerFromChild).
+using WholeRecord = absl::FunctionRef<absl::StatusOr<conflict::Record>()>;
+
+// A change to `record` (its state as it arrived; its head is enough: context,
+// scope, former scopes) received by node `self`. `move_out` marks the
+// sender's word that the record left `self`'s filter.
 struct ReceivedChange {
   const conflict::Record& record;
   bool move_out = false;
+  // For answers from a child (authz/answer.h): the receiver's schema of the
+  // record's collection and the whole record. Null: none are taken.
+  const conflict::CollectionSchema* collection = nullptr;
+  const WholeRecord* whole = nullptr;
 };
 
 // From `self`'s parent: only what `self`'s filter holds, or a move-out.
@@ -45,7 +56,9 @@ using StoredRecord = absl::FunctionRef<const conflict::Record*()>;
 // or a scope move from outside the child's subtree is taken only if `self`
 // holds it on this very record already (it came down through `self`, or to
 // the child by failover): a dot or scope `self` merely knows of is not
-// enough, since a child could pair it with content of its own.
+// enough, since a child could pair it with content of its own. A change to
+// a record that never was in the child's subtree is taken only as answers
+// (CheckAnswerFromChild), when `change` gives what that rule reads.
 // PermissionDenied otherwise, naming the dot or scope and the rule.
 absl::Status CheckChangeFromChild(const ReceivedChange& change, absl::string_view self,
                                   absl::string_view child, StoredRecord stored);

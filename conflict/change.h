@@ -60,6 +60,12 @@ struct Change {
   // any part of the change is still in the record (Record::AuthorOf). Empty:
   // not recorded.
   std::string author;
+  // An answer (authz/answer.h): the change writes only answer fields of a
+  // record outside its writer's authority, and is an annotation of it: the
+  // record's presence, deletes, scope and status starts stay as they are,
+  // so an answer made offline never revives a record deleted meanwhile.
+  // Such a change sets no scope, and answers a record that exists.
+  bool answer = false;
 };
 
 }  // namespace sanji::conflict

@@ -84,22 +84,29 @@ absl::StatusOr<Record> Record::Write(const CollectionSchema& schema, const Chang
     return absl::InvalidArgumentError(
         absl::StrCat("a new record of \"", schema.name(), "\" needs a scope"));
   }
+  if (change.answer && change.scope.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat("an answer to a record of \"", schema.name(),
+                                                   "\" cannot set the record's scope"));
+  }
   Record next = *this;
   RecordState& state = next.state_;
   for (const FieldOp& op : change.ops) {
     SANJI_RETURN_IF_ERROR(next.ApplyOperation(schema, op, dot, timestamp));
   }
-  next.StartStatusFields(schema, dot);
-  if (change.scope.has_value()) {
-    for (const auto& entry : state.scope.entries()) {
-      const auto& old_scope = std::get<std::string>(entry.payload.value);
-      if (old_scope != *change.scope) state.former_scopes.insert(old_scope);
+  // An answer is an annotation (change.h): only its fields change.
+  if (!change.answer) {
+    next.StartStatusFields(schema, dot);
+    if (change.scope.has_value()) {
+      for (const auto& entry : state.scope.entries()) {
+        const auto& old_scope = std::get<std::string>(entry.payload.value);
+        if (old_scope != *change.scope) state.former_scopes.insert(old_scope);
+      }
+      state.scope.Assign(dot, timestamp, *change.scope);
     }
-    state.scope.Assign(dot, timestamp, *change.scope);
+    state.presence.Clear();
+    state.presence.Insert(dot, timestamp);
+    state.deletes.Clear();
   }
-  state.presence.Clear();
-  state.presence.Insert(dot, timestamp);
-  state.deletes.Clear();
   absl::erase_if(state.fields, [](const auto& item) { return IsEmpty(item.second); });
   next.KeepAuthor(dot, change.author);
   state.context.Advance(dot);

@@ -95,7 +95,9 @@ class Record {
   // CollectionSchema::ValidateChange), or when a new record has no scope;
   // FailedPrecondition when a status would move backwards; OutOfRange when
   // an increment would carry a counter's total past the int64 limits.
-  // The change's author, if any, is kept under `dot`.
+  // The change's author, if any, is kept under `dot`. An answer
+  // (Change::answer) writes its fields alone: presence, deletes, scope and
+  // status starts stay as they are; InvalidArgument if it sets a scope.
   absl::StatusOr<Record> Write(const CollectionSchema& schema, const Change& change, const Dot& dot,
                                HlcTimestamp timestamp) const;
 

@@ -65,6 +65,15 @@ absl::Status CollectionSchema::AddField(std::string field_name, FieldSpec spec) 
       }
     }
   }
+  const bool answerable = spec.kind == FieldKind::kCounter ||
+                          (spec.kind == FieldKind::kSet && spec.value_type == ValueType::kString);
+  if (spec.answer && !answerable) {
+    // A register or a status is one value for everybody: one village's
+    // answer would overwrite another's.
+    return absl::InvalidArgumentError(
+        absl::StrCat("answer field \"", field_name, "\" of \"", name_,
+                     "\" must be a set of strings or a counter, each entry its writer's own"));
+  }
   if (!fields_.emplace(field_name, std::move(spec)).second) {
     return absl::InvalidArgumentError(
         absl::StrCat("collection \"", name_, "\" declares field \"", field_name, "\" twice"));

@@ -38,6 +38,11 @@ struct FieldSpec {
   // the field is refused, while received changes still merge and reads
   // still show it. Not part of the fingerprint: it changes no state.
   bool deprecated = false;
+  // Written by nodes below a record's scope, each only its own entries
+  // (authz/answer.h): a set of strings whose elements name their owner, or a
+  // counter. Not part of the fingerprint: it widens who may write, not the
+  // state.
+  bool answer = false;
 
   static FieldSpec Lww(ValueType type = ValueType::kString) { return {FieldKind::kLww, type, {}}; }
   static FieldSpec Mv(ValueType type = ValueType::kString) { return {FieldKind::kMv, type, {}}; }
@@ -53,8 +58,9 @@ class CollectionSchema {
   explicit CollectionSchema(std::string name) : name_(std::move(name)) {}
 
   // Errors: InvalidArgument for a duplicate or malformed name (empty, or
-  // starting with '@', which Sanji reserves), or a status field with no values
-  // or a repeated value.
+  // starting with '@', which Sanji reserves), a status field with no values
+  // or a repeated value, or an answer field that is not a set of strings or
+  // a counter.
   absl::Status AddField(std::string field_name, FieldSpec spec);
 
   // Errors: NotFound naming the collection and the field.

@@ -91,6 +91,10 @@ void DiffCollection(const CollectionSchema& before, const CollectionSchema& afte
       out.push_back(absl::StrCat("~ field ", where, ": ",
                                  spec.deprecated ? "deprecated" : "no longer deprecated"));
     }
+    if (was.answer != spec.answer) {
+      out.push_back(absl::StrCat("~ field ", where, ": ",
+                                 spec.answer ? "answered from below" : "no longer answered"));
+    }
   }
   for (const auto& [name, spec] : before.fields()) {
     if (!after.fields().contains(name)) {

@@ -56,6 +56,7 @@ v1::SchemaConfig SchemaToConfig(const conflict::Schema& schema) {
       field->set_type(TypeToConfig(spec.value_type));
       for (const std::string& value : spec.status_order) field->add_status_order(value);
       field->set_deprecated(spec.deprecated);
+      field->set_answer(spec.answer);
     }
   }
   return config;

@@ -506,6 +506,7 @@ absl::StatusOr<conflict::FieldSpec> ToFieldSpec(const v1::FieldConfig& field, co
           ? conflict::FieldSpec::Status({field.status_order().begin(), field.status_order().end()})
           : conflict::FieldSpec{*kind, *type, {}};
   spec.deprecated = field.deprecated();
+  spec.answer = field.answer();
   return spec;
 }
 

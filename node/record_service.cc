@@ -9,6 +9,7 @@
 #include "absl/container/btree_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "authz/answer.h"
 #include "authz/scope_path.h"
 #include "conflict/status_macros.h"
 #include "node/grpc_status.h"
@@ -240,8 +241,12 @@ absl::Status RecordServiceImpl::DoPut(const authz::Identity& caller, const v1::P
                          schema_->Collection(request.collection()));
   SANJI_ASSIGN_OR_RETURN(conflict::Change change, ChangeFromApi(request));
   change.author = caller.Uri();
-  SANJI_RETURN_IF_ERROR(CheckWrite(caller, authz::Operation::kPut, request.collection(),
-                                   request.key(), change.scope));
+  absl::Status allowed =
+      CheckWrite(caller, authz::Operation::kPut, request.collection(), request.key(), change.scope);
+  if (absl::IsPermissionDenied(allowed)) {
+    allowed = TakeAsAnswer(caller, *collection, request.key(), std::move(allowed), change);
+  }
+  SANJI_RETURN_IF_ERROR(allowed);
   SANJI_ASSIGN_OR_RETURN(store::WriteResult result,
                          store_->Write(request.collection(), request.key(), change));
   notifier_->Notify();
@@ -308,6 +313,28 @@ absl::Status RecordServiceImpl::CheckWrite(const authz::Identity& caller,
   const std::optional<std::string> scope = stored->scope();
   if (!scope.has_value()) return absl::OkStatus();
   return authorizer_->Check(caller, operation, *scope);
+}
+
+absl::Status RecordServiceImpl::TakeAsAnswer(const authz::Identity& caller,
+                                             const conflict::CollectionSchema& collection,
+                                             absl::string_view key, absl::Status refused,
+                                             conflict::Change& change) const {
+  if (!authz::HasAnswerFields(collection)) return refused;
+  absl::StatusOr<conflict::Record> stored = store_->Get(collection.name(), key);
+  // The record is there, alive and readable (else the refusal says no more
+  // than it did: a caller learns nothing of a record it may not read).
+  if (!stored.ok() || !stored->alive() ||
+      !authorizer_->Check(caller, authz::Operation::kGet, stored->scope().value_or("")).ok()) {
+    return refused;
+  }
+  absl::Status answer =
+      authz::CheckAnswer(change, collection, caller.scope, store_->origin().node_id.str());
+  if (!answer.ok()) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(refused.message(), "; nor is it an answer: ", answer.message()));
+  }
+  change.answer = true;
+  return absl::OkStatus();
 }
 
 absl::Status RecordServiceImpl::DoList(const authz::Identity& caller,

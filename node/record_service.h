@@ -123,6 +123,14 @@ class RecordServiceImpl final : public grpc::Service {
   absl::Status CheckWrite(const authz::Identity& caller, authz::Operation operation,
                           absl::string_view collection, absl::string_view key,
                           const std::optional<std::string>& new_scope) const;
+  // `refused`, CheckWrite's PermissionDenied of a Put, or OK with
+  // `change.answer` set when the Put is an answer of the caller's own
+  // (authz/answer.h) to a live record of `collection` the caller may read.
+  // The refusal stands, with the answer rule's reason, when the collection
+  // has answer fields and the Put is not such an answer.
+  absl::Status TakeAsAnswer(const authz::Identity& caller,
+                            const conflict::CollectionSchema& collection, absl::string_view key,
+                            absl::Status refused, conflict::Change& change) const;
   // Leaves out the records `caller` may not read.
   absl::Status DoList(const authz::Identity& caller, const v1::ListRequest& request,
                       v1::ListResponse& response) const;

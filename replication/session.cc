@@ -275,7 +275,12 @@ std::string Session::CheckItem(const ApplyBatch::Item& item) {
     return absl::StrCat("a timestamp ", ahead / 1'000'000, " s ahead of the clock of ", self_,
                         " (the bound is ", options_.max_skew_micros / 1'000'000, " s)");
   }
-  const authz::ReceivedChange change{.record = item.record.head(), .move_out = item.move_out};
+  auto decode = [&] { return item.record.Decode(); };
+  const authz::WholeRecord whole = decode;
+  const authz::ReceivedChange change{.record = item.record.head(),
+                                     .move_out = item.move_out,
+                                     .collection = &schema_->CollectionOrUnknown(item.collection),
+                                     .whole = &whole};
   absl::Status allowed;
   if (options_.role == SessionOptions::Role::kChild) {
     allowed = authz::CheckChangeFromParent(change, self_);
