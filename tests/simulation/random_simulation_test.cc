@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <ostream>
 #include <random>
 #include <set>
 #include <sstream>
@@ -120,6 +121,7 @@ class Schedule {
       }
     }
     if (!publish_error_.ok()) return ::testing::AssertionFailure() << publish_error_;
+    if (!bundle_error_.ok()) return ::testing::AssertionFailure() << bundle_error_;
     Heal();
     if (!network_->RunUntilQuiet()) return ::testing::AssertionFailure() << "no quiescence";
     absl::Status converged = network_->CheckConverged();
@@ -179,6 +181,9 @@ class Schedule {
   // separate switch, so that the schedules of every other seed stay as
   // they were.
   void ForgeFormerScopes() { forge_former_scopes_ = true; }
+  // Makes the schedule carry USB bundles too (ExchangeBundle); a switch of
+  // its own for the same reason.
+  void ExchangeBundles() { bundles_ = true; }
 
   size_t node_count() const { return tree_.ids.size(); }
   size_t versions_published() const { return additions_.size(); }
@@ -187,6 +192,11 @@ class Schedule {
   int forgeries() const { return forgeries_; }
   uint64_t items_refused() const { return network_->items_refused(); }
   uint64_t items_sent() const { return network_->items_sent(); }
+  uint64_t bundles_imported() const { return network_->bundles_imported(); }
+  uint64_t bundle_items() const { return network_->bundle_items(); }
+  int bundles_refused() const { return bundles_refused_; }
+  int bundles_between_unlinked() const { return bundles_between_unlinked_; }
+  int versions_by_bundle() const { return versions_by_bundle_; }
 
  private:
   template <typename T>
@@ -201,6 +211,7 @@ class Schedule {
 
   void Step() {
     if (publish_schemas_ && Chance(0.02)) return Publish();
+    if (bundles_ && Chance(0.03)) return ExchangeBundle();
     const int roll = std::uniform_int_distribution<int>(0, 99)(rng_);
     const auto links = network_->links();
     if (roll < 30) {
@@ -331,6 +342,39 @@ class Schedule {
     item.set_record(codec::SerializeRecord(*forged));
     ++forgeries_;
     network_->InjectToParent(child, parent, std::move(batch));
+  }
+
+  // A USB bundle between a node and one of its ancestors, either way,
+  // whatever their links: mostly the two are not linked to each other, and
+  // either may be partitioned from everyone.
+  void ExchangeBundle() {
+    const std::string& below = Pick(tree_.ids);
+    if (below == "c") return;
+    std::vector<std::string> ancestors;
+    for (const std::string& other : tree_.ids) {
+      if (other != below && InSubtree(below, other)) ancestors.push_back(other);
+    }
+    const std::string& above = Pick(ancestors);
+    const bool down = Chance(0.5);
+    const std::string& from = down ? above : below;
+    const std::string& to = down ? below : above;
+    const uint64_t version = network_->node(to).schema().version();
+    const bool linked = network_->Linked(below, above);
+    absl::StatusOr<v1::ImportBundleResponse> imported = network_->ExchangeBundle(from, to);
+    if (!imported.ok()) {
+      // A session's refusal (a clock beyond the skew bound; a store that
+      // refuses a batch its clock, set back since, would stamp) is the
+      // bundle's answer; anything else is a bug.
+      ++bundles_refused_;
+      if (!absl::IsFailedPrecondition(imported.status()) &&
+          !absl::IsOutOfRange(imported.status()) && bundle_error_.ok()) {
+        bundle_error_ = absl::InternalError(
+            absl::StrCat("the bundle ", from, " -> ", to, ": ", imported.status().ToString()));
+      }
+      return;
+    }
+    if (!linked) ++bundles_between_unlinked_;
+    if (network_->node(to).schema().version() > version) ++versions_by_bundle_;
   }
 
   // The county publishes version N+1: a field added to a collection, or a
@@ -511,6 +555,14 @@ class Schedule {
   // Records a former-scope forgery targeted: never reassigned afterwards.
   std::set<std::pair<std::string, std::string>> frozen_;
 
+  bool bundles_ = false;
+  absl::Status bundle_error_;
+  int bundles_refused_ = 0;
+  // Imported between a node and an ancestor it had no link with.
+  int bundles_between_unlinked_ = 0;
+  // Imports after which the importer ran a newer schema version.
+  int versions_by_bundle_ = 0;
+
   // What version N (additions_[N-1]) added: a field of a collection (which
   // may be new in that version).
   struct Addition {
@@ -536,6 +588,38 @@ std::pair<uint64_t, uint64_t> SeedsToRun(uint64_t divisor) {
   if (std::getenv("SANJI_SEED") != nullptr) return {first_seed, 1};
   return {first_seed, EnvOr("SANJI_SIM_SCHEDULES", 500) / divisor};
 }
+
+// What the USB bundles of a test's schedules did.
+struct BundleTotals {
+  uint64_t imported = 0;
+  uint64_t items = 0;
+  uint64_t refused = 0;
+  uint64_t between_unlinked = 0;
+  uint64_t versions_adopted = 0;
+
+  void Add(const Schedule& schedule) {
+    imported += schedule.bundles_imported();
+    items += schedule.bundle_items();
+    refused += static_cast<uint64_t>(schedule.bundles_refused());
+    between_unlinked += static_cast<uint64_t>(schedule.bundles_between_unlinked());
+    versions_adopted += static_cast<uint64_t>(schedule.versions_by_bundle());
+  }
+  // Bundles were imported, mostly between nodes with no link to each other,
+  // and carried records (each schedule's oracle check shows they landed
+  // right).
+  void ExpectCarried(uint64_t schedules) const {
+    EXPECT_GT(imported, schedules);
+    EXPECT_GT(between_unlinked, imported / 2);
+    EXPECT_GT(items, schedules);
+    EXPECT_LT(refused, imported);
+  }
+  friend std::ostream& operator<<(std::ostream& out, const BundleTotals& totals) {
+    return out << totals.imported << " bundles imported (" << totals.between_unlinked
+               << " between nodes not linked to each other) with " << totals.items << " items, "
+               << totals.refused << " refused, " << totals.versions_adopted
+               << " imports that brought a newer schema version";
+  }
+};
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -627,11 +711,12 @@ TEST_F(RandomSimulationTest, SeedsThatFoundBugsStillConverge) {
 }
 
 // Schema versions published at random moments, amid the partitions,
-// failovers and crashes of the schedule (issue 16, "Tests"): every node
-// converges with the oracle, holds every field of every version written to
-// the records it holds (nodes on older versions keep and relay fields they
-// do not know), and runs the newest version. A tenth of the schedules of
-// the first test (SANJI_SIM_SCHEDULES; 2000 in simulation_test_slow).
+// failovers, crashes and USB bundles of the schedule (issue 16, "Tests"):
+// every node converges with the oracle, holds every field of every version
+// written to the records it holds (nodes on older versions keep and relay
+// fields they do not know), and runs the newest version, some of them
+// adopted from a bundle. A tenth of the schedules of the first test
+// (SANJI_SIM_SCHEDULES; 2000 in simulation_test_slow).
 TEST_F(RandomSimulationTest, EveryNodeAdoptsTheNewestPublishedSchemaAndLosesNoField) {
   const std::string text = ReadFile(SANJI_EXAMPLE_SCHEMA);
   ASSERT_FALSE(text.empty()) << SANJI_EXAMPLE_SCHEMA;
@@ -639,22 +724,28 @@ TEST_F(RandomSimulationTest, EveryNodeAdoptsTheNewestPublishedSchemaAndLosesNoFi
   uint64_t versions = 0;
   uint64_t fields = 0;
   uint64_t ahead = 0;
+  BundleTotals bundles;
   for (uint64_t seed = first_seed; seed < first_seed + count; ++seed) {
     Schedule schedule(seed, &schema_, /*on_disk=*/false, "", &text);
+    schedule.ExchangeBundles();
     const ::testing::AssertionResult result = schedule.Run(300);
     ASSERT_TRUE(result) << "seed " << seed << " (replay with SANJI_SEED=" << seed
                         << " --gtest_filter=*EveryNodeAdoptsTheNewestPublishedSchema*)";
     versions += schedule.versions_published();
     fields += schedule.fields_written();
     ahead += schedule.written_ahead();
+    bundles.Add(schedule);
   }
   std::cout << count << " schedules from seed " << first_seed << ", " << versions
             << " schema versions published, " << fields << " (record, new field) pairs written, "
-            << ahead << " writes of a field some node did not know yet\n";
+            << ahead << " writes of a field some node did not know yet, " << bundles << "\n";
   if (count >= 50) {
     EXPECT_GT(versions, count);
     EXPECT_GT(fields, count);
     EXPECT_GT(ahead, count / 2);
+    bundles.ExpectCarried(count);
+    // Some version reached a node first by bundle, and was adopted.
+    EXPECT_GT(bundles.versions_adopted, 0u);
   }
 }
 

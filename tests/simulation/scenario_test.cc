@@ -30,6 +30,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "codec/record_codec.h"
+#include "config.pb.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "replication/session.h"
 #include "tests/conflict/test_util.h"
@@ -37,6 +39,9 @@
 
 #ifndef SANJI_GOLDEN_DIR
 #error "SANJI_GOLDEN_DIR must name tests/simulation/golden (set in CMakeLists.txt)"
+#endif
+#ifndef SANJI_EXAMPLE_SCHEMA
+#error "SANJI_EXAMPLE_SCHEMA must name the example schema file (set in CMakeLists.txt)"
 #endif
 
 namespace sanji::simulation {
@@ -1017,6 +1022,132 @@ TEST_F(ScenarioTest, ProtocolRangesAndSchemas) {
     EXPECT_EQ(link.parent_side().stats().batches_sent, 1u) << "the notice";
   }
   ExpectTranscript("protocol_ranges_and_schemas", {kXiaban});
+}
+
+// --- Offline bundles ------------------------------------------------------------
+
+// The example county's schema file: every node's starting version.
+std::string ExampleSchema() {
+  std::ifstream in(SANJI_EXAMPLE_SCHEMA);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The example schema with one more lww field in service_requests.
+std::string ExampleSchemaWith(const std::string& field_name) {
+  v1::SchemaConfig config;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(ExampleSchema(), &config))
+      << SANJI_EXAMPLE_SCHEMA;
+  for (v1::CollectionConfig& collection : *config.mutable_collections()) {
+    if (collection.name() != "service_requests") continue;
+    v1::FieldConfig& field = *collection.add_fields();
+    field.set_name(field_name);
+    field.set_kind(v1::FieldConfig::LWW);
+  }
+  std::string out;
+  google::protobuf::TextFormat::PrintToString(config, &out);
+  return out;
+}
+
+// Issue 16: a schema version "reaches every node like any record: down live
+// links, through relays, and in USB bundles" (node/bundle.h). No node is
+// linked to any other: the county publishes version 1 and writes a request
+// for xiaban with the new field, xiaban writes a household, and bundles alone
+// carry each to the other; xiaban adopts the version from its bundle. Only
+// then does everyone link, and every store converges.
+TEST_F(ScenarioTest, BundlesBetweenNodesNeverLinked) {
+  SimOptions options;
+  options.schema_text = ExampleSchema();
+  ASSERT_FALSE(options.schema_text.empty()) << SANJI_EXAMPLE_SCHEMA;
+  ASSERT_NO_FATAL_FAILURE(BuildCounty(options));
+  Step("no links; the county publishes version 1 (service_requests.photo_url) and writes with it");
+  absl::StatusOr<node::SchemaAdopter::Published> published =
+      network_->Publish(kCounty, ExampleSchemaWith("photo_url"));
+  ASSERT_TRUE(published.ok()) << published.status();
+  ASSERT_EQ(published->version, 1u);
+  const Record request =
+      Write(kCounty, "service_requests", "county-photo-check",
+            MakeChange({AssignOp("title", Text("危房拍照复查")),
+                        AssignOp("photo_url", Text("https://gutian.example/p/1.jpg"))},
+                       kXiaban));
+  const Record household = Write(kXiaban, "households", "xiaban-chen",
+                                 MakeChange({AssignOp("name", Text("陈秀英"))}, kXiaban));
+  EXPECT_EQ(network_->node(kXiaban).schema().version(), 0u);
+
+  Step("dongqiao is neither an ancestor of xiaban nor below it: no bundle goes");
+  EXPECT_TRUE(conflict::testutil::HasError(network_->ExchangeBundle(kDongqiao, kXiaban).status(),
+                                           absl::StatusCode::kFailedPrecondition,
+                                           {"neither an ancestor", kXiaban}));
+
+  Step("a bundle from the county to xiaban");
+  absl::StatusOr<v1::ImportBundleResponse> down = network_->ExchangeBundle(kCounty, kXiaban);
+  ASSERT_TRUE(down.ok()) << down.status();
+  EXPECT_EQ(down->items_refused(), 0u);
+  EXPECT_EQ(network_->node(kXiaban).schema().version(), 1u) << "adopted from the bundle";
+  absl::StatusOr<Record> held =
+      network_->node(kXiaban).store().Get("service_requests", "county-photo-check");
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_EQ(*held, request);
+  EXPECT_NE(held->field("photo_url"), nullptr) << held->DebugString();
+
+  Step("the same exchange again carries nothing");
+  absl::StatusOr<v1::ImportBundleResponse> again = network_->ExchangeBundle(kCounty, kXiaban);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->items_received(), 0u);
+  EXPECT_EQ(again->records_changed(), 0u);
+
+  Step("a bundle from xiaban to the county");
+  absl::StatusOr<v1::ImportBundleResponse> up = network_->ExchangeBundle(kXiaban, kCounty);
+  ASSERT_TRUE(up.ok()) << up.status();
+  EXPECT_EQ(up->items_received(), 1u) << "xiaban's household";
+  held = network_->node(kCounty).store().Get("households", "xiaban-chen");
+  ASSERT_TRUE(held.ok()) << held.status();
+  EXPECT_EQ(*held, household);
+  EXPECT_TRUE(network_->links().empty());
+  EXPECT_EQ(network_->bundles_imported(), 3u);
+
+  Step("everyone links and catches up");
+  ConnectAll();
+  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+  for (const std::string& id : kAllNodes) {
+    EXPECT_EQ(network_->node(id).schema().version(), 1u) << id;
+  }
+  ExpectConvergedAndTranscript("bundles_between_nodes_never_linked", {kCounty, kXiaban});
+}
+
+// A known bug, found by bundles in the random schedules (seed 326 of
+// EveryStoreConvergesToItsFilterOfAllAcknowledgedWrites with
+// Schedule::ExchangeBundles) and reached here by live links alone, so it is
+// the engine's, not the bundles': xiaban holds fengpu's change of a
+// township record, fails over to the county, which meanwhile moved the
+// record to shangban without that change, and keeps the move-out for a
+// change the county lacks (replication/session.cc, "A move-out this node
+// may keep for changes of its own") although the change is fengpu's, not
+// xiaban's. Its knowledge now covers the joined record, so fengpu never
+// sends the move-out again; xiaban's push of it is refused (outside its
+// authority) on every session, and it holds a record outside its filter
+// for good. Disabled until the engine evicts a kept move-out whose
+// unacknowledged changes are not its own subtree's.
+TEST_F(ScenarioTest, DISABLED_MoveOutKeptForAnotherNodesChangeAfterFailover) {
+  ASSERT_NO_FATAL_FAILURE(BuildCounty());
+  ConnectAll();
+  Write(kFengpu, "households", "fengpu-li", MakeChange({AssignOp("name", Text("李"))}, kFengpu));
+  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+  network_->Cut(kFengpu, kCounty);
+  Write(kFengpu, "households", "fengpu-li", MakeChange({AssignOp("name", Text("李明"))}));
+  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());  // xiaban holds fengpu's change
+  Write(kCounty, "households", "fengpu-li",
+        MakeChange({AssignOp("name", Text("李华"))}, kShangban));
+  network_->Cut(kXiaban, kFengpu);
+  Connect(kXiaban, kCounty);  // failover: the county sends a move-out
+  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+  network_->Cut(kXiaban, kCounty);
+  Connect(kFengpu, kCounty);
+  Connect(kXiaban, kFengpu);
+  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+  EXPECT_FALSE(Held(kXiaban).contains("households/fengpu-li"));
+  ExpectConverged();
 }
 
 }  // namespace

@@ -9,8 +9,11 @@
 #include "authz/county_records.h"
 #include "codec/record_codec.h"
 #include "codec/vector_codec.h"
+#include "conflict/status_macros.h"
 #include "leveldb/helpers/memenv.h"
+#include "node/bundle_format.h"
 #include "node/config.h"
+#include "node/frame_codec.h"
 #include "replication/scope.h"
 
 namespace sanji::simulation {
@@ -20,6 +23,30 @@ using conflict::VersionVector;
 using replication::ApplyBatch;
 using replication::Session;
 using replication::SessionOptions;
+
+namespace {
+
+// A bundle sink that keeps the bytes in memory (the USB stick).
+node::BundleWriter::Sink AppendTo(std::string& bytes) {
+  return [&bytes](absl::string_view piece) {
+    bytes.append(piece.data(), piece.size());
+    return absl::OkStatus();
+  };
+}
+
+// The hello a knowledge-only bundle carries, as sanjictl export --knowledge
+// reads it.
+absl::StatusOr<v1::Hello> HelloOf(absl::string_view bytes) {
+  SANJI_ASSIGN_OR_RETURN(const node::Bundle bundle, node::ReadBundle(bytes, "the knowledge"));
+  v1::SyncFrame frame;
+  node::FrameDecoder decoder(node::kMaxBundleBytes);
+  if (bundle.frames.empty()) return absl::DataLossError("the knowledge bundle holds no frame");
+  SANJI_RETURN_IF_ERROR(decoder.Decode(bundle.frames.front(), frame));
+  if (!frame.has_hello()) return absl::DataLossError("the knowledge bundle holds no hello");
+  return frame.hello();
+}
+
+}  // namespace
 
 SimNode::SimNode(std::string id, std::vector<std::string> parents, const conflict::Schema* schema,
                  const SimOptions& options, int64_t now_micros)
@@ -221,6 +248,72 @@ absl::Status SimNetwork::CrashAndRestart(const std::string& id) {
   if (absl::Status opened = node(id).Open(); !opened.ok()) return opened;
   CheckKnowledge(id);
   return absl::OkStatus();
+}
+
+node::Bundles SimNetwork::BundlesOf(const std::string& id) {
+  SimNode& sim_node = node(id);
+  node::BundleOptions options;
+  options.node_id = id;
+  options.leaf = !HasChildren(id);
+  options.session = options_.session;
+  options.session.max_skew_micros = options_.max_skew_micros;
+  const node::LinkEnvironment environment{&sim_node.store(),
+                                          &sim_node.replica(),
+                                          sim_node.schema(),
+                                          &sim_node.notifier(),
+                                          &sim_node.clock(),
+                                          &bundle_totals_,
+                                          nullptr};
+  return node::Bundles(environment, std::move(options));
+}
+
+absl::StatusOr<v1::ImportBundleResponse> SimNetwork::ExchangeBundle(const std::string& from,
+                                                                    const std::string& to) {
+  if (!node(from).up() || !node(to).up()) {
+    return absl::FailedPreconditionError(absl::StrCat(from, " or ", to, " is down"));
+  }
+  v1::ExportBundleRequest ask;
+  ask.set_target(from);
+  ask.set_knowledge_only(true);
+  std::string knowledge;
+  SANJI_RETURN_IF_ERROR(BundlesOf(to).Export(ask, AppendTo(knowledge)));
+  v1::ExportBundleRequest request;
+  request.set_target(to);
+  SANJI_ASSIGN_OR_RETURN(*request.mutable_target_hello(), HelloOf(knowledge));
+  std::string bundle;
+  SANJI_RETURN_IF_ERROR(BundlesOf(from).Export(request, AppendTo(bundle)));
+  if (options_.transcript) TranscribeBundle(from, to, bundle);
+  absl::StatusOr<v1::ImportBundleResponse> imported = BundlesOf(to).Import(bundle);
+  if (imported.ok()) {
+    ++bundles_imported_;
+    bundle_items_ += imported->items_received();
+    items_refused_ += imported->items_refused();
+  }
+  if (options_.transcript) {
+    transcript_.push_back(
+        imported.ok()
+            ? absl::StrCat("-- bundle ", from, " -> ", to, ": ", imported->batches(), " batches, ",
+                           imported->items_received(), " items, ", imported->records_changed(),
+                           " records changed, ", imported->items_refused(), " refused")
+            : absl::StrCat("-- bundle ", from, " -> ", to,
+                           " refused: ", imported.status().message()));
+  }
+  if (absl::Status adopted = node(to).AdoptNewestSchema(); !adopted.ok()) Fail(adopted);
+  NotifyStoreChanged(to, nullptr);
+  CheckKnowledge(to);
+  return imported;
+}
+
+void SimNetwork::TranscribeBundle(const std::string& from, const std::string& to,
+                                  absl::string_view bytes) {
+  absl::StatusOr<node::Bundle> bundle = node::ReadBundle(bytes, "the bundle");
+  if (!bundle.ok()) return Fail(bundle.status());
+  node::FrameDecoder decoder(node::kMaxBundleBytes);
+  for (const v1::WireFrame& wire : bundle->frames) {
+    v1::SyncFrame frame;
+    if (absl::Status decoded = decoder.Decode(wire, frame); !decoded.ok()) return Fail(decoded);
+    transcript_.push_back(absl::StrCat(from, " => ", to, " (bundle): ", Describe(frame)));
+  }
 }
 
 bool SimNetwork::HasChildren(const std::string& id) const {

@@ -10,7 +10,10 @@
 //
 // The network checks as it goes: knowledge never decreases at any node; no
 // record crosses a link twice in one session unless it changed in between;
-// applied items are in the receiver's filter (or are move-outs). At the end,
+// applied items are in the receiver's filter (or are move-outs). A USB bundle
+// (ExchangeBundle) goes between two nodes whatever their links, through the
+// node's real node::Bundles, so its records pass a real session's checks
+// and land as sanjid's import lands them. At the end,
 // CheckConverged compares every store with the oracle: the join of every
 // acknowledged write, filtered by each node's scope.
 //
@@ -29,14 +32,17 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "admin.pb.h"
 #include "conflict/change.h"
 #include "conflict/clock.h"
 #include "conflict/record.h"
 #include "conflict/schema.h"
 #include "conflict/schema_holder.h"
 #include "leveldb/env.h"
+#include "node/bundle.h"
 #include "node/commit_notifier.h"
 #include "node/schema_adopter.h"
+#include "node/sync_link.h"
 #include "replication/session.h"
 #include "replication/store_replica.h"
 #include "store/store.h"
@@ -70,6 +76,8 @@ class SimNode {
   // Parents in dialing order: the primary first, then fallbacks.
   const std::vector<std::string>& parents() const { return parents_; }
   conflict::ManualClock& clock() { return clock_; }
+  // What the node's commits are announced to (a bundle import notifies it).
+  node::CommitNotifier& notifier() { return notifier_; }
   // Added to the network's time to make this node's clock.
   int64_t clock_offset_micros = 0;
 
@@ -162,6 +170,21 @@ class SimNetwork {
   std::optional<std::string> LinkedParent(const std::string& child) const;
   std::vector<std::pair<std::string, std::string>> links() const;
 
+  // A USB bundle from `from` to `to`, as operators carry one (node/bundle.h):
+  // `to` writes a knowledge-only bundle for `from` (sanjictl export
+  // --knowledge-only), `from` exports what `to` lacks against that hello
+  // (export --knowledge FILE), and `to` imports it (sanjictl import), each
+  // through a node::Bundles of the node's own. Then `to` adopts the newest
+  // schema its store holds, as sanjid's adopter does after each commit, and
+  // its links are told, so they push on what arrived. No link is needed: the
+  // two may be partitioned apart. Batches applied before an import failed
+  // stay applied, as in sanjid.
+  // Errors: FailedPrecondition when either node is down or neither is an
+  // ancestor of the other; the other errors of Bundles::Export and Import
+  // (a session's refusal, such as a clock beyond the skew bound).
+  absl::StatusOr<v1::ImportBundleResponse> ExchangeBundle(const std::string& from,
+                                                          const std::string& to);
+
   // Crash `id`: cut its links, drop its store, reopen it.
   absl::Status CrashAndRestart(const std::string& id);
 
@@ -201,6 +224,9 @@ class SimNetwork {
   const std::vector<std::string>& transcript() const { return transcript_; }
   uint64_t items_refused() const { return items_refused_; }
   uint64_t items_sent() const { return items_sent_; }
+  // Bundles imported whole, and the items they carried.
+  uint64_t bundles_imported() const { return bundles_imported_; }
+  uint64_t bundle_items() const { return bundle_items_; }
 
  private:
   SimLink* FindLink(const std::string& child, const std::string& parent);
@@ -211,6 +237,11 @@ class SimNetwork {
                                                   absl::StatusOr<store::WriteResult> result);
   // True if some node lists `id` among its parents (primary or fallback).
   bool HasChildren(const std::string& id) const;
+  // The bundle exports and imports of `id`, configured as sanjid configures
+  // them from the same session options its links use.
+  node::Bundles BundlesOf(const std::string& id);
+  // Adds each frame of a bundle to the transcript.
+  void TranscribeBundle(const std::string& from, const std::string& to, absl::string_view bytes);
   void Deliver(SimLink& link, bool up);
   void Apply(SimLink& link, bool at_parent);
   // Moves a session's output into the link's queues and checks it.
@@ -235,6 +266,10 @@ class SimNetwork {
   std::vector<std::string> transcript_;
   uint64_t items_refused_ = 0;
   uint64_t items_sent_ = 0;
+  uint64_t bundles_imported_ = 0;
+  uint64_t bundle_items_ = 0;
+  // The counters every node's bundles add to (sanjid's per-node LinkTotals).
+  node::LinkTotals bundle_totals_;
 };
 
 }  // namespace sanji::simulation
