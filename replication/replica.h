@@ -90,8 +90,14 @@ struct ApplyBatch {
     // the store writes these bytes as they came where it can (store.h).
     codec::CanonicalRecord record;
     // The record left this node's filter: merge it, then drop it unless this
-    // node holds a change the received state lacks.
+    // node holds a change of its own subtree the received state lacks.
     bool move_out = false;
+    // For a move-out: the changes of nodes outside this node's subtree that
+    // it holds of the record (the stored record's context, those origins
+    // only). They do not keep the record here: their own nodes hold them
+    // and pass them up, while this node, outside the record's filter, could
+    // never pass them on (replication/DESIGN.md, "Move-outs").
+    conflict::VersionVector others_held;
   };
   // The session's batch sequence: pass it back to Session::Applied. 0 for a
   // batch the session makes of its own accord (evictions), which is

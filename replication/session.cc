@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "authz/county_records.h"
+#include "authz/scope_path.h"
 #include "codec/record_codec.h"
 #include "codec/vector_codec.h"
 #include "replication/scope.h"
@@ -212,7 +213,10 @@ void Session::OnBatch(const v1::SyncBatch& batch) {
       clashes_.push_back(FieldClash{decoded.collection, decoded.key, field});
     }
     // A move-out this node may keep for changes of its own the parent lacks.
-    if (decoded.move_out) pending.departing.emplace_back(decoded.collection, decoded.key);
+    if (decoded.move_out) {
+      decoded.others_held = ChangesOfOthers(decoded.collection, decoded.key);
+      pending.departing.emplace_back(decoded.collection, decoded.key);
+    }
     for (const auto& [origin, counter] : decoded.record.context().entries()) {
       refused_dots_.erase(Dot{origin, counter});
     }
@@ -237,6 +241,17 @@ void Session::OnBatch(const v1::SyncBatch& batch) {
   }
   applies_.push_back(std::move(apply));
   pending_applies_.push_back(std::move(pending));
+}
+
+VersionVector Session::ChangesOfOthers(const std::string& collection,
+                                       const std::string& key) const {
+  VersionVector others;
+  absl::StatusOr<Record> stored = replica_->Get(collection, key);
+  if (!stored.ok()) return others;
+  for (const auto& [origin, counter] : stored->context().entries()) {
+    if (!authz::InSubtree(origin.node_id.str(), self_)) others.Set(origin, counter);
+  }
+  return others;
 }
 
 std::string Session::ReadItem(const v1::SyncBatch& batch, const v1::SyncItem& item,

@@ -268,6 +268,10 @@ class Session {
   // collection, the record's bytes and schema kinds (codec::CanonicalRecord),
   // then CheckItem's: the clock bound, and the authority rules of
   // authz/sync_change.h and authz/county_records.h.
+  // The changes of nodes outside this node's subtree the stored record
+  // holds (ApplyBatch::Item::others_held); empty if none is stored.
+  conflict::VersionVector ChangesOfOthers(const std::string& collection,
+                                          const std::string& key) const;
   std::string ReadItem(const v1::SyncBatch& batch, const v1::SyncItem& item,
                        ApplyBatch::Item& read);
   std::string CheckItem(const ApplyBatch::Item& item);

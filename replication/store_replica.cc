@@ -64,8 +64,10 @@ absl::StatusOr<store::RemoteApplied> ApplyToStore(store::Store& store, ApplyBatc
   remote.items.reserve(batch.items.size());
   for (ApplyBatch::Item& item : batch.items) {
     if (item.move_out) {
+      conflict::VersionVector seen = item.record.context();
+      seen.Join(item.others_held);
       remote.evictions.push_back(
-          store::RemoteBatch::Eviction{item.collection, item.key, item.record.context()});
+          store::RemoteBatch::Eviction{item.collection, item.key, std::move(seen)});
     }
     remote.items.push_back(store::RemoteBatch::Item{std::move(item.collection), std::move(item.key),
                                                     std::move(item.record)});

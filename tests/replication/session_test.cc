@@ -510,7 +510,7 @@ class HeldBackTest : public SessionTest {
         codec::CanonicalRecord::Read(codec::SerializeRecord(notice_), *requests_);
     ASSERT_TRUE(record.ok()) << record.status();
     ApplyBatch batch;
-    batch.items.push_back({"service_requests", "R-1", *std::move(record), false});
+    batch.items.push_back({"service_requests", "R-1", *std::move(record), false, {}});
     batch.knowledge = notice_.context();
     ASSERT_TRUE(ApplyToStore(store, std::move(batch)).ok());
   }

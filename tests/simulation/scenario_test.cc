@@ -1116,20 +1116,17 @@ TEST_F(ScenarioTest, BundlesBetweenNodesNeverLinked) {
   ExpectConvergedAndTranscript("bundles_between_nodes_never_linked", {kCounty, kXiaban});
 }
 
-// A known bug, found by bundles in the random schedules (seed 326 of
+// Found by bundles in the random schedules (seed 326 of
 // EveryStoreConvergesToItsFilterOfAllAcknowledgedWrites with
-// Schedule::ExchangeBundles) and reached here by live links alone, so it is
-// the engine's, not the bundles': xiaban holds fengpu's change of a
-// township record, fails over to the county, which meanwhile moved the
-// record to shangban without that change, and keeps the move-out for a
-// change the county lacks (replication/session.cc, "A move-out this node
-// may keep for changes of its own") although the change is fengpu's, not
-// xiaban's. Its knowledge now covers the joined record, so fengpu never
-// sends the move-out again; xiaban's push of it is refused (outside its
-// authority) on every session, and it holds a record outside its filter
-// for good. Disabled until the engine evicts a kept move-out whose
-// unacknowledged changes are not its own subtree's.
-TEST_F(ScenarioTest, DISABLED_MoveOutKeptForAnotherNodesChangeAfterFailover) {
+// Schedule::ExchangeBundles) and reached here by live links alone: xiaban
+// holds fengpu's change of a township record, fails over to the county,
+// which meanwhile moved the record to shangban without that change, and
+// sends xiaban the move-out. The change the county lacks is fengpu's, not
+// xiaban's: fengpu holds it and passes it up, while xiaban, outside the
+// record's filter now, never could. So xiaban drops the record
+// (ApplyBatch::Item::others_held) rather than keep it outside its filter
+// for good.
+TEST_F(ScenarioTest, AVillageDropsAMovedOutRecordKeptOnlyForItsTownshipsChange) {
   ASSERT_NO_FATAL_FAILURE(BuildCounty());
   ConnectAll();
   Write(kFengpu, "households", "fengpu-li", MakeChange({AssignOp("name", Text("李"))}, kFengpu));
