@@ -384,6 +384,17 @@ absl::Status Store::MergeRemoteItems(const RemoteBatch& remote,
     SANJI_ASSIGN_OR_RETURN(std::optional<Record> before,
                            batch.Lookup(record_key, item->collection, item->key));
     const auto* received = std::get_if<codec::CanonicalRecord>(&item->record);
+    // A record this store saw whole and holds no more was evicted: it left
+    // the filter, the move having reached here first by another path (a
+    // bundle, the other parent). An older copy still in flight must not
+    // bring it back: the knowledge covers the move, so nothing would send
+    // the move-out again. (A record new to this store carries a dot the
+    // knowledge lacks: its write, or the move that brought it in.)
+    if (!before.has_value() && !joined.has_value() &&
+        batch.progress().knowledge.Covers(
+            received != nullptr ? received->context() : std::get<Record>(item->record).context())) {
+      continue;
+    }
     if (!before.has_value() && !joined.has_value() && received != nullptr &&
         received->conflict_free()) {
       // The common case of a catch-up: a new record, stored as it came.

@@ -120,6 +120,31 @@ TEST_P(EvictionTest, AKeptRecordIsListedAsDepartedUntilEvicted) {
   EXPECT_THAT(*store->Departures(), ::testing::IsEmpty());
 }
 
+// The move reached this store first by another path (a bundle, the other
+// parent); a copy from before the move, still in flight, must not bring the
+// record back, since this store's knowledge covers the move and nothing
+// would send the move-out again. A record the knowledge does not cover all
+// of is new here and is stored.
+TEST_P(EvictionTest, AnOlderCopyArrivingAfterTheEvictionDoesNotBringItBack) {
+  auto store = OpenStore();
+  ApplyTwo(*store);
+  RemoteBatch moved;
+  VersionVector wider = Township(7);
+  wider.Set({"gutian", 1}, 3);
+  moved.evictions.push_back({kTickets, "R-1", wider});
+  moved.knowledge = wider;
+  ASSERT_TRUE(store->ApplyRemote(moved).ok());
+  ASSERT_EQ(store->Get(kTickets, "R-1").status().code(), absl::StatusCode::kNotFound);
+
+  RemoteBatch in_flight;
+  in_flight.items.push_back({kTickets, "R-1", TownshipRecord(Record(), 1)});
+  in_flight.items.push_back({kTickets, "R-3", TownshipRecord(Record(), 8)});
+  ASSERT_TRUE(store->ApplyRemote(in_flight).ok());
+  EXPECT_EQ(store->Get(kTickets, "R-1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store->Get(kTickets, "R-3").ok());
+  EXPECT_TRUE(store->CheckConsistency().ok()) << store->CheckConsistency();
+}
+
 TEST_P(EvictionTest, UnknownKeyChangesNothing) {
   auto store = OpenStore();
   ApplyTwo(*store);
