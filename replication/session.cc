@@ -186,10 +186,12 @@ void Session::OnBatch(const v1::SyncBatch& batch) {
   ApplyBatch apply;
   apply.sequence = batch.sequence();
   PendingApply pending{batch.sequence(), 0, {}};
+  const VersionVector unannounced = KnownBeyondParentAndHello(known);
   for (const v1::SyncItem& item : batch.items()) {
     ++stats_.items_received;
     ApplyBatch::Item decoded;
     std::string reason = ReadItem(batch, item, decoded);
+    if (reason.empty() && !unannounced.empty()) reason = MovesInUnannounced(decoded, known);
     if (!reason.empty()) {
       ++stats_.items_refused;
       ++pending.refused;
@@ -241,6 +243,36 @@ void Session::OnBatch(const v1::SyncBatch& batch) {
   }
   applies_.push_back(std::move(apply));
   pending_applies_.push_back(std::move(pending));
+}
+
+VersionVector Session::KnownBeyondParentAndHello(const VersionVector& known) const {
+  VersionVector beyond;
+  if (options_.role != SessionOptions::Role::kChild) return beyond;
+  for (const auto& [origin, counter] : known.entries()) {
+    if (!InSubtree(origin.node_id.str(), self_) && counter > announced_.Get(origin) &&
+        counter > peer_known_.Get(origin)) {
+      beyond.Set(origin, counter);
+    }
+  }
+  return beyond;
+}
+
+std::string Session::MovesInUnannounced(const ApplyBatch::Item& item, const VersionVector& known) {
+  if (item.move_out) return "";
+  absl::StatusOr<Record> record = item.record.Decode();
+  if (!record.ok()) return "";
+  const auto& scopes = record->state().scope.entries();
+  if (std::all_of(scopes.begin(), scopes.end(),
+                  [&](const auto& e) { return e.dot.counter <= known.Get(e.dot.origin); })) {
+    return "";
+  }
+  if (restart_reason_.empty()) {
+    restart_reason_ = absl::StrCat(self_, " learned changes from a node other than ", peer_id_,
+                                   " since its hello; it ends the session so that the next hello "
+                                   "tells them, and takes the records moving into its filter then");
+  }
+  return absl::StrCat("moves into ", self_, "'s filter while ", self_, " knows more than ",
+                      peer_id_, " and its hello said; it comes again in the next session");
 }
 
 VersionVector Session::ChangesOfOthers(const std::string& collection,
@@ -343,6 +375,7 @@ void Session::Applied(uint64_t sequence, const absl::Status& status) {
     departed_.try_emplace(name);
     departures_to_send_.push_back(std::move(name));
   }
+  if (!restart_reason_.empty()) return Close(absl::AbortedError(restart_reason_));
   Pump();
 }
 
@@ -454,6 +487,7 @@ void Session::Pump() {
 }
 
 void Session::SendPending(v1::SyncBatch& batch, size_t& bytes) {
+  CompleteMovesIn(batch, bytes);
   for (const auto& [collection, key] : std::exchange(departures_to_send_, {})) {
     absl::StatusOr<Record> record = replica_->Get(collection, key);
     if (!record.ok() || Holds(*record, self_, options_.has_children) ||
@@ -499,9 +533,21 @@ void Session::HoldBack(const std::string& collection, const std::string& key,
       held.missing.push_back(Dot{origin, counter});
     }
   }
-  std::erase_if(held_back_, [&](const HeldBack& other) {
+  // Held again (it departed, or a later pass met it): the dots it was
+  // already held for stay missing, though the reference may count them by
+  // now (a pass that ended past them), until the item goes.
+  auto earlier = std::find_if(held_back_.begin(), held_back_.end(), [&](const HeldBack& other) {
     return other.collection == collection && other.key == key;
   });
+  if (earlier != held_back_.end()) {
+    for (const Dot& dot : earlier->missing) {
+      if (std::find(held.missing.begin(), held.missing.end(), dot) == held.missing.end()) {
+        held.missing.push_back(dot);
+      }
+    }
+    *earlier = std::move(held);
+    return;
+  }
   held_back_.push_back(std::move(held));
 }
 
@@ -525,6 +571,13 @@ void Session::StartPass() {
   const VersionVector frontier = pass->snapshot->IndexFrontier();
   for (const auto& [origin, top] : frontier.entries()) {
     if (Streams(origin) && top > peer_known_.Get(origin)) pass->origins.emplace_back(origin, top);
+  }
+  if (options_.role == SessionOptions::Role::kParent) {
+    for (const auto& [origin, counter] : peer_known_.entries()) {
+      if (!InSubtree(origin.node_id.str(), peer_id_) && counter > pass->knowledge.Get(origin)) {
+        pass->peer_ahead.Set(origin, counter);
+      }
+    }
   }
   pass->position = pass->origins.empty() ? 0 : pass->reference.Get(pass->origins.front().first);
   pass_ = std::move(pass);
@@ -577,6 +630,12 @@ bool Session::FillFromPass(v1::SyncBatch& batch, size_t& bytes) {
         HoldBack(cursor.collection(), cursor.key(), head.context, pass.reference, pass.cloud);
         continue;
       }
+      if (!move_out && !pass.peer_ahead.empty()) {
+        if (absl::Status noted = NoteMoveIn(cursor); !noted.ok()) {
+          Close(noted);
+          return false;
+        }
+      }
       AddStreamed(batch, bytes, cursor.collection(), cursor.key(), head.context,
                   cursor.record_bytes(), move_out);
     }
@@ -590,6 +649,57 @@ bool Session::FillFromPass(v1::SyncBatch& batch, size_t& bytes) {
     }
   }
   return false;
+}
+
+absl::Status Session::NoteMoveIn(const ChangeCursor& cursor) {
+  absl::StatusOr<Record> record = codec::ParseRecord(cursor.record_bytes());
+  if (!record.ok()) {
+    return absl::DataLossError(absl::StrCat("record \"", cursor.collection(), "\"/\"", cursor.key(),
+                                            "\": ", record.status().message()));
+  }
+  // A scope the child knows means the child took the record into its filter
+  // before: it holds every change its knowledge claims.
+  const auto& scopes = record->state().scope.entries();
+  if (std::all_of(scopes.begin(), scopes.end(), [&](const auto& e) { return PeerKnows(e.dot); })) {
+    return absl::OkStatus();
+  }
+  const auto earlier = std::find_if(moves_in_.begin(), moves_in_.end(), [&](const auto& move) {
+    return move.collection == cursor.collection() && move.key == cursor.key();
+  });
+  MoveInToComplete& move =
+      earlier != moves_in_.end()
+          ? *earlier
+          : moves_in_.emplace_back(MoveInToComplete{cursor.collection(), cursor.key(), {}, {}, {}});
+  move.wait_for.Join(pass_->peer_ahead);
+  for (const auto& [origin, counter] : record->context().entries()) {
+    const Dot dot{origin, counter};
+    if (!PeerKnows(dot) &&
+        std::find(move.missing.begin(), move.missing.end(), dot) == move.missing.end()) {
+      move.missing.push_back(dot);
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Session::CompleteMovesIn(v1::SyncBatch& batch, size_t& bytes) {
+  if (moves_in_.empty()) return;
+  // The knowledge first, then the records: each record read is at least as
+  // new as the knowledge, so it holds every change the knowledge claims.
+  const std::unique_ptr<ReplicaSnapshot> snapshot = replica_->Snapshot();
+  if (!snapshot->status().ok()) return Close(snapshot->status());
+  const VersionVector knowledge = snapshot->Knowledge();
+  std::erase_if(moves_in_, [&](const MoveInToComplete& move) {
+    if (!knowledge.Covers(move.wait_for)) return false;
+    absl::StatusOr<Record> record = replica_->Get(move.collection, move.key);
+    if (!record.ok() || record->context() == move.sent) return true;
+    const std::optional<std::string> scope = record->scope();
+    // Moved out again since: the pass sends the move-out.
+    if (!scope.has_value() || !InFilter(*scope, peer_id_)) return true;
+    AddItem(batch, bytes, move.collection, move.key, record->context(),
+            codec::SerializeRecord(*record), /*move_out=*/false);
+    CountAsHeld(record->context());
+    return true;
+  });
 }
 
 absl::StatusOr<bool> Session::PeerMayHold(const ChangeCursor& cursor) const {
@@ -623,6 +733,9 @@ void Session::AddItem(v1::SyncBatch& batch, size_t& bytes, absl::string_view col
     for (const auto& [origin, counter] : context.entries()) {
       if (counter > pass_->knowledge.Get(origin)) peer_cloud_.insert(Dot{origin, counter});
     }
+  }
+  for (MoveInToComplete& move : moves_in_) {
+    if (move.collection == collection && move.key == key) move.sent = context;
   }
   int index = 0;
   while (index < batch.collections_size() && batch.collections(index) != collection) ++index;
@@ -663,14 +776,17 @@ void Session::AddWatermark(v1::SyncBatch& batch) {
     }
     return kUnbounded;
   };
-  // A held-back item keeps the peer from claiming the dots it would bring.
+  // A held-back item keeps the peer from claiming the dots it would bring,
+  // and a move in still to complete the dots it brought.
   absl::btree_map<Origin, uint64_t> cap;
-  for (const HeldBack& held : held_back_) {
-    for (const Dot& dot : held.missing) {
+  auto cap_below = [&](const std::vector<Dot>& missing) {
+    for (const Dot& dot : missing) {
       auto [it, inserted] = cap.try_emplace(dot.origin, dot.counter - 1);
       if (!inserted) it->second = std::min(it->second, dot.counter - 1);
     }
-  }
+  };
+  for (const HeldBack& held : held_back_) cap_below(held.missing);
+  for (const MoveInToComplete& move : moves_in_) cap_below(move.missing);
   v1::VersionVector* out = batch.mutable_watermark();
   for (const auto& [origin, counter] : knowledge.entries()) {
     if (!Streams(origin)) continue;

@@ -195,6 +195,10 @@ class Session {
     // fixed for the pass, so that each record goes in exactly one stream.
     conflict::VersionVector reference;
     absl::btree_set<conflict::Dot> cloud;
+    // To a child: its knowledge of the origins outside its subtree where it
+    // knows more than this store (it learned them from a node above this
+    // one: a failover, a bundle). Empty in the common case.
+    conflict::VersionVector peer_ahead;
   };
 
   void OnHello(const v1::Hello& hello);
@@ -211,8 +215,18 @@ class Session {
   // The pass reached the end of its snapshot: the peer now has everything
   // indexed in it that its filter takes.
   void EndPass();
-  // Departed records to push up and held-back items that may go now.
+  // Departed records to push up, held-back items that may go now, and moves
+  // in to a child that this store can now complete.
   void SendPending(v1::SyncBatch& batch, size_t& bytes);
+  // To a child: notes a record of the pass that moves into the child's
+  // filter (its scope is new to the child) while pass.peer_ahead names an
+  // origin: the child's knowledge claims that origin's changes up to there,
+  // and this store's copy may lack some of them (MoveInToComplete).
+  // Errors: DataLoss for a record that does not decode.
+  absl::Status NoteMoveIn(const ChangeCursor& cursor);
+  // Sends the moves in this store now knows enough to complete (if they
+  // changed since they went) and forgets them.
+  void CompleteMovesIn(v1::SyncBatch& batch, size_t& bytes);
   // Appends the next items of the pass to `batch`; returns false when the
   // pass is finished.
   bool FillFromPass(v1::SyncBatch& batch, size_t& bytes);
@@ -272,6 +286,19 @@ class Session {
   // holds (ApplyBatch::Item::others_held); empty if none is stored.
   conflict::VersionVector ChangesOfOthers(const std::string& collection,
                                           const std::string& key) const;
+  // A child's knowledge (`known`, the store's) of origins outside its subtree
+  // beyond both what its hello told the parent and what the parent knows:
+  // learned since the hello from elsewhere (a bundle). Empty in the common
+  // case, and always to a parent.
+  conflict::VersionVector KnownBeyondParentAndHello(const conflict::VersionVector& known) const;
+  // Refuses (a reason) a record that moves into this child's filter (a scope
+  // the store does not know) while KnownBeyondParentAndHello is not empty:
+  // the parent's copy may lack changes this store's knowledge claims, and the
+  // parent sent it not knowing (rule 4 of DESIGN.md). The session then ends
+  // once the batch is acknowledged (restart_reason_); the next hello tells
+  // the parent, which sends the record again and completes it.
+  std::string MovesInUnannounced(const ApplyBatch::Item& item,
+                                 const conflict::VersionVector& known);
   std::string ReadItem(const v1::SyncBatch& batch, const v1::SyncItem& item,
                        ApplyBatch::Item& read);
   std::string CheckItem(const ApplyBatch::Item& item);
@@ -314,6 +341,22 @@ class Session {
     std::vector<conflict::Dot> missing;
   };
   std::vector<HeldBack> held_back_;
+  // To a child: a record that moved into the child's filter and went while
+  // the child knew more than this store of some origin outside its subtree
+  // (Pass::peer_ahead). The child's knowledge claims that origin's changes
+  // of the record, which this copy may lack (it was outside the child's
+  // filter when the child learned of them), so no pass would send them. It
+  // goes again, if it changed, once this store knows as much; until then the
+  // watermark stays below the dots the child lacked when it went, so that a
+  // cut session leaves the record to the next one's scan (DESIGN.md, rule 4).
+  struct MoveInToComplete {
+    std::string collection;
+    std::string key;
+    conflict::VersionVector sent;        // the context it last went with
+    conflict::VersionVector wait_for;    // the child's claims this store must reach
+    std::vector<conflict::Dot> missing;  // the dots the child lacked
+  };
+  std::vector<MoveInToComplete> moves_in_;
   bool pass_wanted_ = false;
   std::optional<int64_t> push_at_micros_;
   uint64_t next_send_sequence_ = 1;
@@ -339,6 +382,8 @@ class Session {
 
   // Receiving side.
   uint64_t next_receive_sequence_ = 1;
+  // Set by MovesInUnannounced: why the session ends after the next ack.
+  std::string restart_reason_;
   struct PendingApply {
     uint64_t sequence;
     uint32_t refused;

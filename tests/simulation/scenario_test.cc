@@ -51,6 +51,7 @@ using conflict::Change;
 using conflict::Record;
 using conflict::testutil::AddOp;
 using conflict::testutil::AssignOp;
+using conflict::testutil::Int;
 using conflict::testutil::MakeChange;
 using conflict::testutil::SetRead;
 using conflict::testutil::StatusOp;
@@ -1145,6 +1146,98 @@ TEST_F(ScenarioTest, AVillageDropsAMovedOutRecordKeptOnlyForItsTownshipsChange) 
   ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
   EXPECT_FALSE(Held(kXiaban).contains("households/fengpu-li"));
   ExpectConverged();
+}
+
+// Found by bundles in the random schedules (seed 2247 of
+// EveryStoreConvergesToItsFilterOfAllAcknowledgedWrites with
+// Schedule::ExchangeBundles) and reached here by live links alone: xiaban's
+// copy of its record carries a county change fengpu lacks, so xiaban holds
+// its own later change back (fengpu would refuse the county's). Its pass
+// ends past that change, fengpu's move-out of the record arrives, and the
+// record departs and is held again. Held again, it must still keep the
+// watermark below its own change: claimed as known, fengpu would pass the
+// claim to the county, and neither would ever ask for the change.
+TEST_F(ScenarioTest, AReHeldDepartureKeepsTheWatermarkBelowTheChangeItHolds) {
+  ASSERT_NO_FATAL_FAILURE(BuildCounty());
+  ConnectAll();
+  Write(kXiaban, "households", "xiaban-wang", MakeChange({AssignOp("name", Text("王"))}, kXiaban));
+  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+  network_->Cut(kFengpu, kCounty);
+  network_->Cut(kXiaban, kFengpu);
+  Connect(kXiaban, kCounty);  // failover: the county's change reaches xiaban alone
+  Write(kCounty, "households", "xiaban-wang", MakeChange({AssignOp("members", Int(4))}));
+  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+  network_->Cut(kXiaban, kCounty);
+  Write(kXiaban, "households", "xiaban-wang", MakeChange({AssignOp("name", Text("王芳"))}));
+  Write(kXiaban, "households", "xiaban-zhao", MakeChange({AssignOp("name", Text("赵"))}, kXiaban));
+  Write(kFengpu, "households", "xiaban-wang", MakeChange({}, kShangban));
+  Connect(kXiaban, kFengpu);
+  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+  Connect(kFengpu, kCounty);
+  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+  ExpectConverged();
+}
+
+// The setup of the two tests below: everyone linked, shangban's household
+// record everywhere, then fengpu cut from the county and a county change of
+// the record that fengpu lacks. (Both end by linking fengpu to the county.)
+class MoveInScenarioTest : public ScenarioTest {
+ protected:
+  void CountyChangesShangbansRecordFengpuCutOff() {
+    ASSERT_NO_FATAL_FAILURE(BuildCounty());
+    ConnectAll();
+    Write(kShangban, "households", "shangban-liu",
+          MakeChange({AssignOp("name", Text("刘"))}, kShangban));
+    ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+    network_->Cut(kFengpu, kCounty);
+    Write(kCounty, "households", "shangban-liu", MakeChange({AssignOp("members", Int(5))}));
+  }
+  // Fengpu rejoins the county, which sends it the change: it must reach
+  // xiaban, which holds the record now.
+  void FengpuRejoinsAndAllConverge() {
+    Connect(kFengpu, kCounty);
+    ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+    ExpectConverged();
+  }
+};
+
+// Found by bundles in the random schedules (seed 3435 of
+// EveryStoreConvergesToItsFilterOfAllAcknowledgedWrites) and reached here by
+// live links alone: xiaban fails over to the county and learns the county's
+// changes up to its latest, among them one to a record of shangban's that
+// xiaban's filter did not take. Fengpu, cut from the county, lacks that
+// change and moves the record to xiaban. Xiaban's knowledge claims the
+// change, so once fengpu has it, fengpu must still send it: the move into
+// xiaban's filter went out while fengpu knew less of the county than xiaban.
+TEST_F(MoveInScenarioTest, ARecordMovedInFromAParentThatKnewLessStillGetsWhatItLacked) {
+  ASSERT_NO_FATAL_FAILURE(CountyChangesShangbansRecordFengpuCutOff());
+  network_->Cut(kXiaban, kFengpu);
+  Connect(kXiaban, kCounty);  // failover: xiaban learns the county's knowledge
+  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+  network_->Cut(kXiaban, kCounty);
+  Write(kFengpu, "households", "shangban-liu", MakeChange({}, kXiaban));
+  Connect(kXiaban, kFengpu);
+  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+  ASSERT_NO_FATAL_FAILURE(FengpuRejoinsAndAllConverge());
+}
+
+// As above, with xiaban learning the county's change mid-session, from the
+// county's USB bundle (seed 3435): fengpu sends the move not knowing xiaban
+// knows more. Xiaban refuses the record, ends the session once the batch is
+// acknowledged, and on the next one its hello tells fengpu what it knows.
+TEST_F(MoveInScenarioTest, AChildThatLearnsMoreMidSessionTakesAMoveInFromTheNextSession) {
+  ASSERT_NO_FATAL_FAILURE(CountyChangesShangbansRecordFengpuCutOff());
+  absl::StatusOr<v1::ImportBundleResponse> bundle = network_->ExchangeBundle(kCounty, kXiaban);
+  ASSERT_TRUE(bundle.ok()) << bundle.status();
+  Write(kFengpu, "households", "shangban-liu", MakeChange({}, kXiaban));
+  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+  EXPECT_FALSE(network_->Linked(kXiaban, kFengpu));
+  EXPECT_EQ(CountContaining(transcript(), "xiaban refused households/shangban-liu: moves into"),
+            1u);
+  Connect(kXiaban, kFengpu);
+  ASSERT_NO_FATAL_FAILURE(RunUntilQuiet());
+  EXPECT_TRUE(Held(kXiaban).contains("households/shangban-liu"));
+  ASSERT_NO_FATAL_FAILURE(FengpuRejoinsAndAllConverge());
 }
 
 }  // namespace
