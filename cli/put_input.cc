@@ -151,7 +151,11 @@ class Operations {
 
  private:
   absl::StatusOr<const conflict::FieldSpec*> Spec(const std::string& field) const {
-    absl::StatusOr<const conflict::FieldSpec*> spec = collection_.Field(field);
+    // A field may be named by any of its names (a rename); the API takes
+    // them all.
+    absl::StatusOr<std::string> stored = collection_.StoredName(field);
+    absl::StatusOr<const conflict::FieldSpec*> spec =
+        stored.ok() ? collection_.Field(*stored) : stored.status();
     // An unknown field is a mistake on the command line, as the API has it.
     if (!spec.ok()) return absl::InvalidArgumentError(spec.status().message());
     return spec;

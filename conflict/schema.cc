@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <string>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -74,11 +76,55 @@ absl::Status CollectionSchema::AddField(std::string field_name, FieldSpec spec) 
         absl::StrCat("answer field \"", field_name, "\" of \"", name_,
                      "\" must be a set of strings or a counter, each entry its writer's own"));
   }
-  if (!fields_.emplace(field_name, std::move(spec)).second) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("collection \"", name_, "\" declares field \"", field_name, "\" twice"));
+  // Every name of every field is one field's alone: a write under it must
+  // mean one field on every version.
+  auto taken_by = [&](absl::string_view name) -> std::optional<std::string> {
+    if (fields_.contains(name)) return std::string(name);
+    if (auto it = renamed_.find(name); it != renamed_.end()) return it->second;
+    return std::nullopt;
+  };
+  if (std::optional<std::string> other = taken_by(field_name); other.has_value()) {
+    return *other == field_name
+               ? absl::InvalidArgumentError(absl::StrCat(
+                     "collection \"", name_, "\" declares field \"", field_name, "\" twice"))
+               : absl::InvalidArgumentError(absl::StrCat("field \"", field_name, "\" of \"", name_,
+                                                         "\" is a name field \"", *other,
+                                                         "\" was renamed to"));
   }
+  for (const std::string& renamed : spec.renamed_to) {
+    SANJI_RETURN_IF_ERROR(
+        CheckName(absl::StrCat("name of field \"", field_name, "\" of \"", name_, "\":"), renamed));
+    std::optional<std::string> other = taken_by(renamed);
+    if (!other.has_value() && renamed != field_name) {
+      renamed_.emplace(renamed, field_name);
+      continue;
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "field \"", field_name, "\" of \"", name_, "\" is renamed to \"", renamed, "\", which ",
+        other.has_value() && *other != field_name ? absl::StrCat("field \"", *other, "\" has")
+                                                  : "it already has"));
+  }
+  fields_.emplace(field_name, std::move(spec));
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> CollectionSchema::StoredName(absl::string_view name) const {
+  if (auto it = renamed_.find(name); it != renamed_.end()) return it->second;
+  SANJI_RETURN_IF_ERROR(Field(name).status());
+  return std::string(name);
+}
+
+std::string CollectionSchema::ApiName(absl::string_view stored_name) const {
+  auto it = fields_.find(stored_name);
+  if (it == fields_.end() || it->second.renamed_to.empty()) return std::string(stored_name);
+  return it->second.renamed_to.back();
+}
+
+void CollectionSchema::UseStoredNames(Change& change) const {
+  if (renamed_.empty()) return;
+  for (FieldOp& op : change.ops) {
+    if (auto it = renamed_.find(op.field); it != renamed_.end()) op.field = it->second;
+  }
 }
 
 absl::StatusOr<const FieldSpec*> CollectionSchema::Field(absl::string_view field_name) const {

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,13 @@ struct FieldSpec {
   // counter. Not part of the fingerprint: it widens who may write, not the
   // state.
   bool answer = false;
+  // The names the field was renamed to, oldest first; the last is the name
+  // applications read it under. It is stored and travels under its first
+  // name for good (its key in CollectionSchema::fields()), so nodes of every
+  // version read and write the same field, and applications may write it
+  // under any of its names (docs/SCHEMA.md, "Renames keep identity"). Not
+  // part of the fingerprint: it changes no state.
+  std::vector<std::string> renamed_to = {};
 
   static FieldSpec Lww(ValueType type = ValueType::kString) { return {FieldKind::kLww, type, {}}; }
   static FieldSpec Mv(ValueType type = ValueType::kString) { return {FieldKind::kMv, type, {}}; }
@@ -66,6 +74,19 @@ class CollectionSchema {
   // Errors: NotFound naming the collection and the field.
   absl::StatusOr<const FieldSpec*> Field(absl::string_view field_name) const;
 
+  // Renames (FieldSpec::renamed_to). The stored name of the field an
+  // application names `name` (the stored name, or a name it was renamed
+  // to). Errors: NotFound as Field().
+  absl::StatusOr<std::string> StoredName(absl::string_view name) const;
+  // The name applications read the field stored as `stored_name` under: its
+  // last rename, or `stored_name` itself (also for a field not in this
+  // schema).
+  std::string ApiName(absl::string_view stored_name) const;
+  // Rewrites the field of every operation of `change` named by a rename to
+  // the field's stored name (at the API, before anything else reads the
+  // change); other names are left for ValidateChange to judge.
+  void UseStoredNames(Change& change) const;
+
   // Checks every operation of `change` against this collection (see the file
   // comment), and refuses one that writes a deprecated field. Does not look
   // at the record's current state.
@@ -85,6 +106,8 @@ class CollectionSchema {
 
   std::string name_;
   absl::btree_map<std::string, FieldSpec> fields_;
+  // Every name a field was renamed to, with the field's stored name.
+  absl::btree_map<std::string, std::string> renamed_;
 };
 
 class Schema {

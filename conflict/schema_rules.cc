@@ -18,6 +18,18 @@ void CheckField(const std::string& collection, const std::string& name, const Fi
   const auto add = [&](std::string rule, std::string suggestion) {
     out.push_back({collection, name, std::move(rule), std::move(suggestion)});
   };
+  // A rename keeps every earlier name: applications and nodes of older
+  // versions still write under them, and another field taking one would
+  // receive those writes.
+  const bool keeps_names =
+      after.renamed_to.size() >= before.renamed_to.size() &&
+      std::equal(before.renamed_to.begin(), before.renamed_to.end(), after.renamed_to.begin());
+  if (!keeps_names) {
+    add(absl::StrCat("drops an earlier name of a field (it was renamed to ",
+                     absl::StrJoin(before.renamed_to, ", then "), ")"),
+        absl::StrCat("list every earlier name in aliases, oldest first: ", name, ", ",
+                     absl::StrJoin(before.renamed_to, ", ")));
+  }
   if (before.kind != after.kind && !(IsRegister(before.kind) && IsRegister(after.kind))) {
     add(absl::StrCat("changes the kind of a field (", FieldKindName(before.kind), " to ",
                      FieldKindName(after.kind), ")"),
@@ -59,18 +71,30 @@ void CheckCollection(const CollectionSchema& before, const CollectionSchema& aft
     }
     CheckField(before.name(), name, spec, found->second, out);
   }
+  for (const auto& [name, spec] : after.fields()) {
+    if (!spec.renamed_to.empty() && !before.fields().contains(name)) {
+      out.push_back(
+          {before.name(), spec.renamed_to.back(),
+           absl::StrCat("renames a field the earlier version does not have (\"", name, "\")"),
+           "the first alias must be the field's name in the earlier version"});
+    }
+  }
 }
 
 void DiffCollection(const CollectionSchema& before, const CollectionSchema& after,
                     std::vector<std::string>& out) {
   for (const auto& [name, spec] : after.fields()) {
-    const std::string where = absl::StrCat(after.name(), ".", name);
+    const std::string where = absl::StrCat(after.name(), ".", after.ApiName(name));
     auto old = before.fields().find(name);
     if (old == before.fields().end()) {
       out.push_back(absl::StrCat("+ field ", where, " (", DescribeField(spec), ")"));
       continue;
     }
     const FieldSpec& was = old->second;
+    if (was.renamed_to != spec.renamed_to) {
+      out.push_back(absl::StrCat("~ field ", after.name(), ".", before.ApiName(name),
+                                 ": renamed to ", after.ApiName(name), " (stored as ", name, ")"));
+    }
     if (was.kind == FieldKind::kStatus && spec.kind == FieldKind::kStatus &&
         was.status_order != spec.status_order) {
       const bool appended =
@@ -98,7 +122,7 @@ void DiffCollection(const CollectionSchema& before, const CollectionSchema& afte
   }
   for (const auto& [name, spec] : before.fields()) {
     if (!after.fields().contains(name)) {
-      out.push_back(absl::StrCat("- field ", after.name(), ".", name));
+      out.push_back(absl::StrCat("- field ", after.name(), ".", before.ApiName(name)));
     }
   }
 }
@@ -144,7 +168,8 @@ std::vector<std::string> DiffSchemas(const Schema& before, const Schema& after) 
     if (old == before.collections().end()) {
       out.push_back(absl::StrCat("+ collection ", name));
       for (const auto& [field, spec] : collection.fields()) {
-        out.push_back(absl::StrCat("+ field ", name, ".", field, " (", DescribeField(spec), ")"));
+        out.push_back(absl::StrCat("+ field ", name, ".", collection.ApiName(field), " (",
+                                   DescribeField(spec), ")"));
       }
       continue;
     }

@@ -40,7 +40,8 @@ v1::FieldConfig::ValueType TypeToConfig(conflict::ValueType type) {
 }
 
 // The inverse of node/config.h's BuildSchema: BuildSchema(SchemaToConfig(s))
-// holds the same collections, fields, kinds, types and status orders as s.
+// holds the same collections, fields, kinds, types, status orders and
+// renames as s.
 // Sanji's own collections ('@') are left out: BuildSchema adds them itself
 // and refuses them in what it reads.
 v1::SchemaConfig SchemaToConfig(const conflict::Schema& schema) {
@@ -51,7 +52,13 @@ v1::SchemaConfig SchemaToConfig(const conflict::Schema& schema) {
     out->set_name(name);
     for (const auto& [field_name, spec] : collection.fields()) {
       v1::FieldConfig* field = out->add_fields();
-      field->set_name(field_name);
+      field->set_name(collection.ApiName(field_name));
+      if (!spec.renamed_to.empty()) {
+        field->add_aliases(field_name);
+        for (size_t i = 0; i + 1 < spec.renamed_to.size(); ++i) {
+          field->add_aliases(spec.renamed_to[i]);
+        }
+      }
       field->set_kind(KindToConfig(spec.kind));
       field->set_type(TypeToConfig(spec.value_type));
       for (const std::string& value : spec.status_order) field->add_status_order(value);

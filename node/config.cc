@@ -519,9 +519,16 @@ absl::StatusOr<conflict::CollectionSchema> ToCollection(const v1::CollectionConf
   }
   for (int i = 0; i < config.fields_size(); ++i) {
     const std::string field_path = absl::StrCat(path, ".fields[", i, "]");
-    SANJI_ASSIGN_OR_RETURN(conflict::FieldSpec spec,
-                           ToFieldSpec(config.fields(i), where, field_path));
-    absl::Status added = collection.AddField(config.fields(i).name(), std::move(spec));
+    const v1::FieldConfig& field = config.fields(i);
+    SANJI_ASSIGN_OR_RETURN(conflict::FieldSpec spec, ToFieldSpec(field, where, field_path));
+    // Stored under its first name for good; the later ones are renames.
+    std::string stored_name = field.name();
+    if (!field.aliases().empty()) {
+      stored_name = field.aliases(0);
+      spec.renamed_to.assign(field.aliases().begin() + 1, field.aliases().end());
+      spec.renamed_to.push_back(field.name());
+    }
+    absl::Status added = collection.AddField(std::move(stored_name), std::move(spec));
     if (!added.ok()) {
       return where.ErrorAt(field_path, absl::StrCat(field_path, ": ", added.message()));
     }

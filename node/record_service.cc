@@ -240,6 +240,7 @@ absl::Status RecordServiceImpl::DoPut(const authz::Identity& caller, const v1::P
   SANJI_ASSIGN_OR_RETURN(const conflict::CollectionSchema* collection,
                          schema_->Collection(request.collection()));
   SANJI_ASSIGN_OR_RETURN(conflict::Change change, ChangeFromApi(request));
+  collection->UseStoredNames(change);
   change.author = caller.Uri();
   absl::Status allowed =
       CheckWrite(caller, authz::Operation::kPut, request.collection(), request.key(), change.scope);

@@ -199,7 +199,7 @@ void RecordToApi(const conflict::CollectionSchema& schema, absl::string_view col
       UnknownFieldToApi(key.name, v1::UnknownField::STATUS_BEYOND_ORDER, state,
                         out->add_unknown_fields());
     } else {
-      FieldToApi(**spec, state, &fields[key.name]);
+      FieldToApi(**spec, state, &fields[schema.ApiName(key.name)]);
     }
   }
   for (const auto& [origin, counter] : record.context().entries()) {

@@ -49,6 +49,24 @@ TEST(PutInputTest, TypesEachValueByItsField) {
   EXPECT_TRUE((*ops)[6].assign().flag());
 }
 
+// A renamed field is typed by its spec under any of its names; the API
+// maps the name to the stored one.
+TEST(PutInputTest, ARenamedFieldIsTypedUnderEachOfItsNames) {
+  conflict::CollectionSchema loans("microloans");
+  conflict::FieldSpec amount = conflict::FieldSpec::Lww(conflict::ValueType::kInt);
+  amount.renamed_to = {"principal_fen"};
+  ASSERT_TRUE(loans.AddField("amount_fen", amount).ok());
+  PutInput input;
+  input.assign = {"principal_fen=300000"};
+  absl::StatusOr<std::vector<v1::FieldOperation>> ops = OperationsFromInput(loans, input);
+  ASSERT_TRUE(ops.ok()) << ops.status();
+  EXPECT_EQ((*ops)[0].field(), "principal_fen");
+  EXPECT_EQ((*ops)[0].assign().integer(), 300000);
+  input.assign = {"amount_fen=x"};
+  ops = OperationsFromInput(loans, input);
+  EXPECT_THAT(ops.status().message(), HasSubstr("amount_fen"));
+}
+
 TEST(PutInputTest, TextMayHoldEqualsSigns) {
   PutInput input;
   input.assign = {"applicant=a=b"};

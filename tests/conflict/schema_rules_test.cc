@@ -103,6 +103,44 @@ TEST(SchemaRulesTest, DeprecatingAFieldIsCompatibleAndRemovingItStaysRefused) {
               ElementsAre("service_requests.visits removes a field"));
 }
 
+// A rename (FieldSpec::renamed_to) keeps the stored name: compatible, both
+// ways, and shown in the diff; a later version keeps every earlier name.
+TEST(SchemaRulesTest, RenamingAFieldIsCompatibleAndKeepsEveryEarlierName) {
+  const Schema before = MakeSchema({Requests()});
+  const auto renamed = [](std::vector<std::string> names) {
+    CollectionSchema requests("service_requests");
+    FieldSpec title = FieldSpec::Lww();
+    title.renamed_to = std::move(names);
+    EXPECT_TRUE(requests.AddField("title", title).ok());
+    EXPECT_TRUE(requests.AddField("visits", FieldSpec::Counter()).ok());
+    EXPECT_TRUE(requests.AddField("state", FieldSpec::Status({"open", "assigned", "closed"})).ok());
+    return MakeSchema({std::move(requests)});
+  };
+  const Schema subject = renamed({"subject"});
+  EXPECT_THAT(Violations(before, subject), IsEmpty());
+  EXPECT_EQ(before.Fingerprint(), subject.Fingerprint());
+  EXPECT_THAT(DiffSchemas(before, subject),
+              ElementsAre("~ field service_requests.title: renamed to subject (stored as title)"));
+  const Schema again = renamed({"subject", "summary"});
+  EXPECT_THAT(Violations(subject, again), IsEmpty());
+  EXPECT_THAT(
+      DiffSchemas(subject, again),
+      ElementsAre("~ field service_requests.subject: renamed to summary (stored as title)"));
+
+  EXPECT_THAT(Violations(again, renamed({"summary"})),
+              ElementsAre(HasSubstr("service_requests.title drops an earlier name of a field")));
+  EXPECT_THAT(Violations(subject, before),
+              ElementsAre(HasSubstr("service_requests.title drops an earlier name")));
+  // A first alias the earlier version has no field of.
+  CollectionSchema requests = Requests();
+  FieldSpec photo = FieldSpec::Lww();
+  photo.renamed_to = {"photo_url"};
+  ASSERT_TRUE(requests.AddField("photo", photo).ok());
+  EXPECT_THAT(Violations(before, MakeSchema({std::move(requests)})),
+              ElementsAre("service_requests.photo_url renames a field the earlier version does not "
+                          "have (\"photo\")"));
+}
+
 TEST(SchemaRulesTest, ChangingAFieldsKindIsRefusedNamingTheFieldAndTheRule) {
   const Schema before = MakeSchema({Requests()});
   CollectionSchema requests("service_requests");

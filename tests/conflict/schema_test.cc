@@ -84,6 +84,53 @@ TEST(SchemaBuildTest, AddFieldRefusesReservedAndEmptyNames) {
   EXPECT_TRUE(notices.fields().empty());
 }
 
+// A renamed field is stored under its first name and answers to each.
+TEST(SchemaBuildTest, ARenamedFieldAnswersToEveryNameAndIsStoredUnderItsFirst) {
+  CollectionSchema households("households");
+  FieldSpec phone = LwwSpec();
+  phone.renamed_to = {"mobile", "contact_phone"};
+  ASSERT_TRUE(households.AddField("phone", phone).ok());
+  ASSERT_TRUE(households.AddField("name", LwwSpec()).ok());
+  for (const char* name : {"phone", "mobile", "contact_phone"}) {
+    EXPECT_EQ(households.StoredName(name).value_or(""), "phone") << name;
+  }
+  EXPECT_EQ(households.StoredName("name").value_or(""), "name");
+  EXPECT_TRUE(HasError(households.StoredName("fax").status(), absl::StatusCode::kNotFound,
+                       {"households", "fax"}));
+  EXPECT_EQ(households.ApiName("phone"), "contact_phone");
+  EXPECT_EQ(households.ApiName("name"), "name");
+  EXPECT_EQ(households.ApiName("fax"), "fax");
+  EXPECT_FALSE(households.Field("mobile").ok());  // Field() takes stored names only
+
+  Change change = MakeChange({AssignOp("mobile", Text("139")), AssignOp("name", Text("李"))});
+  households.UseStoredNames(change);
+  EXPECT_EQ(change.ops[0].field, "phone");
+  EXPECT_EQ(change.ops[1].field, "name");
+  EXPECT_TRUE(households.ValidateChange(change).ok());
+}
+
+// Every name is one field's: a write under it means one field everywhere.
+TEST(SchemaBuildTest, AddFieldRefusesANameAnotherFieldHasOrWasRenamedTo) {
+  CollectionSchema households("households");
+  FieldSpec phone = LwwSpec();
+  phone.renamed_to = {"mobile"};
+  ASSERT_TRUE(households.AddField("phone", phone).ok());
+  EXPECT_TRUE(HasError(households.AddField("mobile", LwwSpec()), kInvalid,
+                       {"\"mobile\"", "\"phone\" was renamed to"}));
+  FieldSpec fax = LwwSpec();
+  fax.renamed_to = {"mobile"};
+  EXPECT_TRUE(HasError(households.AddField("fax", fax), kInvalid,
+                       {"\"fax\"", "\"mobile\"", "field \"phone\" has"}));
+  FieldSpec twice = LwwSpec();
+  twice.renamed_to = {"cell", "cell"};
+  EXPECT_TRUE(HasError(households.AddField("pager", twice), kInvalid,
+                       {"\"pager\"", "\"cell\"", "already has"}));
+  FieldSpec reserved = LwwSpec();
+  reserved.renamed_to = {"@scope"};
+  EXPECT_TRUE(HasError(households.AddField("note", reserved), kInvalid, {"@scope"}));
+  EXPECT_EQ(households.fields().size(), 1u);
+}
+
 TEST(SchemaBuildTest, AddFieldRefusesAStatusWithNoValues) {
   CollectionSchema requests("service_requests");
   EXPECT_TRUE(HasError(requests.AddField("status", StatusSpec({})), kInvalid,

@@ -257,6 +257,90 @@ TEST(SchemaPublishTest, ASchemaVersionTravelsInABundle) {
   StopAllCleanly(cluster, {kXiaban, kFengpu, kCounty});
 }
 
+// TestSchema() with service_requests.title renamed to subject.
+v1::SchemaConfig WithSubject() {
+  v1::SchemaConfig schema = TestSchema();
+  for (v1::CollectionConfig& collection : *schema.mutable_collections()) {
+    if (collection.name() != "service_requests") continue;
+    for (v1::FieldConfig& field : *collection.mutable_fields()) {
+      if (field.name() != "title") continue;
+      field.set_name("subject");
+      field.add_aliases("title");
+    }
+  }
+  return schema;
+}
+
+v1::PutRequest SubjectPut(const std::string& key, const std::string& scope,
+                          const std::string& subject) {
+  v1::PutRequest put = TitlePut("service_requests", key, scope, subject);
+  put.mutable_ops(0)->set_field("subject");
+  return put;
+}
+
+// The text of lww field `field` of the record as `node` reads it ("" if none).
+std::string TextAt(Cluster& cluster, const std::string& node, const std::string& key,
+                   const std::string& field) {
+  absl::StatusOr<v1::Record> record = GetAt(cluster, node, "service_requests", key);
+  if (!record.ok()) return "";
+  auto found = record->fields().find(field);
+  return found == record->fields().end() ? "" : found->second.lww().text();
+}
+
+// A rename keeps identity (docs/SCHEMA.md, "Renames keep identity"): xikou
+// runs a version with title renamed to subject while the county runs the
+// old one, and both read and write the same field, each under its own name
+// (an application of xikou's may still use the old one); published at the
+// county, the rename shows in the diff and the county reads the new name.
+TEST(SchemaPublishTest, ARenamedFieldIsOneFieldForNodesOfBothVersions) {
+  TestCluster cluster;
+  cluster.AddNode(kCounty, {}, false);
+  cluster.AddNode(kXikou, {kCounty}, false);
+  cluster.EditConfig(kXikou,
+                     [](v1::NodeConfig& config) { *config.mutable_schema() = WithSubject(); });
+  cluster.StartAll();
+  ASSERT_TRUE(cluster.error().ok()) << cluster.error();
+  const v1::TlsConfig desk = cluster.Issue(authz::Identity::Operator("desk", kCounty));
+
+  ASSERT_TRUE(PutAt(cluster, kXikou, SubjectPut("xikou-1", kXikou, "水管漏水")).ok());
+  ASSERT_TRUE(
+      PutAt(cluster, kXikou, TitlePut("service_requests", "xikou-2", kXikou, "门坏了")).ok());
+  EXPECT_EQ(TextAt(cluster, kXikou, "xikou-2", "subject"), "门坏了");
+  EXPECT_TRUE(WaitFor([&] { return TextAt(cluster, kCounty, "xikou-1", "title") == "水管漏水"; }));
+  EXPECT_TRUE(WaitFor([&] { return TextAt(cluster, kCounty, "xikou-2", "title") == "门坏了"; }));
+  EXPECT_EQ(UnknownCountAt(cluster, kCounty, "xikou-1"), 0u);
+  ASSERT_TRUE(
+      PutAt(cluster, kCounty, TitlePut("service_requests", "xikou-1", kXikou, "水管已修")).ok());
+  EXPECT_TRUE(WaitFor([&] { return TextAt(cluster, kXikou, "xikou-1", "subject") == "水管已修"; }));
+  EXPECT_EQ(UnknownCountAt(cluster, kXikou, "xikou-1"), 0u);
+  // The county's version knows no "subject".
+  EXPECT_FALSE(PutAt(cluster, kCounty, SubjectPut("county-1", kCounty, "x")).ok());
+
+  // A version that drops the old name is refused; the rename is published.
+  v1::SchemaConfig dropped = WithSubject();
+  for (v1::FieldConfig& field : *dropped.mutable_collections(0)->mutable_fields()) {
+    field.clear_aliases();
+  }
+  CommandResult refused =
+      Ctl(cluster, desk, kCounty,
+          {"schema", "publish", WriteFile(cluster, "drop.schema", Text(dropped))});
+  EXPECT_NE(refused.exit_code, 0) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("service_requests.title removes a field"));
+  const std::string v1_path = WriteFile(cluster, "v1.schema", Text(WithSubject()));
+  const std::string v0_path = WriteFile(cluster, "v0.schema", Text(TestSchema()));
+  const CommandResult checked = Ctl(cluster, desk, kCounty, {"schema", "check", v0_path, v1_path});
+  EXPECT_EQ(checked.exit_code, 0) << checked.output;
+  const CommandResult diff = Ctl(cluster, desk, kCounty, {"schema", "diff", v0_path, v1_path});
+  EXPECT_EQ(diff.exit_code, 0) << diff.output;
+  EXPECT_THAT(diff.output,
+              HasSubstr("~ field service_requests.title: renamed to subject (stored as title)"));
+  const CommandResult published = Ctl(cluster, desk, kCounty, {"schema", "publish", v1_path});
+  ASSERT_EQ(published.exit_code, 0) << published.output;
+  EXPECT_EQ(TextAt(cluster, kCounty, "xikou-1", "subject"), "水管已修");
+  EXPECT_EQ(TextAt(cluster, kCounty, "xikou-1", "title"), "");
+  StopAllCleanly(cluster, {kXikou, kCounty});
+}
+
 // A township that writes a schema version of the county's scope: its parent
 // refuses it (a child writes only in its subtree), its villages refuse it
 // (only the county's changes make a version), each counts it, and no node,

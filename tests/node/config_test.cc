@@ -233,6 +233,34 @@ collections {
   EXPECT_FALSE((*requests)->fields().at("title").deprecated);
 }
 
+// aliases: the earlier names, oldest first; the first is the stored name.
+TEST(BuildSchemaTest, ARenamedFieldIsStoredUnderItsFirstAlias) {
+  absl::StatusOr<conflict::Schema> schema = ParseSchemaFile("schema.textproto", R"(
+collections {
+  name: "households"
+  fields { name: "contact_phone" kind: LWW aliases: "phone" aliases: "mobile" }
+}
+)");
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  const conflict::CollectionSchema& households = *schema->Collection("households").value();
+  ASSERT_TRUE(households.fields().contains("phone"));
+  EXPECT_EQ(households.fields().at("phone").renamed_to,
+            (std::vector<std::string>{"mobile", "contact_phone"}));
+  EXPECT_EQ(households.ApiName("phone"), "contact_phone");
+
+  absl::StatusOr<conflict::Schema> clash = ParseSchemaFile("schema.textproto", R"(
+collections {
+  name: "households"
+  fields { name: "contact_phone" kind: LWW aliases: "phone" }
+  fields { name: "phone" kind: LWW }
+}
+)");
+  EXPECT_EQ(clash.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(clash.status().message()),
+              ::testing::AllOf(::testing::HasSubstr("schema.textproto:5:"),
+                               ::testing::HasSubstr("declares field \"phone\" twice")));
+}
+
 TEST(IsLoopbackAddressTest, KnowsLoopbackFromTheNetwork) {
   for (const char* loopback :
        {"127.0.0.1:7070", "127.8.9.10:1", "localhost:7070", "LocalHost:80", "[::1]:7070"}) {
