@@ -89,9 +89,6 @@ class ParentDialer {
   // Dials parent `index` and runs a session until it ends. Sets `preempted`
   // if it ended because the first parent answers again.
   bool RunOnce(size_t index, bool& preempted);
-  // Until `done`: every primary_probe_ms, tries to connect to the first
-  // parent; when it connects, sets `preempted` and stops `link`.
-  void ProbePrimary(SyncLink& link, const bool& done, bool& preempted);
   // Waits `duration` unless stopped; false if stopped.
   bool Wait(std::chrono::milliseconds duration);
   void SetIdleStatus(size_t index, v1::LinkStatus::State state, const std::string& error);
