@@ -10,7 +10,7 @@ SchemaHolder::SchemaHolder(SchemaVersion initial) {
 }
 
 bool SchemaHolder::Adopt(SchemaVersion next) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (next.number <= current_.load(std::memory_order_relaxed)->number) return false;
   versions_.push_back(std::make_unique<const SchemaVersion>(std::move(next)));
   current_.store(versions_.back().get(), std::memory_order_release);

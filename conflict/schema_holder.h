@@ -21,11 +21,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "conflict/schema.h"
 
 namespace sanji::conflict {
@@ -55,7 +55,9 @@ class SchemaHolder {
   bool Adopt(SchemaVersion next);
 
  private:
-  absl::Mutex mu_;
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built for
+  // TSan, which would not see absl::Mutex order the accesses.
+  std::mutex mu_;
   std::vector<std::unique_ptr<const SchemaVersion>> versions_ ABSL_GUARDED_BY(mu_);
   std::atomic<const SchemaVersion*> current_;
 };

@@ -7,7 +7,6 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/time/time.h"
 #include "authz/county_records.h"
 #include "conflict/schema_rules.h"
 #include "conflict/status_macros.h"
@@ -27,7 +26,7 @@ constexpr auto kIdleWait = std::chrono::milliseconds(500);
 // The least time between two looks while commits flow: a catch-up commits
 // batch after batch, and each look lists the stored versions. A version
 // that arrives is adopted within this much of its commit.
-constexpr absl::Duration kLeastInterval = absl::Milliseconds(100);
+constexpr auto kLeastInterval = std::chrono::milliseconds(100);
 
 // One `@schema` record as the adopter reads it.
 struct StoredVersion {
@@ -82,7 +81,7 @@ SchemaAdopter::SchemaAdopter(store::Store* store, conflict::SchemaHolder* holder
 SchemaAdopter::~SchemaAdopter() { Stop(); }
 
 absl::StatusOr<uint64_t> SchemaAdopter::AdoptNewest() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   const conflict::SchemaVersion* current = holder_->Current();
   SANJI_ASSIGN_OR_RETURN(std::vector<StoredVersion> versions,
                          StoredVersions(*store_, current->schema, node_id_));
@@ -122,7 +121,7 @@ absl::StatusOr<SchemaAdopter::Published> SchemaAdopter::Publish(absl::string_vie
   SANJI_ASSIGN_OR_RETURN(
       conflict::Schema next,
       ParseSchemaFile(file_name.empty() ? "schema" : file_name, std::string(text)));
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   const conflict::SchemaVersion* current = holder_->Current();
   SANJI_RETURN_IF_ERROR(conflict::CheckCompatible(current->schema, next));
   if (current->number > 0 && conflict::DiffSchemas(current->schema, next).empty()) {
@@ -154,9 +153,10 @@ void SchemaAdopter::Start() {
 
 void SchemaAdopter::Stop() {
   {
-    absl::MutexLock lock(&run_mu_);
+    std::lock_guard<std::mutex> lock(run_mu_);
     stopping_ = true;
   }
+  stop_requested_.notify_all();
   notifier_->WakeAll();
   if (thread_.joinable()) thread_.join();
 }
@@ -170,9 +170,8 @@ void SchemaAdopter::Run() {
       LogWarning("schema: cannot read the stored versions: ", adopted.status().message());
     }
     {
-      absl::MutexLock lock(&run_mu_);
-      run_mu_.AwaitWithTimeout(absl::Condition(&stopping_), kLeastInterval);
-      if (stopping_) return;
+      std::unique_lock<std::mutex> lock(run_mu_);
+      if (stop_requested_.wait_for(lock, kLeastInterval, [&] { return stopping_; })) return;
     }
     notifier_->WaitBeyond(seen, std::chrono::steady_clock::now() + kIdleWait);
   }

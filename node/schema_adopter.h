@@ -18,14 +18,15 @@
 #ifndef SANJI_NODE_SCHEMA_ADOPTER_H_
 #define SANJI_NODE_SCHEMA_ADOPTER_H_
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "conflict/schema_holder.h"
 #include "node/commit_notifier.h"
 #include "store/store.h"
@@ -78,12 +79,15 @@ class SchemaAdopter {
   const std::string node_id_;
 
   // Serializes publications and adoptions: a version is checked against the
-  // one current when it is adopted.
-  absl::Mutex mu_;
+  // one current when it is adopted. std::mutex rather than absl::Mutex here:
+  // Debian's Abseil is not built for TSan, which would not see absl::Mutex
+  // order the accesses (the thread and Stop share stopping_).
+  std::mutex mu_;
   // Versions already refused here, so each is logged once.
   uint64_t last_refused_ ABSL_GUARDED_BY(mu_) = 0;
 
-  absl::Mutex run_mu_;
+  std::mutex run_mu_;
+  std::condition_variable stop_requested_;
   bool stopping_ ABSL_GUARDED_BY(run_mu_) = false;
   std::thread thread_;
 };
