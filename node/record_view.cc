@@ -199,7 +199,9 @@ void RecordToApi(const conflict::CollectionSchema& schema, absl::string_view col
       UnknownFieldToApi(key.name, v1::UnknownField::STATUS_BEYOND_ORDER, state,
                         out->add_unknown_fields());
     } else {
-      FieldToApi(**spec, state, &fields[schema.ApiName(key.name)]);
+      // Under its current name, from the spec already found (a rename).
+      const std::string& name = (*spec)->renamed_to.empty() ? key.name : (*spec)->renamed_to.back();
+      FieldToApi(**spec, state, &fields[name]);
     }
   }
   for (const auto& [origin, counter] : record.context().entries()) {
